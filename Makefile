@@ -1,0 +1,52 @@
+# Two commands on a fresh Debian 12 machine: `make run` and `make test`.
+# Missing Debian packages are installed when root; otherwise the exact apt-get line is printed.
+BUILD ?= build
+BUILD_TYPE ?= Release
+CONFIG ?= feeds.yaml
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Build, runtime and test dependencies (Debian 12 package names).
+DEPS := cmake make g++ pkg-config ca-certificates \
+  libpugixml-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev \
+  libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
+  libhowardhinnant-date-dev zlib1g-dev libgtest-dev libgmock-dev tzdata \
+  python3 python3-feedparser python3-yaml jing
+
+.PHONY: all deps build test run clean format tidy
+all: build
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "feedd: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "feedd: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+run: build
+	$(BUILD)/feedd once -c $(CONFIG)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+tidy: build
+	git ls-files 'daemon/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,75 @@
+#pragma once
+// The article stage: FeedItem + category path → Article, and the article file format
+// (../shared/DESIGN.md "Article file"). Pure: no disk, no clock (now is passed in).
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/feed.hpp"
+
+namespace feedd::article {
+
+struct Article {
+  std::string hash;                     // title_hash(title): 16 lower-case hex digits
+  std::string title;                    // as published (line breaks folded to spaces)
+  std::vector<std::string> categories;  // display names, top → source → channel
+  std::string author;                   // the source's display name
+  std::chrono::sys_seconds date{};      // published, else first seen
+  std::string link;                     // the original article URL ("" when unknown)
+  std::string image;                    // first <img> src after rewriting; "" when none
+  std::string html;                     // rewritten, sanitised body (braces NOT escaped)
+  std::string guid;                     // upstream guid, else link; "" for imports
+};
+
+// Entities decoded, tags stripped, every run of white space (ASCII, NBSP, U+3000 …) folded to
+// one space, trimmed. UTF-8 in and out; invalid UTF-8 bytes are kept as they are.
+std::string normalize_title(std::string_view title);
+
+// First 16 hex digits of SHA-256 over normalize_title(title).
+std::string title_hash(std::string_view title);
+
+struct RewriteOptions {
+  std::string base_url;     // absolute; relative src/href are resolved against it
+  std::string image_proxy;  // prefix for http:// image URLs; "" = off
+};
+
+struct RewriteResult {
+  std::string html;         // every byte as published except the tags that were changed
+  std::string first_image;  // src of the first <img> after rewriting, "" when none
+};
+
+// Image rewriting and minimal sanitising (scripts, on* attributes, javascript: URLs) with
+// gumbo, changing only the tags it must. Bounded: input over 4 MiB is cut at a tag boundary.
+RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options);
+
+// Plain text of an HTML fragment (gumbo: entities decoded, tags dropped, white space folded),
+// cut at a UTF-8 boundary to at most `max_bytes` with "…" appended when cut. For Atom summaries.
+std::string html_to_text(std::string_view html, std::size_t max_bytes = 500);
+
+struct Context {
+  std::vector<std::string> categories;  // top, source, channel display names
+  std::string author;                   // source display name
+  std::string image_proxy;
+  std::chrono::sys_seconds now{};       // used as the date when the item has none
+};
+
+// Title hash, rewriting, date choice. nullopt when the item has no usable title.
+std::optional<Article> make_article(const parse::FeedItem& item, const Context& context);
+
+// The article file, byte for byte as in the seeds (plus `link:`); braces in the body are
+// written as &#123; / &#125;.
+std::string render_article_file(const Article& article);
+
+struct ReadResult {
+  std::optional<Article> article;  // hash recomputed from the title; guid ""
+  std::string error;               // "PATH:LINE: message" when !article
+};
+
+// Reads an article file (the seeds, with or without `link:`). `path` names it in messages.
+// Inverse of render_article_file: render(read(render(a))) == render(a).
+ReadResult read_article_file(std::string_view text, std::string_view path);
+
+}  // namespace feedd::article

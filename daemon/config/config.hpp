@@ -1,0 +1,80 @@
+#pragma once
+// feeds.yaml → Config. Pure apart from load_config(), which reads the file.
+// Format: ../shared/DESIGN.md "feeds.yaml". Diagnostics read "PATH:LINE: message" where PATH is
+// the path exactly as the caller gave it (so "feeds.yaml:12: ..." for a relative path).
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace feedd::config {
+
+struct Channel {
+  std::string name;
+  std::string slug;                 // [a-z0-9_-]+, unique among siblings
+  std::string url;                  // absolute; a `route:` is joined to `rsshub` here
+  std::string route;                // as written, "" when `url:` was given
+  std::chrono::seconds interval{};  // per-channel override or the global default
+  std::string timezone;             // IANA name; per-channel override or the global default
+  int line = 0;                     // line of the channel in feeds.yaml (1-based)
+
+  // Filled by the loader so a Channel can be used on its own:
+  std::string top_name, top_slug, source_name, source_slug;
+
+  // "top/source/channel" in slugs: the channel's identity in the store, logs and URLs.
+  std::string path() const { return top_slug + "/" + source_slug + "/" + slug; }
+};
+
+struct Source {
+  std::string name;  // display name; also the articles' `author`
+  std::string slug;
+  std::vector<Channel> channels;
+  int line = 0;
+};
+
+struct Category {
+  std::string name;
+  std::string slug;
+  std::vector<Source> sources;
+  int line = 0;
+};
+
+struct Config {
+  std::filesystem::path file;    // the feeds.yaml this came from, as given
+  std::filesystem::path output;  // resolved against the directory of `file`
+  std::filesystem::path state;   // resolved likewise; default <output>/feedd.db
+  std::filesystem::path inbox;   // resolved likewise; empty = no inbox
+  std::string listen = "127.0.0.1:8080";
+  std::string base_url = "http://127.0.0.1:8080/";  // always ends with '/'
+  std::chrono::seconds interval{30 * 60};
+  int feed_entries = 50;
+  std::string image_proxy = "https://cors.zfour.workers.dev/?";
+  std::string rsshub = "https://rsshub.app";  // no trailing '/'
+  std::string timezone = "Asia/Shanghai";
+  int keep_days = 0;
+  std::string refresh_token;  // never logged
+  std::vector<Category> categories;
+
+  // Every channel in file order.
+  std::vector<const Channel*> channels() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;       // set iff errors is empty
+  std::vector<std::string> errors;    // "PATH:LINE: message", in file order
+  std::vector<std::string> warnings;  // unknown keys etc., same format
+};
+
+// Parses feeds.yaml text. `file` names the file in messages and anchors relative paths.
+// Never throws; every problem found is reported (not just the first).
+LoadResult parse_config(std::string_view text, const std::filesystem::path& file);
+
+// Reads `file` and parses it; an unreadable file is one error "PATH: cannot read: REASON".
+LoadResult load_config(const std::filesystem::path& file);
+
+// "90s", "30m", "2h", "1d" (a positive integer and one unit). nullopt otherwise.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+}  // namespace feedd::config

@@ -1,0 +1,25 @@
+#pragma once
+// URL handling through libcurl's URL API (CURLU): parsing, relative resolution, redaction.
+// No hand-written URL grammar. All functions are thread-safe and never throw.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace feedd::lib {
+
+// Resolves `ref` against the absolute URL `base` (RFC 3986, including protocol-relative
+// "//host/x" and "?q" references). Returns nullopt when `base` is not absolute or the result
+// is not a valid URL. An absolute `ref` is returned normalised, whatever `base` is.
+std::optional<std::string> resolve_url(std::string_view base, std::string_view ref);
+
+// True when `url` parses as an absolute URL whose scheme is one of http, https or file.
+bool is_fetchable_url(std::string_view url);
+
+// `url` with any user:password removed, for logs and messages. Unparseable input is returned
+// with everything between "://" and the last '@' before the next '/' replaced by "***@".
+std::string redact_url(std::string_view url);
+
+// Lower-case host of an absolute URL, or "" when there is none (file://, garbage).
+std::string url_host(std::string_view url);
+
+}  // namespace feedd::lib

@@ -1,0 +1,109 @@
+#pragma once
+// The store: SQLite (WAL) is the source of truth — articles with their HTML, every title hash
+// and every (channel, GUID-or-link) ever seen, category membership, per-channel HTTP
+// validators and health. Files under <output> are views written by the app after commit.
+//
+// Threading: a Store is used from one thread at a time. Errors: the constructor throws
+// StoreError (startup); every other method throws StoreError only on a database failure
+// (disk full, corruption), which the caller treats as "roll the cycle back".
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "article/article.hpp"
+
+namespace feedd::store {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ChannelState {
+  std::string etag;            // HTTP validators for the next conditional GET
+  std::string last_modified;
+  std::optional<std::chrono::sys_seconds> last_poll;     // last attempt
+  std::optional<std::chrono::sys_seconds> last_success;  // last ok or 304
+  std::string last_outcome;     // fetch::outcome_name() or "parse_error"; "" = never polled
+  std::string last_error;       // human-readable reason of the last failure, "" after success
+  int consecutive_failures = 0;
+  std::string feed_title;       // upstream feed's title/link/url, for atom:source
+  std::string feed_link;
+  std::string feed_url;
+};
+
+// An article as a feed lists it.
+struct Entry {
+  article::Article article;
+  std::string channel_path;             // the first channel that carried it ("" for imports)
+  std::chrono::sys_seconds added{};     // when it entered the store
+};
+
+enum class AddOutcome {
+  kNew,        // hash unknown: stored; its file must be written
+  kDuplicate,  // hash known: only membership in this channel was recorded
+};
+
+class Store {
+ public:
+  // Opens or creates the database and its schema; WAL mode, foreign keys on.
+  explicit Store(const std::filesystem::path& db_path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // RAII transaction: rolls back on destruction unless commit() was called.
+  class Transaction {
+   public:
+    explicit Transaction(Store& store);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+   private:
+    Store* store_;
+    bool done_ = false;
+  };
+
+  std::optional<ChannelState> channel_state(std::string_view channel_path) const;
+  void set_channel_state(std::string_view channel_path, const ChannelState& state);
+
+  // (channel, GUID-or-link) memory; survives pruning of article files and rows.
+  bool item_seen(std::string_view channel_path, std::string_view item_key) const;
+  void mark_item_seen(std::string_view channel_path, std::string_view item_key,
+                      std::chrono::sys_seconds now);
+
+  bool has_hash(std::string_view hash) const;
+
+  // Stores `a` when its hash is new; in both cases records that `channel_path` carries it
+  // ("" = imported, no channel). Also marks the hash as seen forever.
+  AddOutcome add_article(const article::Article& a, std::string_view channel_path,
+                         std::chrono::sys_seconds now);
+
+  // Articles carried by channels under `node` ("" = all, "top", "top/source",
+  // "top/source/channel" in slugs; imports belong only to ""), newest first by date then
+  // hash, at most `limit`.
+  std::vector<Entry> latest(std::string_view node, int limit) const;
+
+  std::optional<article::Article> article(std::string_view hash) const;
+  std::vector<std::string> all_hashes() const;  // every stored article, for file regeneration
+  int article_count(std::string_view channel_path) const;  // articles this channel carries
+  int total_articles() const;
+
+  // Deletes article rows (not seen hashes/GUIDs) dated before `cutoff`; returns their hashes.
+  std::vector<std::string> prune_before(std::chrono::sys_seconds cutoff);
+
+  // "ok" or the first problem PRAGMA integrity_check reports.
+  std::string integrity_check() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace feedd::store

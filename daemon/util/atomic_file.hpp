@@ -1,0 +1,31 @@
+#pragma once
+// Atomic file replacement for the output views (posts/, feeds/): write a temporary file in the
+// same folder, fsync, rename over the target. Readers see the old or the new bytes, never a
+// mix; a crash leaves at most a "*.tmp-feedd" file, which remove_stale_temporaries() cleans.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace feedd {
+
+struct WriteResult {
+  bool ok = false;
+  bool changed = false;  // false when the file already held exactly these bytes
+  std::string error;     // "PATH: REASON" when !ok
+};
+
+// Creates missing parent folders. Skips the write when the file already has these bytes.
+// Never throws.
+WriteResult write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+// Reads a whole file; nullopt-like empty + false on error. Bounded by `max_bytes`.
+bool read_file(const std::filesystem::path& path, std::string& out,
+               std::size_t max_bytes = 64u << 20);
+
+// Removes temporaries left by an interrupted write_file_atomic under `dir` (recursively).
+// Returns how many were removed.
+int remove_stale_temporaries(const std::filesystem::path& dir);
+
+inline constexpr std::string_view kTempSuffix = ".tmp-feedd";
+
+}  // namespace feedd
