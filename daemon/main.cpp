@@ -1,1 +1,85 @@
-int main() { return 0; }
+// feedd: command-line entry point. Parses arguments and hands over to app/commands.
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
+#include "version.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: feedd [OPTIONS] COMMAND [ARGS...]
+
+Commands:
+  once               poll every channel once, write posts and feeds, exit
+  import PATH...     ingest article files (or folders of them) in the post format
+  check              validate the config and print the category tree
+
+Exit status: 0 ok; 1 the work failed (every channel failed, store or files unusable);
+2 usage or config errors.
+
+Options)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description visible(kUsage);
+  std::string config = "feeds.yaml";
+  std::string log_level = "info";
+  visible.add_options()("help,h", "show this help and exit")("version,V",
+                                                              "print the version and exit")(
+      "config,c", po::value<std::string>(&config)->value_name("FILE"),
+      "feeds.yaml to use (default: ./feeds.yaml)")(
+      "log-level", po::value<std::string>(&log_level)->value_name("LEVEL"),
+      "trace, debug, info, warn, error (default: info)");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())(
+      "args", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "feedd: " << e.what() << "\nTry 'feedd --help'.\n";
+    return feedd::app::kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << visible << "\n";
+    return feedd::app::kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "feedd " << feedd::kVersion << "\n";
+    return feedd::app::kExitOk;
+  }
+  if (!vm.count("command")) {
+    std::cerr << "feedd: no command given\nTry 'feedd --help'.\n";
+    return feedd::app::kExitUsage;
+  }
+  try {
+    feedd::app::setup_logging(log_level, std::getenv("JOURNAL_STREAM") != nullptr);
+  } catch (const std::exception& e) {
+    std::cerr << "feedd: " << e.what() << "\n";
+    return feedd::app::kExitUsage;
+  }
+
+  const auto command = vm["command"].as<std::string>();
+  const auto args =
+      vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  feedd::app::CommonOptions opts;
+  opts.config = config;
+  if (command == "once" && args.empty()) return feedd::app::cmd_once(opts, std::cout);
+  if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout);
+  if (command == "import") return feedd::app::cmd_import(opts, args, std::cout);
+  std::cerr << "feedd: unknown command or extra arguments: " << command << "\nTry 'feedd --help'.\n";
+  return feedd::app::kExitUsage;
+}

@@ -1,0 +1,121 @@
+#include "app/commands.hpp"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "app/pipeline.hpp"
+#include "config/config.hpp"
+#include "emit/emit.hpp"
+#include "fetch/fetcher.hpp"
+#include "store/store.hpp"
+#include "util/time.hpp"
+
+namespace feedd::app {
+namespace {
+
+// Loads the config, logging warnings and errors; nullopt after errors.
+std::optional<config::Config> load(const CommonOptions& opts) {
+  auto r = config::load_config(opts.config);
+  for (const auto& w : r.warnings) spdlog::warn("{}", w);
+  for (const auto& e : r.errors) spdlog::error("{}", e);
+  return std::move(r.config);
+}
+
+std::unique_ptr<store::Store> open_store(const config::Config& cfg) {
+  try {
+    std::filesystem::create_directories(cfg.state.parent_path());
+    return std::make_unique<store::Store>(cfg.state);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot open the store: {}", cfg.state.string(), e.what());
+    return nullptr;
+  }
+}
+
+// "<N>" syslog priority prefix for journald (sd-daemon(3)).
+class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr const char* kPrio[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+    const std::string_view p = kPrio[static_cast<int>(msg.level)];
+    dest.append(p.data(), p.data() + p.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JournalPriorityFlag>();
+  }
+};
+
+}  // namespace
+
+void setup_logging(const std::string& level, bool journal) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "feedd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  if (journal) {
+    formatter->add_flag<JournalPriorityFlag>('*').set_pattern("%*%v");
+  } else {
+    formatter->set_pattern("%Y-%m-%d %H:%M:%S %l: %v");
+  }
+  logger->set_formatter(std::move(formatter));
+  const auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off") {
+    throw spdlog::spdlog_ex("unknown log level \"" + level + "\"");
+  }
+  logger->set_level(lvl);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+int cmd_once(const CommonOptions& opts, std::ostream& out) {
+  auto cfg = load(opts);
+  if (!cfg) return kExitUsage;
+  auto store = open_store(*cfg);
+  if (!store) return kExitFailed;
+  auto fetcher = fetch::make_curl_fetcher();
+  Pipeline pipeline(*cfg, *store, *fetcher);
+  const auto report = pipeline.run_cycle(now_seconds());
+  out << report.summary() << "\n";
+  if (!report.write_error.empty()) return kExitFailed;
+  if (report.channels_ok == 0 && report.channels_failed > 0) return kExitFailed;
+  return kExitOk;
+}
+
+int cmd_import(const CommonOptions& opts, const std::vector<std::string>& paths,
+               std::ostream& out) {
+  if (paths.empty()) {
+    spdlog::error("import: name at least one article file or folder");
+    return kExitUsage;
+  }
+  auto cfg = load(opts);
+  if (!cfg) return kExitUsage;
+  auto store = open_store(*cfg);
+  if (!store) return kExitFailed;
+  // Import never fetches; the fetcher only satisfies the Pipeline's constructor.
+  auto fetcher = fetch::make_curl_fetcher();
+  Pipeline pipeline(*cfg, *store, *fetcher);
+  std::vector<std::filesystem::path> p(paths.begin(), paths.end());
+  const auto report = pipeline.import_paths(p, now_seconds());
+  out << report.summary() << "\n";
+  return report.failed > 0 || !report.write_error.empty() ? kExitFailed : kExitOk;
+}
+
+int cmd_check(const CommonOptions& opts, std::ostream& out) {
+  auto cfg = load(opts);
+  if (!cfg) return kExitUsage;
+  out << opts.config.string() << ": ok\n"
+      << "output: " << cfg->output.string() << "\nstate:  " << cfg->state.string() << "\n";
+  for (const auto& node : emit::feed_nodes(*cfg)) {
+    const std::string indent(static_cast<std::size_t>(node.depth) * 2, ' ');
+    const auto last = node.title.rfind(" › ");
+    const std::string name = last == std::string::npos ? node.title : node.title.substr(last + 5);
+    out << indent << name;
+    if (!node.upstream_url.empty()) out << "  " << node.upstream_url;
+    out << "  → " << node.file << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace feedd::app

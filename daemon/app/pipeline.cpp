@@ -1,0 +1,304 @@
+#include "app/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <system_error>
+
+#include "article/article.hpp"
+#include "emit/emit.hpp"
+#include "lib/curl/url.hpp"
+#include "parse/feed.hpp"
+#include "util/atomic_file.hpp"
+
+namespace feedd::app {
+namespace fs = std::filesystem;
+using std::chrono::sys_seconds;
+
+namespace {
+
+// Article files bigger than any real article are refused rather than read into memory.
+constexpr std::size_t kMaxArticleFile = 16u << 20;
+
+std::string plural(int n, const char* word) { return std::to_string(n) + " " + word; }
+
+// Channel display path, e.g. "新媒体 › ZAKER › source", for the categories of an article.
+std::vector<std::string> category_names(const config::Channel& ch) {
+  return {ch.top_name, ch.source_name, ch.name};
+}
+
+}  // namespace
+
+std::string CycleReport::summary() const {
+  return "channels: " + std::to_string(channels_ok) + " ok, " + std::to_string(channels_failed) +
+         " failed; articles: " + std::to_string(new_articles) + " new, " +
+         std::to_string(known_articles) + " seen";
+}
+
+std::string ImportReport::summary() const {
+  return "import: " + plural(imported, "new") + ", " + plural(duplicates, "duplicate") + ", " +
+         plural(failed, "failed");
+}
+
+Pipeline::Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher)
+    : config_(config), store_(store), fetcher_(fetcher) {}
+
+CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>& only) {
+  const auto started = std::chrono::steady_clock::now();
+  CycleReport report;
+
+  std::vector<const config::Channel*> channels;
+  for (const auto* ch : config_.channels()) {
+    if (only.empty() || std::find(only.begin(), only.end(), ch->path()) != only.end()) {
+      channels.push_back(ch);
+    }
+  }
+
+  std::vector<fetch::Request> requests;
+  requests.reserve(channels.size());
+  std::map<std::string, store::ChannelState> states;
+  for (const auto* ch : channels) {
+    auto state = store_.channel_state(ch->path()).value_or(store::ChannelState{});
+    // Validators belong to a URL: when the config points the channel elsewhere, start fresh.
+    if (state.feed_url != ch->url) {
+      state.etag.clear();
+      state.last_modified.clear();
+    }
+    requests.push_back({ch->path(), ch->url, {state.etag, state.last_modified}});
+    states.emplace(ch->path(), std::move(state));
+  }
+
+  const auto results = fetcher_.fetch_all(requests);
+
+  // Parse outside the transaction: it is CPU work on values and cannot fail the store.
+  std::vector<std::optional<parse::Feed>> feeds(results.size());
+  std::vector<std::string> parse_errors(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    if (r.outcome != fetch::Outcome::kOk) continue;
+    parse::Options opts;
+    opts.base_url = r.effective_url.empty() ? r.url : r.effective_url;
+    opts.content_type = r.content_type;
+    opts.timezone = channels[i]->timezone;
+    auto parsed = parse::parse_feed(r.body, opts);
+    if (parsed.feed) {
+      for (const auto& w : parsed.feed->warnings) {
+        spdlog::warn("{}: {}: {}", channels[i]->path(), lib::redact_url(r.url), w);
+      }
+      feeds[i] = std::move(parsed.feed);
+    } else {
+      parse_errors[i] = parsed.error;
+    }
+  }
+
+  std::vector<std::string> new_hashes;
+  try {
+    store::Store::Transaction tx(store_);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& ch = *channels[i];
+      const auto& r = results[i];
+      auto& state = states[ch.path()];
+      ChannelReport cr;
+      cr.path = ch.path();
+      cr.url = lib::redact_url(ch.url);
+      cr.outcome = fetch::outcome_name(r.outcome);
+      state.last_poll = now;
+      state.feed_url = ch.url;
+
+      if (!r.ok()) {
+        cr.error = r.reason;
+      } else if (r.outcome == fetch::Outcome::kOk && !feeds[i]) {
+        cr.outcome = "parse_error";
+        cr.error = parse_errors[i];
+      }
+      if (!cr.error.empty()) {
+        spdlog::error("{}: {}: {}", cr.path, cr.url, cr.error);
+        state.last_outcome = cr.outcome;
+        state.last_error = cr.error;
+        ++state.consecutive_failures;
+        store_.set_channel_state(cr.path, state);
+        ++report.channels_failed;
+        report.channels.push_back(std::move(cr));
+        continue;
+      }
+
+      state.last_outcome = cr.outcome;
+      state.last_error.clear();
+      state.consecutive_failures = 0;
+      state.last_success = now;
+      if (r.outcome == fetch::Outcome::kOk) {
+        state.etag = r.validators.etag;
+        state.last_modified = r.validators.last_modified;
+        const auto& feed = *feeds[i];
+        state.feed_title = feed.title;
+        state.feed_link = feed.link;
+        const article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
+        for (const auto& item : feed.items) {
+          const std::string key = item.guid.empty() ? item.link : item.guid;
+          if (!key.empty() && store_.item_seen(cr.path, key)) {
+            ++cr.known_articles;
+            continue;
+          }
+          auto a = article::make_article(item, ctx);
+          if (!a) continue;  // no usable title: nothing to hash, nothing to show
+          if (store_.add_article(*a, cr.path, now) == store::AddOutcome::kNew) {
+            new_hashes.push_back(a->hash);
+            ++cr.new_articles;
+          } else {
+            ++cr.known_articles;
+          }
+          if (!key.empty()) store_.mark_item_seen(cr.path, key, now);
+        }
+      }
+      store_.set_channel_state(cr.path, state);
+      ++report.channels_ok;
+      report.new_articles += cr.new_articles;
+      report.known_articles += cr.known_articles;
+      report.channels.push_back(std::move(cr));
+    }
+    tx.commit();
+  } catch (const store::StoreError& e) {
+    // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
+    // fetches (without validators' help, if they were new) and tries again.
+    report.write_error = std::string("store: ") + e.what();
+    spdlog::error("cycle rolled back: {}", report.write_error);
+    report.new_articles = 0;
+    report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return report;
+  }
+
+  std::string error;
+  report.files_written = write_views(new_hashes, error);
+  if (!error.empty()) report.write_error = error;
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seconds now) {
+  ImportReport report;
+  std::vector<fs::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& e : fs::directory_iterator(p, ec)) {
+        const auto ext = e.path().extension();
+        if (e.is_regular_file() && (ext == ".md" || ext == ".txt")) found.push_back(e.path());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(p);
+    }
+  }
+
+  // Imported categories map back onto configured channels by display name, so an import of
+  // 新媒体/果壳网/科学人 joins that channel's feeds.
+  std::map<std::vector<std::string>, std::string> channel_by_names;
+  for (const auto* ch : config_.channels()) channel_by_names[category_names(*ch)] = ch->path();
+
+  std::vector<std::string> new_hashes;
+  try {
+    store::Store::Transaction tx(store_);
+    for (const auto& f : files) {
+      std::string text;
+      if (!read_file(f, text, kMaxArticleFile)) {
+        spdlog::error("{}: cannot read (missing, unreadable or over 16 MiB)", f.string());
+        ++report.failed;
+        continue;
+      }
+      auto r = article::read_article_file(text, f.string());
+      if (!r.article) {
+        spdlog::error("{}", r.error);
+        ++report.failed;
+        continue;
+      }
+      const auto it = channel_by_names.find(r.article->categories);
+      const std::string channel = it == channel_by_names.end() ? "" : it->second;
+      if (store_.add_article(*r.article, channel, now) == store::AddOutcome::kNew) {
+        new_hashes.push_back(r.article->hash);
+        ++report.imported;
+      } else {
+        ++report.duplicates;
+      }
+    }
+    tx.commit();
+  } catch (const store::StoreError& e) {
+    report.write_error = std::string("store: ") + e.what();
+    spdlog::error("import rolled back: {}", report.write_error);
+    report.imported = 0;
+    return report;
+  }
+  std::string error;
+  write_views(new_hashes, error);
+  if (!error.empty()) report.write_error = error;
+  return report;
+}
+
+int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::string& error) {
+  int changed = 0;
+  const fs::path posts = config_.output / "posts";
+  auto note = [&](const WriteResult& w) {
+    if (!w.ok) {
+      spdlog::error("write failed: {}", w.error);
+      if (error.empty()) error = w.error;
+    } else if (w.changed) {
+      ++changed;
+    }
+  };
+  auto write_post = [&](const std::string& hash) {
+    if (auto a = store_.article(hash)) {
+      note(write_file_atomic(posts / (hash + ".md"), article::render_article_file(*a)));
+    }
+  };
+
+  try {
+    if (!checked_missing_posts_) {
+      // The files are views of the store: a deleted or half-written one is rebuilt.
+      remove_stale_temporaries(config_.output);
+      for (const auto& hash : store_.all_hashes()) {
+        std::error_code ec;
+        if (!fs::exists(posts / (hash + ".md"), ec)) write_post(hash);
+      }
+      checked_missing_posts_ = true;
+    }
+    for (const auto& hash : new_hashes) write_post(hash);
+
+    std::map<std::string, emit::UpstreamInfo> upstream;
+    auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {
+      auto it = upstream.find(channel_path);
+      if (it != upstream.end()) return it->second;
+      emit::UpstreamInfo info;
+      if (!channel_path.empty()) {
+        if (auto st = store_.channel_state(channel_path)) {
+          info.title = st->feed_title;
+          info.link = st->feed_link.empty() ? lib::redact_url(st->feed_url) : st->feed_link;
+          info.id = lib::redact_url(st->feed_url);
+        }
+      }
+      return upstream.emplace(channel_path, std::move(info)).first->second;
+    };
+
+    const auto nodes = emit::feed_nodes(config_);
+    for (const auto& node : nodes) {
+      std::vector<emit::Entry> entries;
+      for (auto& e : store_.latest(node.path, config_.feed_entries)) {
+        entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
+      }
+      // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
+      note(write_file_atomic(config_.output / node.file,
+                             emit::render_atom(node, entries, config_.base_url, sys_seconds{})));
+    }
+    note(write_file_atomic(config_.output / "feeds.opml",
+                           emit::render_opml(nodes, config_.base_url)));
+  } catch (const store::StoreError& e) {
+    error = std::string("store: ") + e.what();
+    spdlog::error("writing views: {}", error);
+  }
+  return changed;
+}
+
+}  // namespace feedd::app

@@ -1,0 +1,176 @@
+"""`feedd once` end to end: real binary, fixture feeds over loopback HTTP, real readers."""
+import os
+import re
+import unittest
+
+from harness import FeeddTestCase, feedparser_entries, jing, title_hash
+
+TREE = """
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    sources:
+      - name: ZAKER
+        slug: zaker
+        channels:
+          - name: source
+            route: /zaker_source.xml
+      - name: 果壳网
+        slug: guokr
+        channels:
+          - name: 科学人
+            slug: scientific
+            url: {base}/guokr.xml
+      - name: 人人都是产品经理
+        slug: woshipm
+        channels:
+          - name: 热门文章
+            slug: popular
+            url: {base}/woshipm.xml
+"""
+
+TITLES = {
+    "城市夜跑人数三年翻倍，跑友说“比健身房自在”",
+    "老街区改造后，早餐铺子回来了",
+    "为什么雨后的空气闻起来特别清新？",
+    "章鱼有九个“大脑”吗",
+    "从零搭建一个用户增长模型：三个常见误区",
+}
+
+FEEDS = [
+    "feeds/all.xml",
+    "feeds/xinmeiti.xml",
+    "feeds/xinmeiti/zaker.xml",
+    "feeds/xinmeiti/zaker/source.xml",
+    "feeds/xinmeiti/guokr.xml",
+    "feeds/xinmeiti/guokr/scientific.xml",
+    "feeds/xinmeiti/woshipm.xml",
+    "feeds/xinmeiti/woshipm/popular.xml",
+]
+
+
+class OnceTest(FeeddTestCase):
+    def test_first_run_writes_posts_feeds_and_opml(self):
+        self.write_config(TREE)
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("channels: 3 ok, 0 failed; articles: 5 new, 1 seen", proc.stdout)
+        self.assertEqual(self.posts(), sorted(title_hash(t) + ".md" for t in TITLES))
+        for rel in FEEDS:
+            path = os.path.join(self.output, rel)
+            d = feedparser_entries(path)
+            r = jing(path)
+            self.assertEqual(r.returncode, 0, "%s fails the RFC 4287 schema:\n%s%s" % (rel, r.stdout, r.stderr))
+            ids = [e.id for e in d.entries]
+            self.assertEqual(len(ids), len(set(ids)), rel)
+        self.assertEqual(len(feedparser_entries(os.path.join(self.output, "feeds/all.xml")).entries), 5)
+        opml = self.read("feeds.opml")
+        for rel in FEEDS:
+            self.assertIn('xmlUrl="http://feeds.test/%s"' % rel, opml)
+
+    def test_article_file_shape(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        text = self.read("posts/%s.md" % title_hash("城市夜跑人数三年翻倍，跑友说“比健身房自在”"))
+        proxied = "https://cors.zfour.workers.dev/?http://zkres.myzaker.example/202107/run_1024.jpg"
+        self.assertTrue(text.startswith(
+            "\n---\ntitle: '城市夜跑人数三年翻倍，跑友说“比健身房自在”'\ncategories: \n - 新媒体\n - ZAKER\n - source\n"
+            "headimg: '%s'\nauthor: ZAKER\ncomments: false\ndate: Wed, 14 Jul 2021 02:10:00 GMT\n"
+            "thumbnail: '%s'\nlink: 'https://app.myzaker.example/news/article.php?pk=60ece2928e9f0965ce6e865c'\n"
+            "---\n\n<div>   \n" % (proxied, proxied)), text[:600])
+        self.assertTrue(text.endswith("  \n</div>\n" + " " * 12), repr(text[-40:]))
+        self.assertIn('src="%s" referrerpolicy="no-referrer"' % proxied, text)
+        # Nunjucks-safe body; date converted from +0800 to GMT.
+        street = self.read("posts/%s.md" % title_hash("老街区改造后，早餐铺子回来了"))
+        self.assertIn("&#123;&#123; 好消息 &#125;&#125;", street)
+        self.assertIn("date: Tue, 13 Jul 2021 14:45:00 GMT\n", street)
+        # Scripts and event handlers do not survive.
+        growth = self.read("posts/%s.md" % title_hash("从零搭建一个用户增长模型：三个常见误区"))
+        self.assertNotIn("<script", growth)
+        self.assertNotIn("onclick", growth)
+        self.assertIn('href="https://www.woshipm.example/operate/4000.html"', growth)
+
+    def test_second_run_gets_304_and_changes_nothing(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        before = self.snapshot()
+        first = len(self.server.requests())
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("articles: 0 new", proc.stdout)
+        statuses = [r[2] for r in self.server.requests()[first:]]
+        self.assertEqual(statuses, ["304"] * 3, self.server.requests())
+        self.assertEqual(self.snapshot(), before)
+
+    def test_repeated_article_in_second_channel_adds_no_file_but_is_listed(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        h = title_hash("城市夜跑人数三年翻倍，跑友说“比健身房自在”")
+        popular = feedparser_entries(os.path.join(self.output, "feeds/xinmeiti/woshipm/popular.xml"))
+        zaker = feedparser_entries(os.path.join(self.output, "feeds/xinmeiti/zaker/source.xml"))
+        self.assertIn(h, " ".join(e.id for e in popular.entries))
+        self.assertIn(h, " ".join(e.id for e in zaker.entries))
+        self.assertEqual(len([p for p in self.posts() if p.startswith(h)]), 1)
+
+    def test_changed_upstream_adds_only_the_new_item(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        path = os.path.join(self.feeds_dir, "woshipm.xml")
+        with open(path, encoding="utf-8") as f:
+            xml = f.read()
+        item = ("<item><title>新的一篇：需求评审怎么开</title><link>https://www.woshipm.example/pmd/6001.html</link>"
+                "<pubDate>Thu, 15 Jul 2021 01:00:00 GMT</pubDate><description>正文</description></item>")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml.replace("<item>", item + "<item>", 1))
+        os.utime(path, (os.stat(path).st_atime + 10, os.stat(path).st_mtime + 10))
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("articles: 1 new", proc.stdout)
+        self.assertIn(title_hash("新的一篇：需求评审怎么开") + ".md", self.posts())
+        entries = feedparser_entries(os.path.join(self.output, "feeds/all.xml")).entries
+        self.assertEqual(entries[0].title, "新的一篇：需求评审怎么开")  # newest first
+
+    def test_missing_views_are_rebuilt(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        before = {k: v[1] for k, v in self.snapshot().items()}
+        victim = self.posts()[0]
+        os.remove(os.path.join(self.output, "posts", victim))
+        os.remove(os.path.join(self.output, "feeds/xinmeiti/guokr.xml"))
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertEqual({k: v[1] for k, v in self.snapshot().items()}, before)
+
+    def test_one_broken_channel_does_not_stop_the_others(self):
+        self.write_config(TREE + """          - name: broken
+            url: {base}/not_a_feed.html
+          - name: gone
+            url: {base}/missing.xml
+""")
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("channels: 3 ok, 2 failed", proc.stdout)
+        self.assertEqual(len(self.posts()), 5)
+        err = proc.stderr
+        self.assertRegex(err, r"xinmeiti/woshipm/broken: http://127\.0\.0\.1:\d+/not_a_feed\.html: .*not a feed")
+        self.assertRegex(err, r"xinmeiti/woshipm/gone: http://127\.0\.0\.1:\d+/missing\.xml: HTTP 404")
+        self.assertEqual(len(re.findall(r"woshipm/gone", err)), 1, err)
+
+    def test_no_network_every_channel_fails_exit_1(self):
+        # The shipped feeds.yaml with its RSSHub base pointed at a closed loopback port: what a
+        # machine without network sees, without touching the internet.
+        with open(os.path.join(os.environ.get("FEEDD_SOURCE_DIR", "."), "feeds.yaml"), encoding="utf-8") as f:
+            shipped = f.read()
+        shipped = re.sub(r"(?m)^(output|state|rsshub):.*$", "", shipped)
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write('output: output\nstate: output/feedd.db\nrsshub: "http://127.0.0.1:9"\n' + shipped)
+        proc = self.feedd("once", "-c", "feeds.yaml", check=1)
+        errors = [l for l in proc.stderr.splitlines() if " error: " in l]
+        self.assertGreaterEqual(len(errors), 5, proc.stderr)
+        for line in errors:
+            self.assertRegex(line, r"error: [a-z0-9_-]+/[a-z0-9_-]+/[a-z0-9_-]+: http://127\.0\.0\.1:9/\S+: ")
+        self.assertIn("channels: 0 ok, %d failed; articles: 0 new" % len(errors), proc.stdout)
+        self.assertEqual(self.posts(), [])
+        for root, _, files in os.walk(self.output):
+            for name in files:
+                if name.endswith(".xml"):
+                    feedparser_entries(os.path.join(root, name))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
