@@ -1,0 +1,515 @@
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "lib/crypto/sha256.hpp"
+#include "lib/sqlite/sqlite.hpp"
+
+namespace feedd::store {
+namespace {
+
+using lib::Database;
+using lib::SqliteError;
+using lib::Statement;
+
+// 'feed': tells our databases apart from any other SQLite file found at the configured path.
+constexpr std::int64_t kApplicationId = 0x66656564;
+
+// migrations[i] takes the schema from user_version i to i + 1. Append only; never edit one
+// that has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE articles (
+  hash         TEXT PRIMARY KEY NOT NULL,
+  title        TEXT NOT NULL,
+  categories   TEXT NOT NULL,     -- each category followed by '\n'; see encode_categories
+  author       TEXT NOT NULL,
+  date         INTEGER NOT NULL,  -- Unix seconds
+  link         TEXT NOT NULL,
+  image        TEXT NOT NULL,
+  html         TEXT NOT NULL,
+  guid         TEXT NOT NULL,
+  channel_path TEXT NOT NULL,     -- first channel that carried it, '' for imports
+  added        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX articles_by_date ON articles(date DESC, hash);
+
+-- Every hash ever stored; outlives pruning so a pruned article is never re-added.
+CREATE TABLE seen_hashes (
+  hash       TEXT PRIMARY KEY NOT NULL,
+  first_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE seen_items (
+  channel_path TEXT NOT NULL,
+  item_key     TEXT NOT NULL,
+  first_seen   INTEGER NOT NULL,
+  PRIMARY KEY (channel_path, item_key)
+) WITHOUT ROWID;
+
+CREATE TABLE membership (
+  hash         TEXT NOT NULL REFERENCES articles(hash) ON DELETE CASCADE,
+  channel_path TEXT NOT NULL,
+  added        INTEGER NOT NULL,
+  PRIMARY KEY (hash, channel_path)
+) WITHOUT ROWID;
+CREATE INDEX membership_by_channel ON membership(channel_path, hash);
+
+CREATE TABLE channels (
+  path                 TEXT PRIMARY KEY NOT NULL,
+  etag                 TEXT NOT NULL,
+  last_modified        TEXT NOT NULL,
+  last_poll            INTEGER,
+  last_success         INTEGER,
+  last_outcome         TEXT NOT NULL,
+  last_error           TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  feed_title           TEXT NOT NULL,
+  feed_link            TEXT NOT NULL,
+  feed_url             TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
+};
+constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
+
+// Upstream GUIDs are unbounded; long keys are stored as their digest so a hostile feed cannot
+// grow the table by megabytes per item.
+constexpr std::size_t kMaxItemKey = 512;
+
+std::string bounded_item_key(std::string_view key) {
+  if (key.size() <= kMaxItemKey) return std::string(key);
+  return "sha256:" + lib::sha256_hex(key);
+}
+
+// Lossless: each category is escaped ('\\' and '\n') and terminated by '\n', so [] and [""]
+// differ and a stray newline in a display name cannot split it.
+std::string encode_categories(const std::vector<std::string>& categories) {
+  std::string out;
+  for (const auto& c : categories) {
+    for (char ch : c) {
+      if (ch == '\\') {
+        out += "\\\\";
+      } else if (ch == '\n') {
+        out += "\\n";
+      } else {
+        out += ch;
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::vector<std::string> decode_categories(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    if (ch == '\n') {
+      out.push_back(std::move(cur));
+      cur.clear();
+    } else if (ch == '\\' && i + 1 < s.size()) {
+      ++i;
+      cur += s[i] == 'n' ? '\n' : s[i];
+    } else {
+      cur += ch;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));  // tolerate a missing final terminator
+  return out;
+}
+
+std::int64_t to_db(std::chrono::sys_seconds t) {
+  return t.time_since_epoch().count();
+}
+std::chrono::sys_seconds from_db(std::int64_t v) {
+  return std::chrono::sys_seconds(std::chrono::seconds(v));
+}
+
+// Resets a cached statement when the caller is done with it, also on exceptions: a SELECT left
+// mid-way would pin its WAL snapshot and stop checkpoints.
+class Use {
+ public:
+  explicit Use(Statement& s) : s_(s) {}
+  ~Use() { s_.reset(); }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  Statement* operator->() { return &s_; }
+  Statement& operator*() { return s_; }
+
+ private:
+  Statement& s_;
+};
+
+constexpr const char* kArticleColumns =
+    "hash, title, categories, author, date, link, image, html, guid, channel_path, added";
+
+Entry read_entry(const Statement& s) {
+  Entry e;
+  e.article.hash = s.column_text(0);
+  e.article.title = s.column_text(1);
+  e.article.categories = decode_categories(s.column_text(2));
+  e.article.author = s.column_text(3);
+  e.article.date = from_db(s.column_int64(4));
+  e.article.link = s.column_text(5);
+  e.article.image = s.column_text(6);
+  e.article.html = s.column_text(7);
+  e.article.guid = s.column_text(8);
+  e.channel_path = s.column_text(9);
+  e.added = from_db(s.column_int64(10));
+  return e;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  std::string path;  // for messages
+  Database db;
+  std::unordered_map<std::string, Statement> cache;
+
+  Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
+
+  Statement& stmt(const std::string& sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) it = cache.emplace(sql, db.prepare(sql)).first;
+    return it->second;
+  }
+
+  std::int64_t pragma_int(const char* name) {
+    Statement s = db.prepare(std::string("PRAGMA ") + name);
+    return s.step() ? s.column_int64(0) : 0;
+  }
+};
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const SqliteError& e) {
+  throw StoreError("store " + path + ": " + e.what());
+}
+
+// Runs `f`, turning SQLite failures into StoreError naming the database.
+template <class F>
+auto guarded(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SqliteError& e) {
+    fail(path, e);
+  }
+}
+
+// A nestable unit of work (SAVEPOINT works inside and outside BEGIN), so multi-statement
+// methods are atomic whether or not the caller holds a Transaction.
+class Savepoint {
+ public:
+  explicit Savepoint(Database& db) : db_(db) { db_.exec("SAVEPOINT feedd_op"); }
+  ~Savepoint() {
+    if (done_) return;
+    try {
+      db_.exec("ROLLBACK TO feedd_op; RELEASE feedd_op");
+    } catch (const SqliteError&) {
+      // Nothing more to do: the enclosing transaction (if any) reports the failure.
+    }
+  }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release() {
+    db_.exec("RELEASE feedd_op");
+    done_ = true;
+  }
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& db_path) {
+  const std::string path = db_path.string();
+  std::error_code ec;
+  if (db_path.has_parent_path()) {
+    std::filesystem::create_directories(db_path.parent_path(), ec);
+    if (ec) throw StoreError("store " + path + ": cannot create folder: " + ec.message());
+  }
+  try {
+    impl_ = std::make_unique<Impl>(
+        path, Database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX));
+  } catch (const SqliteError& e) {
+    throw StoreError("store " + path + ": cannot open: " + e.message());
+  }
+  Impl& im = *impl_;
+  try {
+    im.db.busy_timeout(5000);
+    // The first statement that reads the file; a non-database file fails here.
+    im.db.prepare("PRAGMA journal_mode=WAL").step();
+    // FULL: each committed cycle survives power loss, as the status page promises.
+    im.db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+
+    const std::int64_t app_id = im.pragma_int("application_id");
+    const std::int64_t version = im.pragma_int("user_version");
+    const bool has_tables = [&] {
+      Statement s = im.db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
+      return s.step() && s.column_int64(0) > 0;
+    }();
+    if ((app_id != 0 && app_id != kApplicationId) || (app_id == 0 && has_tables)) {
+      throw StoreError("store " + path + ": not a feedd database (another program's SQLite file)");
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError("store " + path + ": schema version " + std::to_string(version) +
+                       " is newer than this feedd understands (" + std::to_string(kSchemaVersion) +
+                       ")");
+    }
+    if (version < kSchemaVersion) {
+      // IMMEDIATE: two daemons starting at once must not both migrate.
+      im.db.exec("BEGIN IMMEDIATE");
+      try {
+        for (std::int64_t v = version; v < kSchemaVersion; ++v)
+          im.db.exec(kMigrations[v]);
+        im.db.exec("PRAGMA application_id=" + std::to_string(kApplicationId) +
+                   "; PRAGMA user_version=" + std::to_string(kSchemaVersion));
+        im.db.exec("COMMIT");
+      } catch (...) {
+        if (!im.db.autocommit()) im.db.exec("ROLLBACK");
+        throw;
+      }
+    }
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_NOTADB || (e.code() & 0xff) == SQLITE_CORRUPT) {
+      throw StoreError("store " + path + ": not a usable feedd database (" + e.message() +
+                       "); move the file away to start afresh");
+    }
+    fail(path, e);
+  }
+}
+
+Store::~Store() = default;
+
+Store::Transaction::Transaction(Store& store) : store_(&store) {
+  guarded(store_->impl_->path, [&] { store_->impl_->db.exec("BEGIN IMMEDIATE"); });
+}
+
+Store::Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    store_->impl_->db.exec("ROLLBACK");
+  } catch (const SqliteError&) {
+    // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); nothing to undo.
+  }
+}
+
+void Store::Transaction::commit() {
+  guarded(store_->impl_->path, [&] { store_->impl_->db.exec("COMMIT"); });
+  done_ = true;
+}
+
+std::optional<ChannelState> Store::channel_state(std::string_view channel_path) const {
+  return guarded(impl_->path, [&]() -> std::optional<ChannelState> {
+    Use s(impl_->stmt(
+        "SELECT etag, last_modified, last_poll, last_success, last_outcome, last_error, "
+        "consecutive_failures, feed_title, feed_link, feed_url FROM channels WHERE path = ?1"));
+    s->bind_text(1, channel_path);
+    if (!s->step()) return std::nullopt;
+    ChannelState c;
+    c.etag = s->column_text(0);
+    c.last_modified = s->column_text(1);
+    if (!s->column_is_null(2)) c.last_poll = from_db(s->column_int64(2));
+    if (!s->column_is_null(3)) c.last_success = from_db(s->column_int64(3));
+    c.last_outcome = s->column_text(4);
+    c.last_error = s->column_text(5);
+    c.consecutive_failures = static_cast<int>(s->column_int64(6));
+    c.feed_title = s->column_text(7);
+    c.feed_link = s->column_text(8);
+    c.feed_url = s->column_text(9);
+    return c;
+  });
+}
+
+void Store::set_channel_state(std::string_view channel_path, const ChannelState& state) {
+  guarded(impl_->path, [&] {
+    Use s(impl_->stmt(
+        "INSERT OR REPLACE INTO channels (path, etag, last_modified, last_poll, last_success, "
+        "last_outcome, last_error, consecutive_failures, feed_title, feed_link, feed_url) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    s->bind_text(1, channel_path).bind_text(2, state.etag).bind_text(3, state.last_modified);
+    if (state.last_poll) s->bind_int64(4, to_db(*state.last_poll));
+    if (state.last_success) s->bind_int64(5, to_db(*state.last_success));
+    s->bind_text(6, state.last_outcome)
+        .bind_text(7, state.last_error)
+        .bind_int64(8, state.consecutive_failures)
+        .bind_text(9, state.feed_title)
+        .bind_text(10, state.feed_link)
+        .bind_text(11, state.feed_url);
+    s->step();
+  });
+}
+
+bool Store::item_seen(std::string_view channel_path, std::string_view item_key) const {
+  return guarded(impl_->path, [&] {
+    Use s(impl_->stmt("SELECT 1 FROM seen_items WHERE channel_path = ?1 AND item_key = ?2"));
+    s->bind_text(1, channel_path).bind_text(2, bounded_item_key(item_key));
+    return s->step();
+  });
+}
+
+void Store::mark_item_seen(std::string_view channel_path, std::string_view item_key,
+                           std::chrono::sys_seconds now) {
+  guarded(impl_->path, [&] {
+    Use s(
+        impl_->stmt("INSERT OR IGNORE INTO seen_items (channel_path, item_key, first_seen) "
+                    "VALUES (?1, ?2, ?3)"));
+    s->bind_text(1, channel_path)
+        .bind_text(2, bounded_item_key(item_key))
+        .bind_int64(3, to_db(now));
+    s->step();
+  });
+}
+
+bool Store::has_hash(std::string_view hash) const {
+  return guarded(impl_->path, [&] {
+    Use s(impl_->stmt("SELECT 1 FROM seen_hashes WHERE hash = ?1"));
+    s->bind_text(1, hash);
+    return s->step();
+  });
+}
+
+AddOutcome Store::add_article(const article::Article& a, std::string_view channel_path,
+                              std::chrono::sys_seconds now) {
+  return guarded(impl_->path, [&] {
+    Savepoint sp(impl_->db);
+    AddOutcome outcome = AddOutcome::kDuplicate;
+    {
+      Use s(impl_->stmt("INSERT OR IGNORE INTO seen_hashes (hash, first_seen) VALUES (?1, ?2)"));
+      s->bind_text(1, a.hash).bind_int64(2, to_db(now));
+      s->step();
+      if (impl_->db.changes() == 1) outcome = AddOutcome::kNew;
+    }
+    if (outcome == AddOutcome::kNew) {
+      Use s(impl_->stmt(std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
+                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+      s->bind_text(1, a.hash)
+          .bind_text(2, a.title)
+          .bind_text(3, encode_categories(a.categories))
+          .bind_text(4, a.author)
+          .bind_int64(5, to_db(a.date))
+          .bind_text(6, a.link)
+          .bind_text(7, a.image)
+          .bind_text(8, a.html)
+          .bind_text(9, a.guid)
+          .bind_text(10, channel_path)
+          .bind_int64(11, to_db(now));
+      s->step();
+    }
+    if (!channel_path.empty()) {
+      // A pruned article (hash seen, row gone) gets no membership: there is nothing to list.
+      Use s(
+          impl_->stmt("INSERT OR IGNORE INTO membership (hash, channel_path, added) "
+                      "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM articles WHERE hash = ?1)"));
+      s->bind_text(1, a.hash).bind_text(2, channel_path).bind_int64(3, to_db(now));
+      s->step();
+    }
+    sp.release();
+    return outcome;
+  });
+}
+
+std::vector<Entry> Store::latest(std::string_view node, int limit) const {
+  return guarded(impl_->path, [&] {
+    std::vector<Entry> out;
+    if (limit <= 0) return out;
+    if (node.empty()) {
+      Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) +
+                        " FROM articles ORDER BY date DESC, hash LIMIT ?1"));
+      s->bind_int64(1, limit);
+      while (s->step())
+        out.push_back(read_entry(*s));
+      return out;
+    }
+    // Descendants of "a/b" are exactly the paths in ["a/b/", "a/b0"): '0' is the byte after
+    // '/', so "a/bc/x" and "a/b-x" fall outside, and the range (unlike LIKE, where '_' in
+    // slugs is a wildcard) uses the membership index.
+    const std::string self(node);
+    const std::string lo = self + '/';
+    const std::string hi = self + '0';
+    // Walks articles newest first and stops after `limit` hits; each hit is a primary-key
+    // probe into membership.
+    Use s(impl_->stmt(
+        "SELECT hash, title, categories, author, date, link, image, html, guid, channel_path, "
+        "added FROM articles AS a WHERE EXISTS (SELECT 1 FROM membership AS m WHERE m.hash = "
+        "a.hash AND (m.channel_path = ?1 OR (m.channel_path >= ?2 AND m.channel_path < ?3))) "
+        "ORDER BY a.date DESC, a.hash LIMIT ?4"));
+    s->bind_text(1, self).bind_text(2, lo).bind_text(3, hi).bind_int64(4, limit);
+    while (s->step())
+      out.push_back(read_entry(*s));
+    return out;
+  });
+}
+
+std::optional<article::Article> Store::article(std::string_view hash) const {
+  return guarded(impl_->path, [&]() -> std::optional<article::Article> {
+    Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1"));
+    s->bind_text(1, hash);
+    if (!s->step()) return std::nullopt;
+    return read_entry(*s).article;
+  });
+}
+
+std::vector<std::string> Store::all_hashes() const {
+  return guarded(impl_->path, [&] {
+    std::vector<std::string> out;
+    Use s(impl_->stmt("SELECT hash FROM articles ORDER BY hash"));
+    while (s->step())
+      out.push_back(s->column_text(0));
+    return out;
+  });
+}
+
+int Store::article_count(std::string_view channel_path) const {
+  return guarded(impl_->path, [&] {
+    Use s(impl_->stmt("SELECT count(*) FROM membership WHERE channel_path = ?1"));
+    s->bind_text(1, channel_path);
+    return s->step() ? static_cast<int>(s->column_int64(0)) : 0;
+  });
+}
+
+int Store::total_articles() const {
+  return guarded(impl_->path, [&] {
+    Use s(impl_->stmt("SELECT count(*) FROM articles"));
+    return s->step() ? static_cast<int>(s->column_int64(0)) : 0;
+  });
+}
+
+std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
+  return guarded(impl_->path, [&] {
+    Savepoint sp(impl_->db);
+    std::vector<std::string> out;
+    {
+      Use s(impl_->stmt("SELECT hash FROM articles WHERE date < ?1 ORDER BY hash"));
+      s->bind_int64(1, to_db(cutoff));
+      while (s->step())
+        out.push_back(s->column_text(0));
+    }
+    {
+      // Membership rows go with them (ON DELETE CASCADE); seen_hashes and seen_items stay.
+      Use s(impl_->stmt("DELETE FROM articles WHERE date < ?1"));
+      s->bind_int64(1, to_db(cutoff));
+      s->step();
+    }
+    sp.release();
+    return out;
+  });
+}
+
+std::string Store::integrity_check() const {
+  return guarded(impl_->path, [&] {
+    // Only the first problem; a corrupt file can list thousands.
+    Statement s = impl_->db.prepare("PRAGMA integrity_check(1)");
+    return s.step() ? s.column_text(0) : std::string("integrity_check returned nothing");
+  });
+}
+
+}  // namespace feedd::store

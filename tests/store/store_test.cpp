@@ -1,0 +1,456 @@
+// The store: dedup by title hash across channels, category-node listing, the memory of seen
+// items and hashes (also after pruning), channel state, transactions and error reporting.
+#include "store/store.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lib/sqlite/sqlite.hpp"
+
+namespace feedd::store {
+namespace {
+
+namespace fs = std::filesystem;
+using article::Article;
+using std::chrono::sys_days;
+using std::chrono::sys_seconds;
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+const sys_seconds kNow = sys_days(std::chrono::year(2021) / 5 / 21) + 14h;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "feedd-store-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(fs::path(FEEDD_TEST_DATA) / "store" / name, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (!in) throw std::runtime_error("missing fixture " + name);
+  return out.str();
+}
+
+// Hashes here are labels, not recomputed: the store takes the article stage's hash as given.
+Article make(std::string hash, sys_seconds date, std::string title = "") {
+  Article a;
+  a.hash = std::move(hash);
+  a.title = title.empty() ? "Title of " + a.hash : std::move(title);
+  a.categories = {"Top", "Source", "Channel"};
+  a.author = "Source";
+  a.date = date;
+  a.link = "https://example.test/" + a.hash;
+  a.html = "<p>" + a.hash + "</p>";
+  a.guid = "guid-" + a.hash;
+  return a;
+}
+
+std::vector<std::string> hashes(const std::vector<Entry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries)
+    out.push_back(e.article.hash);
+  return out;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  fs::path db_path() const { return dir_.path() / "state" / "feedd.db"; }
+  TempDir dir_;
+};
+
+TEST_F(StoreTest, NewThenDuplicateAcrossChannels) {
+  Store s(db_path());
+  const Article a = make("00000000000000a1", kNow);
+  EXPECT_FALSE(s.has_hash(a.hash));
+  EXPECT_EQ(s.add_article(a, "top/one/c", kNow), AddOutcome::kNew);
+  EXPECT_TRUE(s.has_hash(a.hash));
+
+  Article edited = a;  // same hash from another source: the first copy wins
+  edited.html = "<p>other</p>";
+  EXPECT_EQ(s.add_article(edited, "top/two/c", kNow + 1h), AddOutcome::kDuplicate);
+  EXPECT_EQ(s.add_article(a, "top/one/c", kNow + 2h), AddOutcome::kDuplicate);
+
+  EXPECT_EQ(s.total_articles(), 1);
+  EXPECT_EQ(s.article_count("top/one/c"), 1);
+  EXPECT_EQ(s.article_count("top/two/c"), 1);
+  EXPECT_EQ(s.article_count("top/three/c"), 0);
+  const auto all = s.latest("", 10);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].article.html, a.html);
+  EXPECT_EQ(all[0].channel_path, "top/one/c");
+  EXPECT_EQ(all[0].added, kNow);
+  EXPECT_THAT(hashes(s.latest("top/two", 10)), ElementsAre(a.hash));
+  EXPECT_THAT(hashes(s.latest("top/two/c", 10)), ElementsAre(a.hash));
+}
+
+TEST_F(StoreTest, NodeFilterIsExactOnPathSegments) {
+  Store s(db_path());
+  // One article per channel, named after it; slugs use '_' and '-', which LIKE or a plain
+  // prefix test would get wrong.
+  const std::vector<std::string> channels = {"a/b",
+                                             "a/b/x",
+                                             "a/bc/x",
+                                             "a/b-x/y",
+                                             "a/b_/y",
+                                             "a/b.c/y",
+                                             "xin_mei/zaker/source",
+                                             "xin_mei/zaker/channel",
+                                             "xinXmei/zaker/source",
+                                             "xin_mei/zaker_2/source",
+                                             "xin-mei/zaker/source"};
+  Article multi = make("ffffffffffffff00", kNow - 24h);  // carried by two unrelated channels
+  std::map<std::string, std::string> hash_of;
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016zx", i + 1);
+    hash_of[channels[i]] = buf;
+    ASSERT_EQ(s.add_article(make(buf, kNow + std::chrono::seconds(i)), channels[i], kNow),
+              AddOutcome::kNew);
+  }
+  ASSERT_EQ(s.add_article(multi, "a/bc/x", kNow), AddOutcome::kNew);
+  ASSERT_EQ(s.add_article(multi, "xin_mei/zaker_2/source", kNow), AddOutcome::kDuplicate);
+  Article imported = make("eeeeeeeeeeeeee00", kNow);
+  ASSERT_EQ(s.add_article(imported, "", kNow), AddOutcome::kNew);
+
+  struct Case {
+    std::string node;
+    std::vector<std::string> channels;  // whose articles the node must list
+    bool multi;
+  };
+  const std::vector<Case> cases = {
+      {"a", {"a/b", "a/b/x", "a/bc/x", "a/b-x/y", "a/b_/y", "a/b.c/y"}, true},
+      {"a/b", {"a/b", "a/b/x"}, false},
+      {"a/b/x", {"a/b/x"}, false},
+      {"a/bc", {"a/bc/x"}, true},
+      {"a/b_", {"a/b_/y"}, false},
+      {"a/b-x", {"a/b-x/y"}, false},
+      {"xin_mei",
+       {"xin_mei/zaker/source", "xin_mei/zaker/channel", "xin_mei/zaker_2/source"},
+       true},
+      {"xin_mei/zaker", {"xin_mei/zaker/source", "xin_mei/zaker/channel"}, false},
+      {"xin_mei/zaker_2", {"xin_mei/zaker_2/source"}, true},
+      {"xin-mei", {"xin-mei/zaker/source"}, false},
+      {"xin", {}, false},
+      {"a/", {}, false},
+      {"nothing", {}, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE("node " + c.node);
+    std::vector<std::string> want;
+    for (const auto& ch : c.channels)
+      want.push_back(hash_of.at(ch));
+    if (c.multi) want.push_back(multi.hash);
+    EXPECT_THAT(hashes(s.latest(c.node, 100)), UnorderedElementsAreArray(want));
+  }
+  // "" lists everything, imports included; imports belong to no node.
+  EXPECT_EQ(s.latest("", 100).size(), channels.size() + 2);
+  EXPECT_EQ(s.latest("", 100).back().article.hash, multi.hash);  // the oldest
+  for (const auto& e : s.latest("", 100)) {
+    if (e.article.hash == imported.hash) {
+      EXPECT_EQ(e.channel_path, "");
+    }
+  }
+}
+
+TEST_F(StoreTest, LatestIsNewestFirstThenHashAndLimited) {
+  Store s(db_path());
+  s.add_article(make("0000000000000003", kNow), "t/s/c", kNow);
+  s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+  s.add_article(make("0000000000000004", kNow - 1h), "t/s/c", kNow);
+  s.add_article(make("0000000000000002", kNow + 1h), "t/s/c", kNow);
+  s.add_article(make("0000000000000005", kNow - 2h), "t/s/d", kNow);
+  const std::vector<std::string> want = {"0000000000000002", "0000000000000001", "0000000000000003",
+                                         "0000000000000004", "0000000000000005"};
+  for (const std::string node : {"", "t", "t/s"}) {
+    SCOPED_TRACE("node " + node);
+    EXPECT_EQ(hashes(s.latest(node, 10)), want);
+    EXPECT_EQ(hashes(s.latest(node, 3)), std::vector<std::string>(want.begin(), want.begin() + 3));
+    EXPECT_TRUE(s.latest(node, 0).empty());
+    EXPECT_TRUE(s.latest(node, -1).empty());
+  }
+  EXPECT_EQ(hashes(s.latest("t/s/c", 2)),
+            (std::vector<std::string>{"0000000000000002", "0000000000000001"}));
+}
+
+TEST_F(StoreTest, ItemsSeenPerChannel) {
+  Store s(db_path());
+  const std::string long_key(5000, 'g');
+  EXPECT_FALSE(s.item_seen("t/s/c", "https://example.test/1"));
+  s.mark_item_seen("t/s/c", "https://example.test/1", kNow);
+  s.mark_item_seen("t/s/c", "https://example.test/1", kNow + 1h);  // idempotent
+  s.mark_item_seen("t/s/c", long_key, kNow);
+  EXPECT_TRUE(s.item_seen("t/s/c", "https://example.test/1"));
+  EXPECT_FALSE(s.item_seen("t/s/d", "https://example.test/1"));
+  EXPECT_FALSE(s.item_seen("t/s/c", "https://example.test/2"));
+  EXPECT_TRUE(s.item_seen("t/s/c", long_key));
+  // Long keys are stored as digests; a different long key must still be distinct.
+  EXPECT_FALSE(s.item_seen("t/s/c", long_key + "h"));
+  EXPECT_FALSE(s.item_seen("t/s/c", ""));
+}
+
+TEST_F(StoreTest, ChannelStateRoundTrip) {
+  Store s(db_path());
+  EXPECT_FALSE(s.channel_state("t/s/c").has_value());
+
+  ChannelState full;
+  full.etag = "W/\"abc\"";
+  full.last_modified = "Fri, 21 May 2021 14:00:00 GMT";
+  full.last_poll = kNow;
+  full.last_success = kNow - 30min;
+  full.last_outcome = "http_error";
+  full.last_error = "HTTP 503 from https://example.test/feed";
+  full.consecutive_failures = 3;
+  full.feed_title = "果壳网 科学人";
+  full.feed_link = "https://example.test/";
+  full.feed_url = "https://rsshub.example.test/guokr/scientific";
+  s.set_channel_state("t/s/c", full);
+
+  ChannelState bare;  // never succeeded: no times at all
+  bare.last_outcome = "timeout";
+  s.set_channel_state("t/s/d", bare);
+
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "same connection" : "after reopen");
+    std::optional<Store> reopened;
+    if (pass == 1) reopened.emplace(db_path());
+    const Store& r = pass == 0 ? s : *reopened;
+    const auto got = r.channel_state("t/s/c");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->etag, full.etag);
+    EXPECT_EQ(got->last_modified, full.last_modified);
+    EXPECT_EQ(got->last_poll, full.last_poll);
+    EXPECT_EQ(got->last_success, full.last_success);
+    EXPECT_EQ(got->last_outcome, full.last_outcome);
+    EXPECT_EQ(got->last_error, full.last_error);
+    EXPECT_EQ(got->consecutive_failures, 3);
+    EXPECT_EQ(got->feed_title, full.feed_title);
+    EXPECT_EQ(got->feed_link, full.feed_link);
+    EXPECT_EQ(got->feed_url, full.feed_url);
+    const auto got_bare = r.channel_state("t/s/d");
+    ASSERT_TRUE(got_bare.has_value());
+    EXPECT_FALSE(got_bare->last_poll.has_value());
+    EXPECT_FALSE(got_bare->last_success.has_value());
+    EXPECT_EQ(got_bare->last_outcome, "timeout");
+    EXPECT_EQ(got_bare->etag, "");
+    EXPECT_EQ(got_bare->consecutive_failures, 0);
+  }
+
+  ChannelState recovered = full;  // overwrite: optional back to empty
+  recovered.last_success.reset();
+  recovered.consecutive_failures = 0;
+  s.set_channel_state("t/s/c", recovered);
+  EXPECT_FALSE(s.channel_state("t/s/c")->last_success.has_value());
+  EXPECT_EQ(s.channel_state("t/s/c")->consecutive_failures, 0);
+}
+
+TEST_F(StoreTest, TransactionRollsBackOnDestruction) {
+  Store s(db_path());
+  s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+  {
+    Store::Transaction tx(s);
+    EXPECT_EQ(s.add_article(make("0000000000000002", kNow), "t/s/c", kNow), AddOutcome::kNew);
+    s.add_article(make("0000000000000001", kNow), "t/s/d", kNow);  // membership only
+    s.mark_item_seen("t/s/c", "guid-2", kNow);
+    ChannelState st;
+    st.etag = "\"e\"";
+    s.set_channel_state("t/s/c", st);
+    s.prune_before(kNow + 1h);
+    EXPECT_EQ(s.total_articles(), 0);
+  }  // no commit
+  EXPECT_EQ(s.total_articles(), 1);
+  EXPECT_FALSE(s.has_hash("0000000000000002"));
+  EXPECT_EQ(s.article_count("t/s/d"), 0);
+  EXPECT_FALSE(s.item_seen("t/s/c", "guid-2"));
+  EXPECT_FALSE(s.channel_state("t/s/c").has_value());
+  // The connection is usable again, also for a new transaction.
+  Store::Transaction again(s);
+  EXPECT_EQ(s.add_article(make("0000000000000002", kNow), "t/s/c", kNow), AddOutcome::kNew);
+  again.commit();
+  EXPECT_EQ(s.total_articles(), 2);
+}
+
+TEST_F(StoreTest, CommitPersistsAcrossReopen) {
+  {
+    Store s(db_path());
+    Store::Transaction tx(s);
+    s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+    s.mark_item_seen("t/s/c", "guid-1", kNow);
+    tx.commit();
+  }
+  Store s(db_path());
+  EXPECT_EQ(s.total_articles(), 1);
+  EXPECT_TRUE(s.has_hash("0000000000000001"));
+  EXPECT_TRUE(s.item_seen("t/s/c", "guid-1"));
+  EXPECT_THAT(hashes(s.latest("t/s", 5)), ElementsAre("0000000000000001"));
+}
+
+TEST_F(StoreTest, NestedTransactionIsAStoreError) {
+  Store s(db_path());
+  Store::Transaction outer(s);
+  EXPECT_THROW(Store::Transaction inner(s), StoreError);
+  outer.commit();
+}
+
+TEST_F(StoreTest, PrunedArticlesStaySeen) {
+  Store s(db_path());
+  const Article old1 = make("0000000000000001", kNow - 72h);
+  const Article old2 = make("0000000000000002", kNow - 49h);
+  const Article fresh = make("0000000000000003", kNow - 1h);
+  s.add_article(old1, "t/s/c", kNow);
+  s.add_article(old1, "t/x/c", kNow);
+  s.add_article(old2, "", kNow);  // an import
+  s.add_article(fresh, "t/s/c", kNow);
+  s.mark_item_seen("t/s/c", old1.guid, kNow);
+
+  EXPECT_THAT(s.prune_before(kNow - 48h), ElementsAre(old1.hash, old2.hash));
+  EXPECT_TRUE(s.prune_before(kNow - 48h).empty());
+  EXPECT_EQ(s.total_articles(), 1);
+  EXPECT_THAT(s.all_hashes(), ElementsAre(fresh.hash));
+  EXPECT_EQ(s.article_count("t/s/c"), 1);
+  EXPECT_EQ(s.article_count("t/x/c"), 0);
+  EXPECT_TRUE(s.latest("t/x", 10).empty());
+  EXPECT_FALSE(s.article(old1.hash).has_value());
+
+  // Seen forever: not re-added from any channel, nor listed again.
+  EXPECT_TRUE(s.has_hash(old1.hash));
+  EXPECT_TRUE(s.item_seen("t/s/c", old1.guid));
+  EXPECT_EQ(s.add_article(old1, "t/s/c", kNow), AddOutcome::kDuplicate);
+  EXPECT_EQ(s.add_article(old1, "t/y/c", kNow), AddOutcome::kDuplicate);
+  EXPECT_EQ(s.add_article(old2, "", kNow), AddOutcome::kDuplicate);
+  EXPECT_EQ(s.total_articles(), 1);
+  EXPECT_EQ(s.article_count("t/y/c"), 0);
+  EXPECT_THAT(hashes(s.latest("", 10)), ElementsAre(fresh.hash));
+}
+
+TEST_F(StoreTest, ArticleRoundTripsEveryField) {
+  Store s(db_path());
+  Article a;
+  a.hash = "3f2a9c0d1e4b5a67";
+  a.title = "“弯引号”标题: it's a 'test' — with \\ backslash";
+  a.categories = {"新媒体", "果壳网", "科学人"};
+  a.author = "果壳网";
+  a.date = kNow - 3s;
+  a.link = "https://example.test/article/1?a=1&b=2";
+  a.image = "https://cors.example.test/?http://img.example.test/a.jpg";
+  a.html = read_fixture("article.html");
+  a.guid = "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+  ASSERT_NE(a.html.find('\n'), std::string::npos);
+
+  Article odd = make("0000000000000009", sys_seconds(-86400s));  // before the epoch
+  odd.categories = {"line\nbreak", "back\\slash\\n", ""};
+  odd.image = "";
+  odd.link = "";
+  Article empty_cats = make("000000000000000a", kNow);
+  empty_cats.categories = {};
+  Article one_empty_cat = make("000000000000000b", kNow);
+  one_empty_cat.categories = {""};
+
+  const std::vector<Article> all = {a, odd, empty_cats, one_empty_cat};
+  for (const auto& x : all)
+    ASSERT_EQ(s.add_article(x, "xinmeiti/guokr/scientific", kNow), AddOutcome::kNew);
+
+  Store reopened(db_path());
+  for (const auto& want : all) {
+    SCOPED_TRACE(want.hash);
+    const auto got = reopened.article(want.hash);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->hash, want.hash);
+    EXPECT_EQ(got->title, want.title);
+    EXPECT_EQ(got->categories, want.categories);
+    EXPECT_EQ(got->author, want.author);
+    EXPECT_EQ(got->date, want.date);
+    EXPECT_EQ(got->link, want.link);
+    EXPECT_EQ(got->image, want.image);
+    EXPECT_EQ(got->html, want.html);
+    EXPECT_EQ(got->guid, want.guid);
+  }
+  EXPECT_FALSE(reopened.article("ffffffffffffffff").has_value());
+  EXPECT_THAT(reopened.all_hashes(),
+              ElementsAre("0000000000000009", "000000000000000a", "000000000000000b", a.hash));
+}
+
+TEST_F(StoreTest, NonDatabaseFileIsAClearError) {
+  fs::create_directories(db_path().parent_path());
+  fs::copy_file(fs::path(FEEDD_TEST_DATA) / "store" / "not_a_database.txt", db_path());
+  const auto before = fs::file_size(db_path());
+  try {
+    Store s(db_path());
+    FAIL() << "no exception";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(db_path().string()));
+    EXPECT_THAT(e.what(), HasSubstr("not a usable feedd database"));
+    EXPECT_THAT(e.what(), HasSubstr("file is not a database"));
+  }
+  EXPECT_EQ(fs::file_size(db_path()), before);  // left untouched
+}
+
+TEST_F(StoreTest, ForeignSqliteDatabaseIsRefused) {
+  fs::create_directories(db_path().parent_path());
+  {
+    lib::Database other(db_path().string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    other.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY)");
+  }
+  EXPECT_THAT([&] { Store s(db_path()); },
+              ::testing::ThrowsMessage<StoreError>(HasSubstr("not a feedd database")));
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefused) {
+  { Store s(db_path()); }
+  {
+    lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
+    db.exec("PRAGMA user_version=99");
+  }
+  EXPECT_THAT([&] { Store s(db_path()); },
+              ::testing::ThrowsMessage<StoreError>(HasSubstr("schema version 99 is newer")));
+}
+
+TEST_F(StoreTest, UnopenablePathIsAStoreError) {
+  fs::create_directories(db_path());  // a folder where the file should be
+  EXPECT_THROW(Store s(db_path()), StoreError);
+}
+
+TEST_F(StoreTest, FileSettingsAndIntegrity) {
+  {
+    Store s(db_path());
+    s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+    EXPECT_EQ(s.integrity_check(), "ok");
+  }
+  lib::Database db(db_path().string(), SQLITE_OPEN_READONLY);
+  const auto pragma = [&](const char* sql) {
+    lib::Statement st = db.prepare(sql);
+    return st.step() ? st.column_text(0) : std::string("(no row)");
+  };
+  EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");  // persistent in the file
+  EXPECT_EQ(pragma("PRAGMA user_version"), "1");
+  EXPECT_EQ(pragma("PRAGMA application_id"), std::to_string(0x66656564));
+  EXPECT_EQ(pragma("PRAGMA foreign_key_check"), "(no row)");  // no orphans
+}
+
+}  // namespace
+}  // namespace feedd::store
