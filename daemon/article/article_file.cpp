@@ -1,0 +1,413 @@
+#include "article/article_file.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "article/article.hpp"
+#include "parse/date.hpp"
+#include "util/time.hpp"
+
+namespace feedd::article {
+namespace {
+
+// yaml-cpp builds a heavy node per scalar; our front-matter is a dozen lines, so anything far
+// beyond that is refused before it reaches the parser.
+constexpr std::size_t kMaxFrontMatterBytes = std::size_t{4} << 20;
+constexpr int kMaxFrontMatterLines = 1000;
+constexpr std::size_t kMaxQuotedInMessage = 80;
+
+constexpr std::string_view kIndicators = "-?:,[]{}#&*!|>'\"%@`";
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Length of the line break starting at s[i] (CR LF counts as one), 0 when there is none.
+std::size_t line_break_at(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c == '\n') return 1;
+  if (c == '\r') return (i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
+  if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) return 2;
+  if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+      (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+       static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+    return 3;
+  }
+  return 0;
+}
+
+// Characters outside YAML's printable set, other than line breaks: bytes of their encoding.
+std::size_t unprintable_at(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x20 || c == 0x7F) return 1;
+  if (c == 0xC2 && i + 1 < s.size()) {
+    const auto d = static_cast<unsigned char>(s[i + 1]);
+    if (d >= 0x80 && d <= 0x9F) return 2;  // C1 controls
+  }
+  return 0;
+}
+
+bool is_ascii_lower_equal(std::string_view s, std::string_view lower) {
+  return s.size() == lower.size() &&
+         std::equal(s.begin(), s.end(), lower.begin(), [](char a, char b) {
+           return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+         });
+}
+
+// Would YAML 1.1 or 1.2 (or js-yaml's default schema) resolve this plain scalar to something
+// other than a string: bool, null, int, float, sexagesimal, timestamp?
+bool resolves_to_non_string(std::string_view s) {
+  static constexpr std::array<std::string_view, 14> kWords = {
+      "true", "false", "yes", "no",   "on",    "off",   "y",
+      "n",    "null",  "~",   ".inf", "-.inf", "+.inf", ".nan"};
+  for (std::string_view word : kWords) {
+    if (is_ascii_lower_equal(s, word)) return true;
+  }
+  // Every number and timestamp form starts with a digit, or a sign/dot then a digit, and uses
+  // only these ASCII characters; a Chinese name such as "36氪" is left plain.
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0;
+  while (i < s.size() && i < 2 && (s[i] == '+' || s[i] == '-' || s[i] == '.'))
+    ++i;
+  if (i >= s.size() || !digit(s[i])) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           std::string_view("_.:+- ").find(c) != std::string_view::npos;
+  });
+}
+
+std::string located(std::string_view path, int line, std::string_view message) {
+  std::string out(path);
+  out += ':';
+  out += std::to_string(line);
+  out += ": ";
+  out += message;
+  return out;
+}
+
+std::string quoted_for_message(std::string_view value) {
+  std::string out = "\"";
+  if (value.size() > kMaxQuotedInMessage) {
+    out += value.substr(0, kMaxQuotedInMessage);
+    out += "…";
+  } else {
+    out += value;
+  }
+  out += '"';
+  return out;
+}
+
+// Walks `text` line by line without copying it; `number` is the 1-based number of the line
+// last returned.
+class LineCursor {
+ public:
+  explicit LineCursor(std::string_view text) : text_(text) {}
+
+  std::optional<std::string_view> next() {
+    if (pos_ >= text_.size()) return std::nullopt;
+    const std::size_t nl = text_.find('\n', pos_);
+    const std::size_t end = nl == std::string_view::npos ? text_.size() : nl;
+    std::string_view line = text_.substr(pos_, end - pos_);
+    pos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+    ++number_;
+    return line;
+  }
+
+  std::size_t position() const { return pos_; }
+  int number() const { return number_; }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int number_ = 0;
+};
+
+// A front-matter field read as a string. `error` is set when the node is not a scalar.
+struct Field {
+  std::optional<std::string> value;  // nullopt when the key is absent
+  std::string error;
+  int line = 0;
+};
+
+Field string_field(const YAML::Node& root, const char* key, int first_line) {
+  Field field;
+  const YAML::Node node = root[key];
+  if (!node.IsDefined()) return field;
+  field.line = first_line + std::max(0, node.Mark().line);
+  if (node.IsNull()) {
+    field.value = "";
+  } else if (node.IsScalar()) {
+    field.value = node.Scalar();
+  } else {
+    field.error = std::string("'") + key + "' is not a string";
+  }
+  return field;
+}
+
+}  // namespace
+
+std::string fold_to_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (line_break_at(text, i) != 0) {
+      // YAML folds a line break and the blanks around it into one space; so do we, but a run
+      // of several breaks also becomes a single space instead of YAML's newline.
+      while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+      while (i < text.size()) {
+        if (const std::size_t n = line_break_at(text, i); n != 0) {
+          i += n;
+        } else if (is_blank(text[i])) {
+          ++i;
+        } else {
+          break;
+        }
+      }
+      out += ' ';
+    } else if (const std::size_t n = unprintable_at(text, i); n != 0) {
+      out += ' ';
+      i += n;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+std::string yaml_single_quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::string yaml_scalar(std::string_view text) {
+  const bool quote = text.empty() || text.front() == ' ' || text.back() == ' ' ||
+                     kIndicators.find(text.front()) != std::string_view::npos ||
+                     text.find(": ") != std::string_view::npos ||
+                     text.find(" #") != std::string_view::npos || text.back() == ':' ||
+                     resolves_to_non_string(text);
+  return quote ? yaml_single_quoted(text) : std::string(text);
+}
+
+std::string escape_braces(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (char c : html) {
+    if (c == '{') {
+      out += "&#123;";
+    } else if (c == '}') {
+      out += "&#125;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape_braces(std::string_view html) {
+  static constexpr std::string_view kOpen = "&#123;";
+  static constexpr std::string_view kClose = "&#125;";
+  std::string out;
+  out.reserve(html.size());
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const std::string_view rest = html.substr(i);
+    if (rest.starts_with(kOpen)) {
+      out += '{';
+      i += kOpen.size();
+    } else if (rest.starts_with(kClose)) {
+      out += '}';
+      i += kClose.size();
+    } else {
+      out += html[i++];
+    }
+  }
+  return out;
+}
+
+std::string render_article_file(const Article& article) {
+  const std::string image = yaml_single_quoted(fold_to_line(article.image));
+  std::string out;
+  out.reserve(article.html.size() + article.title.size() + 2 * image.size() + 512);
+  out += "\n---\ntitle: ";
+  out += yaml_single_quoted(fold_to_line(article.title));
+  out += "\ncategories: \n";
+  for (const std::string& category : article.categories) {
+    out += " - ";
+    out += yaml_scalar(fold_to_line(category));
+    out += '\n';
+  }
+  if (!article.image.empty()) out += "headimg: " + image + "\n";
+  out += "author: ";
+  out += yaml_scalar(fold_to_line(article.author));
+  out += "\ncomments: false\ndate: ";
+  out += format_rfc822_gmt(article.date);
+  out += '\n';
+  if (!article.image.empty()) out += "thumbnail: " + image + "\n";
+  if (!article.link.empty()) {
+    out += "link: ";
+    out += yaml_single_quoted(fold_to_line(article.link));
+    out += '\n';
+  }
+  out += "---\n\n<div>   \n";
+  out += escape_braces(article.html);
+  out += "  \n</div>\n            ";
+  return out;
+}
+
+ReadResult read_article_file(std::string_view input, std::string_view path) {
+  ReadResult result;
+  const auto fail = [&](int line, std::string_view message) {
+    result.error = located(path, line, message);
+    return result;
+  };
+  if (input.size() > kMaxArticleFileBytes) {
+    return fail(1, "file too large (" + std::to_string(input.size()) + " bytes, limit 16 MiB)");
+  }
+  if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+
+  // A file saved with CRLF line ends is read as if it had LF; a file with LF keeps any CR that
+  // the article HTML itself carries, so that reading is the exact inverse of rendering.
+  std::string unix_text;
+  std::string_view text = input;
+  if (const std::size_t nl = input.find('\n');
+      nl != std::string_view::npos && nl > 0 && input[nl - 1] == '\r') {
+    unix_text.reserve(input.size());
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      if (!(input[i] == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
+        unix_text += input[i];
+      }
+    }
+    text = unix_text;
+  }
+
+  LineCursor cursor(text);
+  std::optional<std::string_view> line;
+  while ((line = cursor.next()) && trim_right(*line).empty()) {
+  }
+  if (!line || trim_right(*line) != "---") {
+    return fail(line ? cursor.number() : cursor.number() + 1,
+                "missing front-matter (expected '---')");
+  }
+  const int open_line = cursor.number();
+  const int first_line = open_line + 1;
+  const std::size_t begin = cursor.position();
+  std::size_t end = begin;
+  bool closed = false;
+  while (true) {
+    end = cursor.position();
+    line = cursor.next();
+    if (!line) break;
+    if (trim_right(*line) == "---") {
+      closed = true;
+      break;
+    }
+    if (cursor.number() - open_line > kMaxFrontMatterLines || end - begin > kMaxFrontMatterBytes) {
+      return fail(cursor.number(), "front-matter too long");
+    }
+  }
+  if (!closed) return fail(open_line, "unterminated front-matter (expected '---')");
+  const int close_line = cursor.number();
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text.substr(begin, end - begin)));
+  } catch (const YAML::Exception& e) {
+    return fail(first_line + std::max(0, e.mark.line), "bad front-matter: " + e.msg);
+  }
+  if (!root.IsMap()) return fail(first_line, "front-matter is not a mapping");
+  const YAML::Node& fields = root;  // const: operator[] must not insert missing keys
+
+  Article article;
+  {
+    Field title = string_field(fields, "title", first_line);
+    if (!title.error.empty()) return fail(title.line, title.error);
+    if (!title.value) return fail(close_line, "missing 'title'");
+    if (normalize_title(*title.value).empty()) return fail(title.line, "empty 'title'");
+    article.title = std::move(*title.value);
+  }
+  if (const YAML::Node categories = fields["categories"]; categories.IsDefined()) {
+    const int at = first_line + std::max(0, categories.Mark().line);
+    if (categories.IsScalar()) {
+      article.categories.push_back(categories.Scalar());
+    } else if (categories.IsSequence()) {
+      for (const YAML::Node& category : categories) {
+        if (!category.IsScalar()) {
+          return fail(first_line + std::max(0, category.Mark().line),
+                      "'categories' entries must be strings");
+        }
+        article.categories.push_back(category.Scalar());
+      }
+    } else if (!categories.IsNull()) {
+      return fail(at, "'categories' is not a list");
+    }
+  }
+  {
+    Field date = string_field(fields, "date", first_line);
+    if (!date.error.empty()) return fail(date.line, date.error);
+    if (!date.value) return fail(close_line, "missing 'date'");
+    const auto parsed = parse::parse_date(*date.value, "UTC");
+    if (!parsed) return fail(date.line, "bad date " + quoted_for_message(*date.value));
+    article.date = *parsed;
+  }
+  const std::array<std::pair<const char*, std::string*>, 3> optional_fields = {{
+      {"author", &article.author},
+      {"headimg", &article.image},
+      {"link", &article.link},
+  }};
+  for (const auto& [key, target] : optional_fields) {
+    Field field = string_field(fields, key, first_line);
+    if (!field.error.empty()) return fail(field.line, field.error);
+    if (field.value) *target = std::move(*field.value);
+  }
+  if (article.image.empty()) {
+    Field thumbnail = string_field(fields, "thumbnail", first_line);
+    if (!thumbnail.error.empty()) return fail(thumbnail.line, thumbnail.error);
+    if (thumbnail.value) article.image = std::move(*thumbnail.value);
+  }
+
+  // Body: "<div>   \n" HTML "  \n</div>\n" and 12 spaces, tolerating other trailing blanks.
+  while ((line = cursor.next()) && trim_right(*line).empty()) {
+  }
+  if (!line || !line->starts_with("<div>") || !trim_right(line->substr(5)).empty()) {
+    return fail(line ? cursor.number() : cursor.number() + 1, "missing body '<div>'");
+  }
+  std::string_view body = text.substr(cursor.position());
+  const int body_line = cursor.number() + 1;
+  body = trim_right(body);
+  if (!body.ends_with("</div>")) {
+    const auto breaks = static_cast<int>(std::count(body.begin(), body.end(), '\n'));
+    return fail(body_line + breaks, "missing body end '</div>'");
+  }
+  body.remove_suffix(6);
+  if (body.ends_with('\n')) body.remove_suffix(1);
+  for (int i = 0; i < 2 && body.ends_with(' '); ++i)
+    body.remove_suffix(1);
+  article.html = unescape_braces(body);
+  article.hash = title_hash(article.title);
+  result.article = std::move(article);
+  return result;
+}
+
+}  // namespace feedd::article

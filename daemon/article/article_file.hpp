@@ -1,0 +1,32 @@
+#pragma once
+// Building blocks of the article file format (article.hpp: render_article_file /
+// read_article_file), exposed for make_article and for tests. Pure, thread-safe, never throw.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace feedd::article {
+
+// Files larger than this are refused by read_article_file.
+inline constexpr std::size_t kMaxArticleFileBytes = std::size_t{16} << 20;
+
+// Every line break (CR, LF, NEL, U+2028, U+2029) together with the blanks around it becomes one
+// space; tabs and the other characters YAML may not carry (C0/C1 controls, DEL) become a space
+// each. Other bytes, invalid UTF-8 included, are kept. The result is one line that YAML reads
+// back unchanged. Not trimmed.
+std::string fold_to_line(std::string_view text);
+
+// `'text'` with every `'` doubled. `text` must already be one line (fold_to_line).
+std::string yaml_single_quoted(std::string_view text);
+
+// `text` as a YAML plain scalar when YAML (1.1 and 1.2, js-yaml as Hexo uses it) reads it back
+// as the same string, else yaml_single_quoted(text). `text` must already be one line.
+std::string yaml_scalar(std::string_view text);
+
+// Every `{` and `}` as `&#123;` / `&#125;` (Hexo runs post bodies through Nunjucks).
+std::string escape_braces(std::string_view html);
+
+// Inverse of escape_braces.
+std::string unescape_braces(std::string_view html);
+
+}  // namespace feedd::article

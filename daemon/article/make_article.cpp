@@ -1,0 +1,45 @@
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "article/article.hpp"
+#include "article/article_file.hpp"
+
+namespace feedd::article {
+namespace {
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ')
+    s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ')
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {
+  // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
+  const std::string folded = fold_to_line(item.title);
+  std::string title(trim_spaces(folded));
+  if (normalize_title(title).empty()) return std::nullopt;
+
+  Article article;
+  article.hash = title_hash(title);
+  article.title = std::move(title);
+  article.categories = context.categories;
+  article.author = context.author;
+  article.date = item.published.value_or(item.updated.value_or(context.now));
+  article.link = item.link;
+  article.guid = item.guid.empty() ? item.link : item.guid;
+
+  RewriteOptions options;
+  options.base_url = item.content_base.empty() ? item.link : item.content_base;
+  options.image_proxy = context.image_proxy;
+  RewriteResult rewritten = rewrite_html(item.html, options);
+  article.html = std::move(rewritten.html);
+  article.image = std::move(rewritten.first_image);
+  return article;
+}
+
+}  // namespace feedd::article
