@@ -72,9 +72,11 @@ struct LoadResult {
 LoadResult parse_config(std::string_view text, const std::filesystem::path& file);
 
 // Reads `file` and parses it; an unreadable file is one error "PATH: cannot read: REASON".
+// Files over 1 MiB are refused. Never throws.
 LoadResult load_config(const std::filesystem::path& file);
 
-// "90s", "30m", "2h", "1d" (a positive integer and one unit). nullopt otherwise.
+// "90s", "30m", "2h", "1d" (a positive integer and one unit). nullopt otherwise, and for
+// anything longer than 365 days (a bound, so the arithmetic cannot overflow).
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace feedd::config

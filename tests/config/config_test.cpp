@@ -1,0 +1,857 @@
+#include "config/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace feedd::config {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+// Test YAML is written as R"(\n...)" so that the first line of the document sits on its own
+// source line; drop that leading newline so line 1 is what it looks like.
+std::string doc(std::string_view text) {
+  if (text.starts_with('\n')) text.remove_prefix(1);
+  return std::string(text);
+}
+
+LoadResult parse(std::string_view text) {
+  return parse_config(doc(text), "feeds.yaml");
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::istringstream in(read_text(path));
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+// A valid tree, appended after one global setting (which then sits on line 1).
+constexpr std::string_view kTree = R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            url: https://example.com/feed.xml
+)";
+
+std::string with_tree(std::string_view first_line) {
+  return std::string(first_line) + kTree.data();
+}
+
+struct ErrorCase {
+  std::string name;
+  std::string text;
+  std::vector<std::string> errors;
+};
+
+TEST(ParseConfig, ReportsEachErrorWithItsLine) {
+  const std::vector<ErrorCase> cases = {
+      {"category without name",
+       R"(
+categories:
+  - slug: top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:2: category has no \"name\""}},
+      {"source without name",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - slug: src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:4: source has no \"name\""}},
+      {"channel without name",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - slug: chan
+            route: /a
+)",
+       {"feeds.yaml:6: channel has no \"name\""}},
+      {"name given as null",
+       R"(
+categories:
+  - name:
+    slug: top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:2: category has no \"name\""}},
+      {"channel with neither url nor route",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            interval: 1h
+)",
+       {"feeds.yaml:6: channel \"Chan\" needs a \"url\" or a \"route\""}},
+      {"channel with both url and route",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            url: https://example.com/feed.xml
+            route: /a
+)",
+       {"feeds.yaml:6: channel \"Chan\" has both \"url\" and \"route\": keep one"}},
+      {"duplicate category slugs",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+  - name: Other
+    slug: top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /b
+)",
+       {"feeds.yaml:9: duplicate category slug \"top\" (first used on line 2)"}},
+      {"duplicate source slugs",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        slug: s
+        channels:
+          - name: Chan
+            route: /a
+      - name: S
+        channels:
+          - name: Chan
+            route: /b
+)",
+       {"feeds.yaml:9: duplicate source slug \"s\" (first used on line 5)"}},
+      {"duplicate channel slugs, one derived",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Front Page
+            route: /a
+          - name: Other
+            slug: front-page
+            route: /b
+)",
+       {"feeds.yaml:9: duplicate channel slug \"front-page\" (first used on line 6)"}},
+      {"same slug in different parents is fine",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: A
+        channels:
+          - name: main
+            route: /a
+      - name: B
+        channels:
+          - name: main
+            route: /b
+)",
+       {}},
+      {"invalid explicit slug",
+       R"(
+categories:
+  - name: Top
+    slug: Top Stories
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:3: category \"Top\": invalid slug \"Top Stories\" (use 1 to 64 of a-z, 0-9, "
+        "'_' and '-')"}},
+      {"empty slug",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        slug: ""
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:5: source \"Src\": invalid slug \"\" (use 1 to 64 of a-z, 0-9, '_' and "
+        "'-')"}},
+      {"slug longer than 64",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            slug: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+            route: /a
+)",
+       {"feeds.yaml:7: channel \"Chan\": invalid slug "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (use 1 to 64 of "
+        "a-z, 0-9, '_' and '-')"}},
+      {"non-ASCII name needs a slug",
+       R"(
+listen: 127.0.0.1:8080
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    sources:
+      - name: 果壳网
+        channels:
+          - name: 科学人
+            slug: scientific
+            route: /guokr/scientific
+)",
+       {"feeds.yaml:6: source \"果壳网\" needs a slug: its name is not ASCII"}},
+      {"non-ASCII name needs a slug (line 7)",
+       R"(
+listen: 127.0.0.1:8080
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    sources:
+
+      - name: 果壳网
+        channels:
+          - name: 科学人
+            slug: scientific
+            route: /guokr/scientific
+)",
+       {"feeds.yaml:7: source \"果壳网\" needs a slug: its name is not ASCII"}},
+      {"derived slug is not valid",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: C++ Weekly
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:4: source \"C++ Weekly\" needs a slug: \"c++-weekly\", made from its name, "
+        "is not valid (use 1 to 64 of a-z, 0-9, '_' and '-')"}},
+      {"category slug all is reserved",
+       R"(
+categories:
+  - name: All
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:2: category \"All\": slug \"all\" is reserved for feeds/all.xml"}},
+      {"name with a newline",
+       R"(
+categories:
+  - name: "Top\nStories"
+    slug: top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:2: category name must be one line of at most 200 bytes"}},
+      {"bad global interval",
+       with_tree("interval: 5x"),
+       {"feeds.yaml:1: invalid interval \"5x\" (use a positive whole number and s, m, h or d, "
+        "e.g. 30m)"}},
+      {"interval without unit",
+       with_tree("interval: 30"),
+       {"feeds.yaml:1: invalid interval \"30\" (use a positive whole number and s, m, h or d, "
+        "e.g. 30m)"}},
+      {"bad channel interval",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+            interval: 0m
+)",
+       {"feeds.yaml:8: channel \"Chan\": invalid interval \"0m\" (use a positive whole number "
+        "and s, m, h or d, e.g. 30m)"}},
+      {"channel url with another scheme",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            url: ftp://example.com/feed.xml
+)",
+       {"feeds.yaml:7: channel \"Chan\": \"url\" must be an absolute http, https or file URL, "
+        "not \"ftp://example.com/feed.xml\""}},
+      {"channel url not absolute",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            url: example.com/feed.xml
+)",
+       {"feeds.yaml:7: channel \"Chan\": \"url\" must be an absolute http, https or file URL, "
+        "not \"example.com/feed.xml\""}},
+      {"bad rsshub",
+       with_tree("rsshub: rsshub.app"),
+       {"feeds.yaml:1: \"rsshub\" must be an absolute http or https URL, not \"rsshub.app\""}},
+      {"rsshub may not be file://",
+       with_tree("rsshub: file:///srv/rsshub"),
+       {"feeds.yaml:1: \"rsshub\" must be an absolute http or https URL, not "
+        "\"file:///srv/rsshub\""}},
+      {"bad rsshub is reported once, not for every route",
+       R"(
+rsshub: "not a url"
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)",
+       {"feeds.yaml:1: \"rsshub\" must be an absolute http or https URL, not \"not a url\""}},
+      {"bad base_url",
+       with_tree("base_url: /feeds/"),
+       {"feeds.yaml:1: \"base_url\" must be an absolute http or https URL, not \"/feeds/\""}},
+      {"bad image_proxy",
+       with_tree("image_proxy: proxy?"),
+       {"feeds.yaml:1: \"image_proxy\" must be \"\" or an absolute http or https URL prefix, not "
+        "\"proxy?\""}},
+      {"route without leading slash",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: zaker/channel/13
+)",
+       {"feeds.yaml:7: channel \"Chan\": route \"zaker/channel/13\" must start with '/'"}},
+      {"route that makes no URL",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a b
+)",
+       {"feeds.yaml:7: channel \"Chan\": route \"/a b\" does not make a valid URL"}},
+      {"feed_entries zero",
+       with_tree("feed_entries: 0"),
+       {"feeds.yaml:1: \"feed_entries\" must be a whole number from 1 to 10000, not \"0\""}},
+      {"feed_entries above the cap",
+       with_tree("feed_entries: 10001"),
+       {"feeds.yaml:1: \"feed_entries\" must be a whole number from 1 to 10000, not \"10001\""}},
+      {"feed_entries not a number",
+       with_tree("feed_entries: 5e1"),
+       {"feeds.yaml:1: \"feed_entries\" must be a whole number from 1 to 10000, not \"5e1\""}},
+      {"feed_entries overflowing int",
+       with_tree("feed_entries: 99999999999999999999"),
+       {"feeds.yaml:1: \"feed_entries\" must be a whole number from 1 to 10000, not "
+        "\"99999999999999999999\""}},
+      {"keep_days negative",
+       with_tree("keep_days: -1"),
+       {"feeds.yaml:1: \"keep_days\" must be a whole number of days from 0 to 36500, not "
+        "\"-1\""}},
+      {"unknown global timezone",
+       with_tree("timezone: Asia/Atlantis"),
+       {"feeds.yaml:1: unknown timezone \"Asia/Atlantis\" (use an IANA name such as "
+        "Asia/Shanghai)"}},
+      {"unknown channel timezone",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+            timezone: CEST
+)",
+       {"feeds.yaml:8: channel \"Chan\": unknown timezone \"CEST\" (use an IANA name such as "
+        "Asia/Shanghai)"}},
+      {"listen without port",
+       with_tree("listen: localhost"),
+       {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
+        "\"localhost\""}},
+      {"listen port 0",
+       with_tree("listen: 127.0.0.1:0"),
+       {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
+        "\"127.0.0.1:0\""}},
+      {"listen port too large",
+       with_tree("listen: 127.0.0.1:65536"),
+       {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
+        "\"127.0.0.1:65536\""}},
+      {"listen without host",
+       with_tree("listen: :8080"),
+       {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
+        "\":8080\""}},
+      {"listen with unbracketed IPv6",
+       with_tree("listen: \"::1:8080\""),
+       {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
+        "\"::1:8080\""}},
+      {"categories missing",
+       R"(
+output: out
+listen: 127.0.0.1:8080
+)",
+       {"feeds.yaml:1: \"categories\" must list at least one category"}},
+      {"categories empty",
+       R"(
+output: out
+categories: []
+)",
+       {"feeds.yaml:2: \"categories\" must list at least one category"}},
+      {"categories null",
+       R"(
+output: out
+categories:
+)",
+       {"feeds.yaml:2: \"categories\" must list at least one category"}},
+      {"categories not a list",
+       R"(
+categories:
+  name: Top
+)",
+       {"feeds.yaml:2: \"categories\" must be a list"}},
+      {"empty file", "", {"feeds.yaml:1: \"categories\" must list at least one category"}},
+      {"category without sources",
+       R"(
+categories:
+  - name: Top
+)",
+       {"feeds.yaml:2: category \"Top\" has no sources"}},
+      {"source without channels",
+       R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels: []
+)",
+       {"feeds.yaml:4: source \"Src\" has no channels"}},
+      {"category that is not a mapping",
+       R"(
+categories:
+  - Top
+)",
+       {"feeds.yaml:2: a category must be a mapping with a \"name\""}},
+      {"document that is not a mapping",
+       R"(
+- output: out
+)",
+       {"feeds.yaml:1: expected a mapping of settings and \"categories\""}},
+      {"setting given a list",
+       with_tree("output: [a, b]"),
+       {"feeds.yaml:1: \"output\" must be a single value, not a list or mapping"}},
+      {"empty output", with_tree("output: \"\""), {"feeds.yaml:1: \"output\" must not be empty"}},
+      {"duplicate key",
+       R"(
+interval: 1h
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+interval: 2h
+)",
+       {"feeds.yaml:9: duplicate key \"interval\" (first on line 1)"}},
+      {"YAML syntax error",
+       R"(
+output: out
+categories:
+  - name: Top
+    sources: [a, b
+  - name: Other
+)",
+       {"feeds.yaml:5: invalid YAML: end of sequence flow not found"}},
+      {"YAML bad indentation",
+       R"(
+output: out
+ listen: 127.0.0.1:8080
+categories: []
+)",
+       {"feeds.yaml:2: invalid YAML: illegal map value"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const LoadResult r = parse(c.text);
+    EXPECT_EQ(r.errors, c.errors);
+    EXPECT_EQ(r.config.has_value(), c.errors.empty());
+  }
+}
+
+TEST(ParseConfig, ReportsAllErrorsInFileOrder) {
+  const std::string dir = FEEDD_TEST_DATA "/config/";
+  const LoadResult r = parse_config(read_text(dir + "many_errors.yaml"), "many_errors.yaml");
+  EXPECT_EQ(r.errors, read_lines(dir + "many_errors.expected"));
+  EXPECT_EQ(r.warnings, read_lines(dir + "many_errors.warnings"));
+  EXPECT_FALSE(r.config);
+}
+
+TEST(ParseConfig, WarnsAboutUnknownKeysAtEveryLevel) {
+  const LoadResult r = parse(R"(
+outptu: out
+categories:
+  - name: Top
+    sorces: []
+    sources:
+      - name: Src
+        author: someone
+        channels:
+          - name: Chan
+            route: /a
+            intervall: 1h
+    # a comment is not a key
+)");
+  EXPECT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, ElementsAre("feeds.yaml:1: unknown key \"outptu\" (ignored)",
+                                      "feeds.yaml:4: unknown key \"sorces\" (ignored)",
+                                      "feeds.yaml:7: unknown key \"author\" (ignored)",
+                                      "feeds.yaml:11: unknown key \"intervall\" (ignored)"));
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->output, "output");  // the misspelt key did not count
+}
+
+TEST(ParseConfig, WarningsAreKeptAlongsideErrors) {
+  const LoadResult r = parse(with_tree("colour: red\nlisten: nowhere"));
+  EXPECT_THAT(r.warnings, ElementsAre("feeds.yaml:1: unknown key \"colour\" (ignored)"));
+  EXPECT_THAT(r.errors,
+              ElementsAre("feeds.yaml:2: \"listen\" must be HOST:PORT with a port from 1 to "
+                          "65535, not \"nowhere\""));
+}
+
+TEST(ParseConfig, NeverRevealsTheRefreshTokenOrUrlPasswords) {
+  const std::string token = "tok-5e3c9d1f";
+  const std::vector<std::string> texts = {
+      "refresh_token: [" + token + "]\n" + std::string(kTree),
+      "refresh_token: {" + token + ": 1}\n" + std::string(kTree),
+      "refresh_token: " + token + "\nrefresh_token: " + token + "\n" + std::string(kTree),
+      "refresh_token: " + token + "\nlisten: x\ncategories: []\n",
+      "refresh_token: \"" + token + "\n",  // unterminated: a syntax error on that line
+      "rsshub: ftp://me:" + token + "@example.com/\n" + std::string(kTree),
+      with_tree("base_url: gopher://me:" + token + "@example.com/"),
+  };
+  for (const auto& text : texts) {
+    SCOPED_TRACE(text);
+    const LoadResult r = parse_config(text, "feeds.yaml");
+    EXPECT_THAT(r.errors, Not(IsEmpty()));
+    for (const auto& m : r.errors)
+      EXPECT_EQ(m.find(token), std::string::npos) << m;
+    for (const auto& m : r.warnings)
+      EXPECT_EQ(m.find(token), std::string::npos) << m;
+  }
+  const LoadResult ok = parse_config("refresh_token: " + token + "\n" + std::string(kTree), "f");
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->refresh_token, token);
+}
+
+TEST(ParseConfig, AppliesDefaults) {
+  const LoadResult r = parse(R"(
+categories:
+  - name: Tech News
+    sources:
+      - name: Example Wire
+        channels:
+          - name: Front Page
+            route: /example/front
+)");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, IsEmpty());
+  ASSERT_TRUE(r.config);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.file, "feeds.yaml");
+  EXPECT_EQ(c.output, "output");
+  EXPECT_EQ(c.state, "output/feedd.db");
+  EXPECT_EQ(c.inbox, "");
+  EXPECT_EQ(c.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.base_url, "http://127.0.0.1:8080/");
+  EXPECT_EQ(c.interval, 30min);
+  EXPECT_EQ(c.feed_entries, 50);
+  EXPECT_EQ(c.image_proxy, "https://cors.zfour.workers.dev/?");
+  EXPECT_EQ(c.rsshub, "https://rsshub.app");
+  EXPECT_EQ(c.timezone, "Asia/Shanghai");
+  EXPECT_EQ(c.keep_days, 0);
+  EXPECT_EQ(c.refresh_token, "");
+
+  ASSERT_EQ(c.categories.size(), 1u);
+  const Category& cat = c.categories[0];
+  EXPECT_EQ(cat.slug, "tech-news");
+  EXPECT_EQ(cat.line, 2);
+  ASSERT_EQ(cat.sources.size(), 1u);
+  EXPECT_EQ(cat.sources[0].slug, "example-wire");
+  EXPECT_EQ(cat.sources[0].line, 4);
+  ASSERT_EQ(cat.sources[0].channels.size(), 1u);
+  const Channel& ch = cat.sources[0].channels[0];
+  EXPECT_EQ(ch.name, "Front Page");
+  EXPECT_EQ(ch.slug, "front-page");
+  EXPECT_EQ(ch.route, "/example/front");
+  EXPECT_EQ(ch.url, "https://rsshub.app/example/front");
+  EXPECT_EQ(ch.interval, 30min);
+  EXPECT_EQ(ch.timezone, "Asia/Shanghai");
+  EXPECT_EQ(ch.line, 6);
+  EXPECT_EQ(ch.top_name, "Tech News");
+  EXPECT_EQ(ch.top_slug, "tech-news");
+  EXPECT_EQ(ch.source_name, "Example Wire");
+  EXPECT_EQ(ch.source_slug, "example-wire");
+  EXPECT_EQ(ch.path(), "tech-news/example-wire/front-page");
+}
+
+TEST(ParseConfig, ResolvesPathsAgainstTheFilesFolder) {
+  struct Case {
+    std::string file, settings;
+    std::string output, state, inbox;
+  };
+  const std::vector<Case> cases = {
+      {"feeds.yaml", "", "output", "output/feedd.db", ""},
+      {"feeds.yaml", "output: out/\n", "out", "out/feedd.db", ""},
+      {"./feeds.yaml", "output: ./a/../b\n", "b", "b/feedd.db", ""},
+      {"conf/feeds.yaml", "output: site\ninbox: in\n", "conf/site", "conf/site/feedd.db",
+       "conf/in"},
+      {"/etc/feedd/feeds.yaml", "output: ../../var/lib/feedd\nstate: db/x.db\ninbox: in\n",
+       "/var/lib/feedd", "/etc/feedd/db/x.db", "/etc/feedd/in"},
+      {"/etc/feedd/feeds.yaml", "output: /srv/feeds\nstate: /var/lib/feedd.db\n", "/srv/feeds",
+       "/var/lib/feedd.db", ""},
+      {"feeds.yaml", "inbox: \"\"\n", "output", "output/feedd.db", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file + " | " + c.settings);
+    const LoadResult r = parse_config(c.settings + std::string(kTree), c.file);
+    ASSERT_THAT(r.errors, IsEmpty());
+    EXPECT_EQ(r.config->file, c.file);
+    EXPECT_EQ(r.config->output, c.output);
+    EXPECT_EQ(r.config->state, c.state);
+    EXPECT_EQ(r.config->inbox, c.inbox);
+  }
+}
+
+TEST(ParseConfig, NormalisesUrlsAndJoinsRoutes) {
+  struct Case {
+    std::string settings, base_url, rsshub, channel_url;
+  };
+  const std::vector<Case> cases = {
+      {"", "http://127.0.0.1:8080/", "https://rsshub.app", "https://rsshub.app/zaker/channel/13"},
+      {"base_url: https://example.org/feeds\nrsshub: https://rss.example.org/\n",
+       "https://example.org/feeds/", "https://rss.example.org",
+       "https://rss.example.org/zaker/channel/13"},
+      {"base_url: https://example.org/\nrsshub: http://10.0.0.2:1200/rsshub\n",
+       "https://example.org/", "http://10.0.0.2:1200/rsshub",
+       "http://10.0.0.2:1200/rsshub/zaker/channel/13"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.settings);
+    const LoadResult r = parse(c.settings + doc(R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /zaker/channel/13
+)"));
+    ASSERT_THAT(r.errors, IsEmpty());
+    EXPECT_EQ(r.config->base_url, c.base_url);
+    EXPECT_EQ(r.config->rsshub, c.rsshub);
+    ASSERT_EQ(r.config->channels().size(), 1u);
+    EXPECT_EQ(r.config->channels()[0]->url, c.channel_url);
+    EXPECT_EQ(r.config->channels()[0]->route, "/zaker/channel/13");
+  }
+}
+
+TEST(LoadConfig, ReadsEverySettingAndPerChannelOverrides) {
+  const std::string dir = FEEDD_TEST_DATA "/config";
+  const LoadResult r = load_config(dir + "/full.yaml");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, IsEmpty());
+  ASSERT_TRUE(r.config);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.file, dir + "/full.yaml");
+  EXPECT_EQ(c.output, std::filesystem::path(FEEDD_TEST_DATA "/generated/site"));
+  EXPECT_EQ(c.state, std::filesystem::path(dir + "/db/feedd.sqlite"));
+  EXPECT_EQ(c.inbox, std::filesystem::path(dir + "/drop"));
+  EXPECT_EQ(c.listen, "[::1]:9090");
+  EXPECT_EQ(c.base_url, "https://feeds.example.org/reader/");
+  EXPECT_EQ(c.interval, 90s);
+  EXPECT_EQ(c.feed_entries, 200);
+  EXPECT_EQ(c.image_proxy, "");
+  EXPECT_EQ(c.rsshub, "https://rsshub.example.org");
+  EXPECT_EQ(c.timezone, "UTC");
+  EXPECT_EQ(c.keep_days, 30);
+  EXPECT_EQ(c.refresh_token, "fixture-not-a-secret");
+
+  const auto channels = c.channels();
+  ASSERT_EQ(channels.size(), 3u);
+  // Declared before the globals in the file, yet they inherit them.
+  EXPECT_EQ(channels[0]->path(), "tech-news/wire/front-page");
+  EXPECT_EQ(channels[0]->url, "https://rsshub.example.org/example/front");
+  EXPECT_EQ(channels[0]->interval, 90s);
+  EXPECT_EQ(channels[0]->timezone, "UTC");
+  EXPECT_EQ(channels[0]->line, 9);
+
+  EXPECT_EQ(channels[1]->path(), "tech-news/wire/local");
+  EXPECT_EQ(channels[1]->url, "file:///var/lib/feedd/sample.xml");
+  EXPECT_EQ(channels[1]->route, "");
+  EXPECT_EQ(channels[1]->interval, 2h);
+  EXPECT_EQ(channels[1]->timezone, "Europe/Berlin");
+
+  EXPECT_EQ(channels[2]->path(), "dushu/shuping/latest");
+  EXPECT_EQ(channels[2]->url, "https://books.example.net/rss?page=1");
+  EXPECT_EQ(channels[2]->top_name, "读书");
+  EXPECT_EQ(channels[2]->source_name, "书评");
+  EXPECT_EQ(channels[2]->interval, 90s);
+}
+
+TEST(LoadConfig, UnreadableFileIsOneError) {
+  const std::string missing = FEEDD_TEST_DATA "/config/no-such-file.yaml";
+  EXPECT_THAT(load_config(missing).errors,
+              ElementsAre(missing + ": cannot read: No such file or directory"));
+  const std::string dir = FEEDD_TEST_DATA "/config";
+  EXPECT_THAT(load_config(dir).errors, ElementsAre(dir + ": cannot read: Is a directory"));
+}
+
+TEST(ParseConfig, RefusesOversizedText) {
+  const std::string big = std::string(kTree) + "# " + std::string(1 << 20, 'x') + "\n";
+  EXPECT_THAT(parse_config(big, "feeds.yaml").errors,
+              ElementsAre("feeds.yaml:1: file is larger than 1048576 bytes"));
+}
+
+TEST(ParseConfig, BoundsTheTreeWalkAgainstAliasBlowUp) {
+  // 200 sources that all alias one list of 100 channels: a small file, 20000 channels.
+  std::string text =
+      "categories:\n  - name: Top\n    sources:\n      - name: s0\n        channels: &ch\n";
+  for (int i = 0; i < 100; ++i)
+    text += "          - {name: c" + std::to_string(i) + ", route: /x}\n";
+  for (int i = 1; i < 200; ++i)
+    text += "      - {name: s" + std::to_string(i) + ", channels: *ch}\n";
+  const LoadResult r = parse_config(text, "feeds.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0],
+              ::testing::HasSubstr("more than 10000 categories, sources and channels"));
+}
+
+TEST(ParseDuration, AcceptsOneNumberAndOneUnit) {
+  struct Case {
+    std::string text;
+    std::optional<std::chrono::seconds> want;
+  };
+  const std::vector<Case> cases = {
+      {"90s", 90s},
+      {"30m", 30min},
+      {"2h", 2h},
+      {"1d", 24h},
+      {"1s", 1s},
+      {"007m", 7min},
+      {"365d", 365 * 24h},
+      {"366d", std::nullopt},
+      {"8761h", std::nullopt},
+      {"99999999999999999999s", std::nullopt},
+      {"0s", std::nullopt},
+      {"-5m", std::nullopt},
+      {"+5m", std::nullopt},
+      {"30", std::nullopt},
+      {"m", std::nullopt},
+      {"", std::nullopt},
+      {"30M", std::nullopt},
+      {"30 m", std::nullopt},
+      {" 30m", std::nullopt},
+      {"1h30m", std::nullopt},
+      {"1.5h", std::nullopt},
+      {"2w", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE("\"" + c.text + "\"");
+    EXPECT_EQ(parse_duration(c.text), c.want);
+  }
+}
+
+TEST(ShippedFeedsYaml, LoadsCleanly) {
+  const LoadResult r = load_config(FEEDD_SOURCE_DIR "/feeds.yaml");
+  EXPECT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, IsEmpty());
+  ASSERT_TRUE(r.config);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.output, std::filesystem::path(FEEDD_SOURCE_DIR "/output"));
+  EXPECT_EQ(c.state, std::filesystem::path(FEEDD_SOURCE_DIR "/output/feedd.db"));
+  EXPECT_EQ(c.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.interval, 30min);
+
+  std::vector<std::string> seeds;  // the channels the old pipeline read
+  for (const Channel* ch : c.channels()) {
+    if (ch->path() == "xinmeiti/zaker/source" || ch->path() == "xinmeiti/zaker/channel" ||
+        ch->path() == "xinmeiti/guokr/scientific" || ch->path() == "xinmeiti/woshipm/popular" ||
+        ch->path() == "xinmeiti/woshipm/latest")
+      seeds.push_back(ch->path() + " " + ch->source_name + " " + ch->name + " " + ch->url);
+  }
+  EXPECT_THAT(
+      seeds,
+      ElementsAre("xinmeiti/zaker/source ZAKER source https://rsshub.app/zaker/source/12291",
+                  "xinmeiti/zaker/channel ZAKER channel https://rsshub.app/zaker/channel/13",
+                  "xinmeiti/guokr/scientific 果壳网 科学人 https://rsshub.app/guokr/scientific",
+                  "xinmeiti/woshipm/popular 人人都是产品经理 热门文章 "
+                  "https://rsshub.app/woshipm/popular",
+                  "xinmeiti/woshipm/latest 人人都是产品经理 最新文章 "
+                  "https://rsshub.app/woshipm/latest"));
+  EXPECT_EQ(c.categories.at(0).name, "新媒体");
+}
+
+}  // namespace
+}  // namespace feedd::config
