@@ -34,6 +34,7 @@ constexpr int kMaxItems = 10000;
 constexpr std::chrono::seconds kMaxDuration = 365 * 24h;
 
 constexpr const char* kSlugRule = "use 1 to 64 of a-z, 0-9, '_' and '-'";
+constexpr const char* kListenRule = "\"listen\" must be HOST:PORT with a port from 1 to 65535";
 constexpr const char* kDurationRule = "use a positive whole number and s, m, h or d, e.g. 30m";
 
 std::string dq(std::string_view s) {
@@ -155,11 +156,7 @@ class Loader {
           } else if (key == "inbox") {
             inbox = *s;
           } else if (key == "listen") {
-            if (!valid_listen(*s))
-              return error(v,
-                           "\"listen\" must be HOST:PORT with a port from 1 to "
-                           "65535, not " +
-                               dq(*s));
+            if (!valid_listen(*s)) return error(v, std::string(kListenRule) + ", not " + dq(*s));
             cfg_.listen = *s;
           } else if (key == "base_url" || key == "rsshub") {
             if (!is_web_url(*s)) {
