@@ -16,9 +16,8 @@
 namespace feedd::article {
 namespace {
 
-// yaml-cpp builds a heavy node per scalar; our front-matter is a dozen lines, so anything far
-// beyond that is refused before it reaches the parser.
-constexpr std::size_t kMaxFrontMatterBytes = std::size_t{4} << 20;
+// yaml-cpp spends a few hundred bytes per node (a 4 MiB flow list takes 1 GB and 9 s), and
+// our front-matter is a dozen short lines, so anything far beyond that is refused first.
 constexpr int kMaxFrontMatterLines = 1000;
 constexpr std::size_t kMaxQuotedInMessage = 80;
 
@@ -323,7 +322,8 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
       closed = true;
       break;
     }
-    if (cursor.number() - open_line > kMaxFrontMatterLines || end - begin > kMaxFrontMatterBytes) {
+    if (cursor.number() - open_line > kMaxFrontMatterLines ||
+        cursor.position() - begin > kMaxFrontMatterBytes) {
       return fail(cursor.number(), "front-matter too long");
     }
   }

@@ -10,6 +10,15 @@ namespace feedd::article {
 // Files larger than this are refused by read_article_file.
 inline constexpr std::size_t kMaxArticleFileBytes = std::size_t{16} << 20;
 
+// read_article_file refuses a longer front-matter (between the `---` lines): yaml-cpp would
+// need hundreds of MB for it. make_article keeps its titles and URLs far below it.
+inline constexpr std::size_t kMaxFrontMatterBytes = std::size_t{64} << 10;
+
+// make_article cuts longer titles at a UTF-8 boundary, and leaves out a longer link or image
+// URL (a title this long is a body pasted into the title; such a URL is a data: blob).
+inline constexpr std::size_t kMaxTitleBytes = 2048;
+inline constexpr std::size_t kMaxUrlBytes = 4096;
+
 // Every line break (CR, LF, NEL, U+2028, U+2029) together with the blanks around it becomes one
 // space; tabs and the other characters YAML may not carry (C0/C1 controls, DEL) become a space
 // each. Other bytes, invalid UTF-8 included, are kept. The result is one line that YAML reads

@@ -1,3 +1,4 @@
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,12 +17,21 @@ std::string_view trim_spaces(std::string_view s) {
   return s;
 }
 
+// The longest prefix of at most `max` bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+    --n;
+  return s.substr(0, n);
+}
+
 }  // namespace
 
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {
   // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
   const std::string folded = fold_to_line(item.title);
-  std::string title(trim_spaces(folded));
+  std::string title(trim_spaces(utf8_prefix(trim_spaces(folded), kMaxTitleBytes)));
   if (normalize_title(title).empty()) return std::nullopt;
 
   Article article;
@@ -30,7 +40,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.categories = context.categories;
   article.author = context.author;
   article.date = item.published.value_or(item.updated.value_or(context.now));
-  article.link = item.link;
+  if (item.link.size() <= kMaxUrlBytes) article.link = item.link;
   article.guid = item.guid.empty() ? item.link : item.guid;
 
   RewriteOptions options;
@@ -38,7 +48,10 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   options.image_proxy = context.image_proxy;
   RewriteResult rewritten = rewrite_html(item.html, options);
   article.html = std::move(rewritten.html);
-  article.image = std::move(rewritten.first_image);
+  // The image goes into the front-matter twice; the HTML keeps it whatever its size.
+  if (rewritten.first_image.size() <= kMaxUrlBytes) {
+    article.image = std::move(rewritten.first_image);
+  }
   return article;
 }
 

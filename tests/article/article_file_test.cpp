@@ -427,6 +427,10 @@ TEST(ReadArticleFile, RefusesHugeFrontMatter) {
   const ReadResult r = read_article_file(text, "x.md");
   EXPECT_FALSE(r.article);
   EXPECT_EQ(r.error, "x.md:1003: front-matter too long");
+
+  text = "\n---\ntitle: [" + std::string(kMaxFrontMatterBytes, 'a') +
+         "]\ndate: Fri, 21 May 2021 14:00:00 GMT\n---\n<div>\n</div>\n";
+  EXPECT_EQ(read_article_file(text, "x.md").error, "x.md:3: front-matter too long");
 }
 
 // ---- round trip ----

@@ -169,6 +169,28 @@ TEST(MakeArticle, FieldsFromItemAndContext) {
   EXPECT_EQ(a->image, "");
 }
 
+TEST(MakeArticle, OverlongTitleCutAndOverlongUrlsLeftOut) {
+  FeedItem item;
+  for (int i = 0; i < 1000; ++i)
+    item.title += "长";  // 3 bytes each
+  item.title += " 尾";
+  item.link = "https://example.com/" + std::string(5000, 'l');
+  const std::string image = "https://img.example.com/" + std::string(5000, 'i') + ".jpg";
+  item.html = "<img src=\"" + image + "\">";
+  const std::optional<Article> a = make_article(item, context({}, ""));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->title.size(), 2046u);  // 682 whole characters
+  EXPECT_EQ(a->title, item.title.substr(0, 2046));
+  EXPECT_EQ(a->hash, title_hash(a->title));
+  EXPECT_EQ(a->link, "");
+  EXPECT_EQ(a->guid, item.link);
+  EXPECT_EQ(a->image, "");
+  EXPECT_NE(a->html.find(image), std::string::npos);
+  // Whatever upstream sent, the file reads back.
+  const ReadResult back = read_article_file(render_article_file(*a), "long.md");
+  EXPECT_TRUE(back.article) << back.error;
+}
+
 TEST(MakeArticle, GuidFallsBackToLink) {
   FeedItem item;
   item.title = "标题";
