@@ -24,7 +24,9 @@ struct FeedNode {
 // "all" first, then every node depth-first in feeds.yaml order.
 std::vector<FeedNode> feed_nodes(const config::Config& config);
 
-// What atom:source says about the upstream feed an entry came from.
+// What atom:source says about the upstream feed an entry came from. Its atom:updated is the
+// entry's own date: the upstream feed changed no earlier than that, and this struct carries no
+// date of its own.
 struct UpstreamInfo {
   std::string title;
   std::string link;  // the upstream site or feed URL
@@ -38,11 +40,19 @@ struct Entry {
 
 // An Atom 1.0 document for `node`. `entries` newest first (as given). `base_url` ends with
 // '/'; the self link is base_url + node.file. Feed `updated` = newest entry date, or
-// `empty_updated` when there are no entries.
+// `empty_updated` when there are no entries. An entry whose hash already appeared earlier in
+// `entries` is left out; a link that is not an absolute http, https or file URL is left out.
 std::string render_atom(const FeedNode& node, const std::vector<Entry>& entries,
                         std::string_view base_url, std::chrono::sys_seconds empty_updated);
 
 // OPML 2.0 listing every node's feed (xmlUrl = base_url + file), nested like the tree.
 std::string render_opml(const std::vector<FeedNode>& nodes, std::string_view base_url);
+
+// `text` made safe for an XML 1.0 document: each malformed UTF-8 sequence (overlong forms and
+// encoded surrogates included) becomes U+FFFD, and code points outside the XML 1.0 Char
+// production (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF) are dropped. render_atom and
+// render_opml pass every string through it, so hostile upstream text cannot make a feed ill-formed.
+// Never throws but std::bad_alloc.
+std::string xml_safe_text(std::string_view text);
 
 }  // namespace feedd::emit
