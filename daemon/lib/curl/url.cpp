@@ -25,6 +25,8 @@ std::optional<std::string> get_part(CURLU* u, CURLUPart part, unsigned flags = 0
 }
 
 UrlHandle parse_absolute(std::string_view url) {
+  // curl reads a C string: an embedded NUL would silently cut the URL short.
+  if (url.find('\0') != std::string_view::npos) return nullptr;
   UrlHandle u(curl_url());
   if (!u) return nullptr;
   const std::string s(url);
@@ -39,13 +41,20 @@ UrlHandle parse_absolute(std::string_view url) {
 
 std::optional<std::string> resolve_url(std::string_view base, std::string_view ref) {
   const std::string r(ref);
-  if (r.find_first_of("\r\n") != std::string::npos) return std::nullopt;
+  if (r.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) return std::nullopt;
   if (auto abs = parse_absolute(ref)) {
     // Absolute already (has a scheme): keep as is if curl can render it.
     if (get_part(abs.get(), CURLUPART_SCHEME)) return get_part(abs.get(), CURLUPART_URL);
   }
   auto u = parse_absolute(base);
   if (!u) return std::nullopt;
+  if (r.empty() || r.front() == '#') {
+    // curl (7.88) resolves "" and "#f" like ".", losing the document and its query; RFC 3986
+    // §5.2.2 keeps the base's path and query and only replaces the fragment.
+    const char* fragment = r.size() > 1 ? r.c_str() + 1 : nullptr;
+    if (curl_url_set(u.get(), CURLUPART_FRAGMENT, fragment, 0) != CURLUE_OK) return std::nullopt;
+    return get_part(u.get(), CURLUPART_URL);
+  }
   // Setting a relative URL on a handle holding an absolute one resolves it (RFC 3986 5.2).
   if (curl_url_set(u.get(), CURLUPART_URL, r.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return std::nullopt;
@@ -75,7 +84,8 @@ std::string redact_url(std::string_view url) {
   const auto auth_start = scheme_end + 3;
   const auto path_start = s.find('/', auth_start);
   const auto at = s.rfind('@', path_start == std::string::npos ? s.size() : path_start);
-  if (at != std::string::npos && at >= auth_start) s.replace(auth_start, at - auth_start + 1, "***@");
+  if (at != std::string::npos && at >= auth_start)
+    s.replace(auth_start, at - auth_start + 1, "***@");
   return s;
 }
 

@@ -1,0 +1,142 @@
+#include "lib/curl/url.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace feedd::lib {
+namespace {
+
+std::string show(const std::optional<std::string>& s) {
+  return s ? *s : "nullopt";
+}
+
+constexpr std::string_view kBase = "https://example.com/a/b/c.html?x=1#frag";
+
+struct ResolveCase {
+  std::string_view base;
+  std::string_view ref;
+  const char* want;  // nullptr = nullopt
+};
+
+void run(const std::vector<ResolveCase>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "base \"" << c.base << "\" ref \"" << c.ref << "\"");
+    EXPECT_EQ(show(resolve_url(c.base, c.ref)), c.want ? c.want : "nullopt");
+  }
+}
+
+TEST(ResolveUrl, RelativeReferences) {
+  run({
+      {kBase, "d.png", "https://example.com/a/b/d.png"},
+      {kBase, "./d.png", "https://example.com/a/b/d.png"},
+      {kBase, "../d.png", "https://example.com/a/d.png"},
+      {kBase, "../../d.png", "https://example.com/d.png"},
+      {kBase, "../../../../d.png", "https://example.com/d.png"},  // cannot climb above the root
+      {kBase, "/root.png", "https://example.com/root.png"},
+      {kBase, "//cdn.example.org/i.png", "https://cdn.example.org/i.png"},  // protocol-relative
+      {"http://example.com/feed", "//cdn.example.org/i.png", "http://cdn.example.org/i.png"},
+      {kBase, "?q=2", "https://example.com/a/b/c.html?q=2"},  // query only
+      {kBase, "d.png?w=100#x", "https://example.com/a/b/d.png?w=100#x"},
+      {"https://example.com", "d.png", "https://example.com/d.png"},  // base without a path
+      {"https://example.com:8443/feed/", "item/1", "https://example.com:8443/feed/item/1"},
+      {"file:///srv/feeds/feed.xml", "img/x.png", "file:///srv/feeds/img/x.png"},
+  });
+}
+
+TEST(ResolveUrl, AbsoluteReferenceIgnoresBase) {
+  run({
+      {kBase, "http://other.org/x", "http://other.org/x"},
+      {kBase, "HTTPS://other.org/x", "https://other.org/x"},  // scheme normalised
+      {kBase, "http://[::1]:8080/x", "http://[::1]:8080/x"},
+      {"not a url", "https://other.org/x", "https://other.org/x"},
+      {"", "https://other.org/x", "https://other.org/x"},
+  });
+}
+
+TEST(ResolveUrl, BadBaseOrBadResult) {
+  run({
+      {"", "d.png", nullptr},
+      {"not a url", "d.png", nullptr},
+      {"/relative/path", "d.png", nullptr},
+      {"//example.com/x", "d.png", nullptr},
+      {kBase, "http://", nullptr},
+      {kBase, "d.png\r\nX-Injected: 1", nullptr},
+      {kBase, "line\nbreak", nullptr},
+  });
+}
+
+// curl 7.88 resolved "#f" and "" like ".", dropping the document name and query; RFC 3986 §5.2.2
+// keeps both, so in-page anchors of an article pointed at its folder instead of the article.
+TEST(ResolveUrl, FragmentOnlyAndEmptyReferencesKeepBasePathAndQuery) {
+  run({
+      {kBase, "#top", "https://example.com/a/b/c.html?x=1#top"},
+      {"https://example.com/post", "#comments", "https://example.com/post#comments"},
+      {kBase, "", "https://example.com/a/b/c.html?x=1"},
+  });
+}
+
+// std::string::c_str() stopped curl at an embedded NUL, so "a.png\0…" silently became "a.png".
+TEST(ResolveUrl, EmbeddedNulIsRejectedNotTruncated) {
+  run({
+      {kBase, std::string_view("d.png\0evil", 10), nullptr},
+      {kBase, std::string_view("http://ok.org/\0evil", 19), nullptr},
+  });
+}
+
+TEST(IsFetchableUrl, OnlyHttpHttpsAndFile) {
+  const std::vector<std::pair<std::string_view, bool>> cases = {
+      {"http://example.com/feed", true},
+      {"https://example.com", true},
+      {"HTTPS://EXAMPLE.COM/rss", true},
+      {"file:///srv/feed.xml", true},
+      {"http://127.0.0.1:8080/x", true},
+      {"ftp://example.com/feed", false},
+      {"gopher://example.com", false},
+      {"mailto:someone@example.com", false},
+      {"javascript:alert(1)", false},
+      {"example.com/feed", false},
+      {"/local/path.xml", false},
+      {"", false},
+      {"http://", false},
+  };
+  for (const auto& [url, want] : cases)
+    EXPECT_EQ(is_fetchable_url(url), want) << url;
+}
+
+TEST(RedactUrl, RemovesUserAndPassword) {
+  const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+      {"https://user:secret@example.com/feed?x=1", "https://example.com/feed?x=1"},
+      {"https://user@example.com/feed", "https://example.com/feed"},
+      {"https://user:secret@example.com", "https://example.com/"},
+      {"ftp://user:secret@example.com/f", "ftp://example.com/f"},
+      {"https://example.com/p@q", "https://example.com/p@q"},  // '@' in the path is not a login
+      {"https://example.com/feed", "https://example.com/feed"},
+      // Unparseable: everything up to the last '@' of the authority is masked.
+      {"http://user:secret@bad host/x", "http://***@bad host/x"},
+      {"not a url", "not a url"},
+  };
+  for (const auto& [url, want] : cases) {
+    EXPECT_EQ(redact_url(url), want) << url;
+    EXPECT_EQ(redact_url(url).find("secret"), std::string::npos) << url;
+  }
+}
+
+TEST(UrlHost, LowerCaseHostOrEmpty) {
+  const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+      {"https://Example.COM/feed", "example.com"},
+      {"http://user:pw@rsshub.app:8080/zaker/channel/13", "rsshub.app"},
+      {"http://[::1]:8080/", "[::1]"},
+      {"http://127.0.0.1/", "127.0.0.1"},
+      {"file:///srv/feed.xml", ""},
+      {"not a url", ""},
+      {"", ""},
+  };
+  for (const auto& [url, want] : cases)
+    EXPECT_EQ(url_host(url), want) << url;
+}
+
+}  // namespace
+}  // namespace feedd::lib
