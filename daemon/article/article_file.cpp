@@ -149,7 +149,8 @@ Field string_field(const YAML::Node& root, const char* key, int first_line) {
   if (node.IsNull()) {
     field.value = "";
   } else if (node.IsScalar()) {
-    field.value = node.Scalar();
+    // A hand-written multi-line scalar keeps YAML's newlines; Article strings are one line.
+    field.value = fold_to_line(node.Scalar());
   } else {
     field.error = std::string("'") + key + "' is not a string";
   }
@@ -350,14 +351,14 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
   if (const YAML::Node categories = fields["categories"]; categories.IsDefined()) {
     const int at = first_line + std::max(0, categories.Mark().line);
     if (categories.IsScalar()) {
-      article.categories.push_back(categories.Scalar());
+      article.categories.push_back(fold_to_line(categories.Scalar()));
     } else if (categories.IsSequence()) {
       for (const YAML::Node& category : categories) {
         if (!category.IsScalar()) {
           return fail(first_line + std::max(0, category.Mark().line),
                       "'categories' entries must be strings");
         }
-        article.categories.push_back(category.Scalar());
+        article.categories.push_back(fold_to_line(category.Scalar()));
       }
     } else if (!categories.IsNull()) {
       return fail(at, "'categories' is not a list");

@@ -288,7 +288,7 @@ TEST(ReadArticleFile, OwnFileWithoutLinkOrImage) {
 TEST(ReadArticleFile, ToleratesOtherTrailingWhitespaceAndThumbnailOnly) {
   const std::string text =
       "---\n"
-      "title: 手写的文件\n"
+      "title: '手写的\n\n  文件'\n"
       "categories: 单个分类\n"
       "date: Fri, 21 May 2021 14:00:00 GMT\n"
       "thumbnail: 'https://img.example.com/t.png'\n"
@@ -298,7 +298,7 @@ TEST(ReadArticleFile, ToleratesOtherTrailingWhitespaceAndThumbnailOnly) {
       "</div>";
   const ReadResult r = read_article_file(text, "hand.md");
   ASSERT_TRUE(r.article) << r.error;
-  EXPECT_EQ(r.article->title, "手写的文件");
+  EXPECT_EQ(r.article->title, "手写的 文件");  // YAML's newline folded like any line break
   EXPECT_EQ(r.article->categories, std::vector<std::string>{"单个分类"});
   EXPECT_EQ(r.article->author, "");
   EXPECT_EQ(r.article->image, "https://img.example.com/t.png");
