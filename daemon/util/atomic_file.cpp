@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int err) { return std::generic_category().message(err); }
+std::string errno_text(int err) {
+  return std::generic_category().message(err);
+}
 
 bool same_content(const fs::path& path, std::string_view bytes) {
   std::error_code ec;
@@ -45,7 +47,8 @@ WriteResult write_file_atomic(const fs::path& path, std::string_view bytes) {
     return r;
   }
   std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
+  // A bare "name" has no parent to create, and create_directories("") is an error (EINVAL).
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);
   if (ec) {
     r.error = path.parent_path().string() + ": " + ec.message();
     return r;

@@ -1,0 +1,186 @@
+#include "util/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace feedd {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh folder per test, removed afterwards.
+class AtomicFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("feedd-atomic-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(std::random_device{}()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string slurp(const fs::path& p) {
+    std::string s;
+    EXPECT_TRUE(read_file(p, s)) << p;
+    return s;
+  }
+
+  std::set<std::string> names() {
+    std::set<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+      out.insert(fs::relative(e.path(), dir_).string());
+    }
+    return out;
+  }
+
+  static ino_t inode(const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_ino;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(AtomicFile, WritesNewFile) {
+  const auto p = dir_ / "a.md";
+  const auto r = write_file_atomic(p, "hello\n");
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(slurp(p), "hello\n");
+}
+
+TEST_F(AtomicFile, KeepsBinaryBytesAndEmptyContent) {
+  const std::string bytes("\0\xff\r\n新\0", 8);
+  EXPECT_TRUE(write_file_atomic(dir_ / "bin", bytes).ok);
+  EXPECT_EQ(slurp(dir_ / "bin"), bytes);
+  EXPECT_TRUE(write_file_atomic(dir_ / "empty", "").changed);
+  EXPECT_EQ(slurp(dir_ / "empty"), "");
+  EXPECT_FALSE(write_file_atomic(dir_ / "empty", "").changed);
+}
+
+TEST_F(AtomicFile, UnchangedWriteReportsUnchangedAndLeavesFileAlone) {
+  const auto p = dir_ / "feed.xml";
+  ASSERT_TRUE(write_file_atomic(p, "<feed/>").ok);
+  const auto before = inode(p);
+  const auto r = write_file_atomic(p, "<feed/>");
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.changed);
+  EXPECT_EQ(inode(p), before);  // not even replaced by an identical copy
+}
+
+TEST_F(AtomicFile, ChangedWriteReplacesTheFile) {
+  const auto p = dir_ / "feed.xml";
+  ASSERT_TRUE(write_file_atomic(p, "<feed>1</feed>").ok);
+  const auto before = inode(p);
+  for (const std::string_view next : {"<feed>2</feed>", "<feed>longer content</feed>", "<f/>"}) {
+    const auto r = write_file_atomic(p, next);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_TRUE(r.changed) << next;
+    EXPECT_EQ(slurp(p), next);
+  }
+  EXPECT_NE(inode(p), before);  // a new file renamed over the old one, not rewritten in place
+}
+
+TEST_F(AtomicFile, CreatesMissingParentFolders) {
+  const auto p = dir_ / "feeds" / "xinmeiti" / "zaker" / "channel.xml";
+  const auto r = write_file_atomic(p, "x");
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(slurp(p), "x");
+}
+
+TEST_F(AtomicFile, LeavesNoTemporaryBehind) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(write_file_atomic(dir_ / "sub" / "a.md", "v" + std::to_string(i)).ok);
+  }
+  ASSERT_TRUE(write_file_atomic(dir_ / "sub" / "a.md", "v4").ok);  // unchanged path too
+  EXPECT_EQ(names(), (std::set<std::string>{"sub", "sub/a.md"}));
+}
+
+// create_directories("") fails with EINVAL, so "feeds.opml" relative to the working folder
+// could not be written at all.
+TEST_F(AtomicFile, BareRelativeFileNameWithoutParentFolder) {
+  const auto old_cwd = fs::current_path();
+  fs::current_path(dir_);
+  const auto r = write_file_atomic("feeds.opml", "<opml/>");
+  fs::current_path(old_cwd);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(slurp(dir_ / "feeds.opml"), "<opml/>");
+}
+
+TEST_F(AtomicFile, ReadOnlyFolderIsAnErrorValue) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores folder permissions";
+  const auto ro = dir_ / "ro";
+  fs::create_directories(ro);
+  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
+  WriteResult r;
+  EXPECT_NO_THROW(r = write_file_atomic(ro / "a.md", "x"));
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.changed);
+  EXPECT_NE(r.error.find((ro / "a.md").string()), std::string::npos) << r.error;
+  fs::permissions(ro, fs::perms::owner_all);
+  EXPECT_EQ(names(), (std::set<std::string>{"ro"}));
+}
+
+// Failures that even root cannot override.
+TEST_F(AtomicFile, ImpossibleTargetsAreErrorValues) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "file", "x").ok);
+  fs::create_directories(dir_ / "folder" / "inside");
+  struct Case {
+    fs::path target;
+    std::string_view why;
+  };
+  for (const auto& c : {Case{dir_ / "file" / "a.md", "parent is a regular file"},
+                        Case{dir_ / "folder", "target is a folder"}}) {
+    WriteResult r;
+    EXPECT_NO_THROW(r = write_file_atomic(c.target, "x")) << c.why;
+    EXPECT_FALSE(r.ok) << c.why;
+    EXPECT_FALSE(r.changed) << c.why;
+    EXPECT_FALSE(r.error.empty()) << c.why;
+  }
+  EXPECT_EQ(names(), (std::set<std::string>{"file", "folder", "folder/inside"}));
+}
+
+TEST_F(AtomicFile, ReadFileIsBounded) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "ten", "0123456789").ok);
+  std::string out;
+  EXPECT_TRUE(read_file(dir_ / "ten", out, 10));
+  EXPECT_EQ(out, "0123456789");
+  EXPECT_FALSE(read_file(dir_ / "ten", out, 9));
+  EXPECT_FALSE(read_file(dir_ / "missing", out));
+  EXPECT_FALSE(read_file(dir_, out));  // a folder is not a file
+}
+
+TEST_F(AtomicFile, RemoveStaleTemporaries) {
+  const std::string suffix(kTempSuffix);
+  const std::vector<std::string> files = {"posts/a.md",
+                                          "posts/a.md.123" + suffix,
+                                          "feeds/x/all.xml",
+                                          "feeds/x/all.xml.9" + suffix,
+                                          "keep" + suffix + ".md",
+                                          suffix};
+  for (const auto& rel : files) {
+    fs::create_directories((dir_ / rel).parent_path());
+    ASSERT_TRUE(write_file_atomic(dir_ / rel, "x").ok) << rel;
+  }
+  EXPECT_EQ(remove_stale_temporaries(dir_), 2);
+  EXPECT_EQ(names(), (std::set<std::string>{"posts", "posts/a.md", "feeds", "feeds/x",
+                                            "feeds/x/all.xml", "keep" + suffix + ".md", suffix}));
+  EXPECT_EQ(remove_stale_temporaries(dir_), 0);
+  EXPECT_EQ(remove_stale_temporaries(dir_ / "missing"), 0);
+  EXPECT_EQ(remove_stale_temporaries(dir_ / "posts" / "a.md"), 0);  // not a folder
+}
+
+}  // namespace
+}  // namespace feedd
