@@ -22,7 +22,7 @@ constexpr std::size_t kMaxInput = 128;
 constexpr std::size_t kMaxCachedZones = 64;
 constexpr int kMinYear = 1970;
 constexpr int kMaxYear = 2200;
-// Real offsets stay within ±14 h; anything past a day is garbage, not a zone.
+// Real offsets stay within ±14 h; past ±18 h (ISO 8601's practical limit) it is garbage.
 constexpr minutes kMaxOffset{18 * 60};
 
 bool is_digit(char c) {
@@ -86,7 +86,8 @@ void trim(std::string& s) {
 template <class T>
 bool parse_whole(const std::string& s, const char* fmt, T& out) {
   std::istringstream is(s);
-  // The global locale may be anything; month and day names in feeds are English.
+  // Feeds write English names whatever our locale is. date::date is built with ONLY_C_LOCALE=1
+  // (its own name tables); classic() keeps that true should the build ever change.
   is.imbue(std::locale::classic());
   T value{};
   date::from_stream(is, fmt, value);
