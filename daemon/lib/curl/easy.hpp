@@ -1,0 +1,58 @@
+#pragma once
+// Owning wrapper of a libcurl easy handle (CURL*).
+#include <curl/curl.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace feedd::lib {
+
+// Move-only. Not thread-safe: one thread uses a handle at a time (libcurl's own rule).
+// Destroying a handle that is still attached to a CurlMulti is allowed (libcurl detaches it),
+// but callers should remove it first so the multi's bookkeeping stays obvious.
+class CurlEasy {
+ public:
+  // Initialises libcurl globally if needed. Throws std::runtime_error on failure.
+  CurlEasy();
+  ~CurlEasy();
+  CurlEasy(CurlEasy&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  CurlEasy& operator=(CurlEasy&& other) noexcept;
+  CurlEasy(const CurlEasy&) = delete;
+  CurlEasy& operator=(const CurlEasy&) = delete;
+
+  CURL* get() const noexcept { return handle_; }
+
+  // curl_easy_setopt. Pass exactly the type the option documents (long, curl_off_t, a pointer,
+  // a function pointer): the C varargs interface does no conversion. String options are copied
+  // by libcurl (except the few documented otherwise, which we do not use).
+  // Throws std::runtime_error naming the option when libcurl rejects it.
+  template <typename T>
+  void set(CURLoption option, T value) {
+    check(curl_easy_setopt(handle_, option, value), option);
+  }
+  void set(CURLoption option, const std::string& value) { set(option, value.c_str()); }
+
+  // curl_easy_getinfo into a T of the documented type. Throws std::runtime_error on failure.
+  template <typename T>
+  T info(CURLINFO what) const {
+    T value{};
+    const CURLcode code = curl_easy_getinfo(handle_, what, &value);
+    if (code != CURLE_OK) {
+      throw std::runtime_error(std::string("curl_easy_getinfo: ") + curl_easy_strerror(code));
+    }
+    return value;
+  }
+
+  // Every value of response header `name` (case-insensitive) in the last response of the
+  // last request (i.e. after redirects), joined with ", " as RFC 9110 allows for lists.
+  // nullopt when the header is absent or there was no HTTP response (e.g. file://).
+  // Only valid once headers have arrived; never throws except std::bad_alloc.
+  std::optional<std::string> header(const char* name) const;
+
+ private:
+  static void check(CURLcode code, CURLoption option);
+  CURL* handle_;
+};
+
+}  // namespace feedd::lib
