@@ -1,0 +1,381 @@
+// make_curl_fetcher(): the libcurl multi implementation of Fetcher.
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "fetch/fetcher.hpp"
+#include "fetch/http_headers.hpp"
+#include "lib/curl/easy.hpp"
+#include "lib/curl/multi.hpp"
+#include "lib/curl/slist.hpp"
+#include "lib/curl/url.hpp"
+#include "util/time.hpp"
+#include "version.hpp"
+
+namespace feedd::fetch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxStatusLine = 256;
+constexpr std::size_t kMaxContentType = 256;
+
+// One in-flight request. Heap-allocated and never moved: libcurl holds pointers into it
+// (callbacks' user data, the error buffer, the header list).
+struct Transfer {
+  std::size_t index = 0;
+  const Request* request = nullptr;
+  std::string host_key;
+  std::size_t max_body = 0;
+  lib::CurlEasy easy;
+  lib::CurlSlist headers;
+  std::string body;
+  std::string status_line;  // of the latest response (redirects and 1xx replace it)
+  bool too_large = false;
+  bool error_body = false;  // body of a 4xx/5xx: aborted unread
+  char errbuf[CURL_ERROR_SIZE] = {};
+  Clock::time_point started;
+
+  static size_t on_write(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t len = size * count;
+    long status = 0;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 400) {
+      // Nobody parses an error page; stop instead of downloading (or drip-feeding) it.
+      t->error_body = true;
+      return 0;
+    }
+    if (status >= 300) return len;  // body of a redirect: not ours to keep
+    // libcurl calls us with decoded data, so this caps the size after decompression and a
+    // gzip bomb is stopped after at most max_body + one chunk.
+    if (len > t->max_body - t->body.size()) {
+      t->too_large = true;
+      return 0;  // anything but `len` aborts the transfer with CURLE_WRITE_ERROR
+    }
+    t->body.append(data, len);
+    return len;
+  }
+
+  static size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t len = size * count;
+    std::string_view line(data, len);
+    // Every response of a redirect chain starts with its status line; the named headers are
+    // read later through curl_easy_header, which already tracks the last response.
+    if (line.starts_with("HTTP/")) t->status_line = line.substr(0, kMaxStatusLine);
+    return len;
+  }
+};
+
+// Removes `userinfo` (and its password part) from `text`: reasons may quote a URL.
+std::string scrub_credentials(std::string text, std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return text;
+  const auto auth_start = scheme_end + 3;
+  const auto path_start = url.find('/', auth_start);
+  const auto at = url.rfind('@', path_start == std::string_view::npos ? url.size() : path_start);
+  if (at == std::string_view::npos || at < auth_start) return text;
+  const std::string_view userinfo = url.substr(auth_start, at - auth_start);
+  const auto colon = userinfo.find(':');
+  for (std::string_view secret :
+       {userinfo,
+        colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1)}) {
+    if (secret.empty()) continue;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+      text.replace(pos, secret.size(), "***");
+    }
+  }
+  return text;
+}
+
+std::string seconds_text(std::chrono::seconds s) {
+  return std::to_string(s.count()) + " s";
+}
+
+// Validator from a response header, or "" if absent or unfit to be sent back later.
+std::string response_validator(const lib::CurlEasy& easy, const char* name) {
+  auto v = easy.header(name);
+  if (!v || !is_safe_header_value(*v)) return {};
+  return *v;
+}
+
+std::string network_reason(CURLcode code, const char* errbuf) {
+  const std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      // libcurl's text already reads "Could not resolve host: NAME".
+      return detail.starts_with("Could not resolve")
+                 ? "could not resolve" + detail.substr(std::strlen("Could not resolve"))
+                 : "could not resolve host: " + detail;
+    case CURLE_COULDNT_CONNECT:
+      return "could not connect: " + detail;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "unsupported protocol: " + detail;
+    case CURLE_URL_MALFORMAT:
+      return "invalid URL: " + detail;
+    case CURLE_FILE_COULDNT_READ_FILE:
+      return "could not read file: " + detail;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+      return "TLS error: " + detail;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+      return "connection failed: " + detail;
+    case CURLE_BAD_CONTENT_ENCODING:
+      return "bad content encoding: " + detail;
+    default:
+      return detail;
+  }
+}
+
+class CurlFetcher final : public Fetcher {
+ public:
+  explicit CurlFetcher(Limits limits) : limits_(std::move(limits)) {
+    limits_.max_parallel = std::max(1, limits_.max_parallel);
+    limits_.max_per_host = std::max(1, limits_.max_per_host);
+    limits_.max_redirects = std::max(0, limits_.max_redirects);
+    if (limits_.user_agent.empty()) limits_.user_agent = kUserAgent;
+    // Our own queue already enforces both limits (so a queued transfer's timeout does not
+    // start ticking inside libcurl); these make libcurl's connection pool agree with it.
+    multi_.set(CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(limits_.max_parallel));
+    multi_.set(CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(limits_.max_per_host));
+  }
+
+  std::vector<Result> fetch_all(const std::vector<Request>& requests,
+                                const std::function<void(const Result&)>& on_result) override;
+
+ private:
+  std::unique_ptr<Transfer> make_transfer(std::size_t index, const Request& request);
+  Result finish(Transfer& t, CURLcode code) const;
+
+  Limits limits_;
+  lib::CurlMulti multi_;
+};
+
+std::unique_ptr<Transfer> CurlFetcher::make_transfer(std::size_t index, const Request& request) {
+  auto t = std::make_unique<Transfer>();
+  t->index = index;
+  t->request = &request;
+  t->max_body = limits_.max_body;
+  lib::CurlEasy& e = t->easy;
+  e.set(CURLOPT_URL, request.url);
+  e.set(CURLOPT_PROTOCOLS_STR, "http,https,file");
+  // Never let an upstream redirect reach file:// (or anything else) on our side.
+  e.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  e.set(CURLOPT_FOLLOWLOCATION, 1L);
+  e.set(CURLOPT_MAXREDIRS, static_cast<long>(limits_.max_redirects));
+  e.set(CURLOPT_NOSIGNAL, 1L);  // we run in a multi-threaded daemon
+  e.set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits_.connect_timeout.count() * 1000));
+  e.set(CURLOPT_TIMEOUT_MS, static_cast<long>(limits_.total_timeout.count() * 1000));
+  e.set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
+  e.set(CURLOPT_USERAGENT, limits_.user_agent);
+  // Rejects a declared Content-Length over the cap before any body byte is read.
+  const auto max_off = static_cast<std::size_t>(std::numeric_limits<curl_off_t>::max());
+  e.set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(std::min(limits_.max_body, max_off)));
+  e.set(CURLOPT_ERRORBUFFER, t->errbuf);
+  e.set(CURLOPT_WRITEFUNCTION, &Transfer::on_write);
+  e.set(CURLOPT_WRITEDATA, static_cast<void*>(t.get()));
+  e.set(CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  e.set(CURLOPT_HEADERDATA, static_cast<void*>(t.get()));
+  e.set(CURLOPT_PRIVATE, static_cast<void*>(t.get()));
+
+  t->headers.append(
+      "Accept: application/rss+xml, application/atom+xml, application/rdf+xml, "
+      "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
+  // Validators come from the store, i.e. from some earlier upstream: re-check them.
+  if (!request.validators.etag.empty() && is_safe_header_value(request.validators.etag)) {
+    t->headers.append("If-None-Match: " + request.validators.etag);
+  }
+  if (!request.validators.last_modified.empty() &&
+      is_safe_header_value(request.validators.last_modified)) {
+    t->headers.append("If-Modified-Since: " + request.validators.last_modified);
+  }
+  e.set(CURLOPT_HTTPHEADER, t->headers.get());
+  return t;
+}
+
+Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
+  const Request& req = *t.request;
+  lib::CurlEasy& e = t.easy;
+  Result r;
+  r.key = req.key;
+  r.url = req.url;
+  r.validators = req.validators;
+  r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t.started);
+  const char* effective = e.info<char*>(CURLINFO_EFFECTIVE_URL);
+  r.effective_url = effective != nullptr ? effective : req.url;
+  r.http_status = e.info<long>(CURLINFO_RESPONSE_CODE);
+  if (const char* ct = e.info<char*>(CURLINFO_CONTENT_TYPE);
+      ct != nullptr && std::strlen(ct) <= kMaxContentType && is_safe_header_value(ct)) {
+    r.content_type = ct;
+  }
+  const long status = r.http_status;
+  const bool is_http = status != 0;
+
+  if (is_http && (status == 429 || status == 503)) {
+    if (auto v = e.header("Retry-After")) r.retry_after = parse_retry_after(*v, now_seconds());
+  }
+  const std::string http_reason = describe_status(status, status_line_reason(t.status_line));
+
+  if (is_http && status >= 400) {
+    // Whatever happened to the body (we abort it on purpose), the status is the news.
+    r.outcome = Outcome::kHttpError;
+    r.reason = http_reason;
+  } else if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    r.outcome = Outcome::kTooLarge;
+    r.reason = "body larger than " + describe_size(limits_.max_body);
+  } else if (code == CURLE_OPERATION_TIMEDOUT) {
+    r.outcome = Outcome::kTimeout;
+    // A reused connection reports a connect time of 0, so also look at pretransfer.
+    const bool connected = is_http || e.info<curl_off_t>(CURLINFO_CONNECT_TIME_T) > 0 ||
+                           e.info<curl_off_t>(CURLINFO_PRETRANSFER_TIME_T) > 0;
+    r.reason = connected ? "timed out after " + seconds_text(limits_.total_timeout)
+                         : "connect timed out after " + seconds_text(limits_.connect_timeout);
+  } else if (code == CURLE_TOO_MANY_REDIRECTS) {
+    r.outcome = Outcome::kNetworkError;
+    r.reason = "too many redirects (" + std::to_string(limits_.max_redirects) + ")";
+  } else if (code == CURLE_UNSUPPORTED_PROTOCOL && e.info<long>(CURLINFO_REDIRECT_COUNT) > 0) {
+    r.outcome = Outcome::kNetworkError;
+    r.reason = "redirect refused: only http and https may be redirected to";
+  } else if (code != CURLE_OK) {
+    r.outcome = Outcome::kNetworkError;
+    r.reason = network_reason(code, t.errbuf);
+  } else if (!is_http) {
+    r.outcome = Outcome::kOk;  // file://
+    r.reason = "read " + describe_size(t.body.size());
+    r.body = std::move(t.body);
+  } else if (status == 304) {
+    r.outcome = Outcome::kNotModified;
+    r.reason = http_reason;
+    // A 304 may carry refreshed validators (RFC 9110 15.4.5); keep ours where it does not.
+    if (auto etag = response_validator(e, "ETag"); !etag.empty()) r.validators.etag = etag;
+    if (auto lm = response_validator(e, "Last-Modified"); !lm.empty()) {
+      r.validators.last_modified = lm;
+    }
+    if (auto cc = e.header("Cache-Control")) r.max_age = parse_max_age(*cc);
+  } else if (status >= 200 && status < 300) {
+    r.outcome = Outcome::kOk;
+    r.reason = http_reason;
+    r.body = std::move(t.body);
+    // The response's own validators, even when absent: stale ones would only cost a 200.
+    r.validators = {response_validator(e, "ETag"), response_validator(e, "Last-Modified")};
+    if (auto cc = e.header("Cache-Control")) r.max_age = parse_max_age(*cc);
+  } else {
+    // 1xx/3xx as final answer: e.g. a redirect without Location.
+    r.outcome = Outcome::kHttpError;
+    r.reason = http_reason;
+  }
+  r.reason = scrub_credentials(std::move(r.reason), req.url);
+  return r;
+}
+
+std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
+                                           const std::function<void(const Result&)>& on_result) {
+  std::vector<Result> results(requests.size());
+  std::deque<std::size_t> queue;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    queue.push_back(i);
+  std::map<std::string, int> per_host;
+  std::map<CURL*, std::unique_ptr<Transfer>> active;
+
+  // Detaches whatever is still running if we leave by an exception (e.g. from on_result).
+  struct Detach {
+    lib::CurlMulti& multi;
+    std::map<CURL*, std::unique_ptr<Transfer>>& active;
+    ~Detach() {
+      for (auto& [handle, t] : active)
+        curl_multi_remove_handle(multi.get(), handle);
+    }
+  } detach{multi_, active};
+
+  auto complete = [&](Result r, std::size_t index) {
+    results[index] = std::move(r);
+    if (on_result) on_result(results[index]);
+  };
+
+  // Starts queued requests while the limits allow; a request whose host is saturated waits
+  // without blocking the ones behind it.
+  auto start_ready = [&] {
+    for (auto it = queue.begin();
+         it != queue.end() && active.size() < static_cast<std::size_t>(limits_.max_parallel);) {
+      const std::size_t index = *it;
+      const Request& req = requests[index];
+      if (!lib::is_fetchable_url(req.url)) {
+        it = queue.erase(it);
+        Result r;
+        r.key = req.key;
+        r.url = req.url;
+        r.effective_url = req.url;
+        r.validators = req.validators;
+        r.outcome = Outcome::kNetworkError;
+        r.reason = "invalid URL (only absolute http, https and file URLs are fetched)";
+        complete(std::move(r), index);
+        continue;
+      }
+      std::string host = lib::url_host(req.url);
+      if (per_host[host] >= limits_.max_per_host) {
+        ++it;
+        continue;
+      }
+      it = queue.erase(it);
+      std::unique_ptr<Transfer> t;
+      try {
+        t = make_transfer(index, req);
+        t->host_key = host;
+        t->started = Clock::now();
+        multi_.add(t->easy);
+      } catch (const std::exception& ex) {
+        Result r;
+        r.key = req.key;
+        r.url = req.url;
+        r.effective_url = req.url;
+        r.validators = req.validators;
+        r.outcome = Outcome::kNetworkError;
+        r.reason = std::string("cannot start transfer: ") + ex.what();
+        complete(std::move(r), index);
+        continue;
+      }
+      ++per_host[host];
+      CURL* handle = t->easy.get();
+      active.emplace(handle, std::move(t));
+    }
+  };
+
+  start_ready();
+  while (!active.empty()) {
+    multi_.perform();
+    while (CURLMsg* msg = multi_.info_read()) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* handle = msg->easy_handle;
+      const CURLcode code = msg->data.result;  // msg dies with the next multi call
+      auto node = active.extract(handle);
+      if (node.empty()) continue;
+      std::unique_ptr<Transfer> t = std::move(node.mapped());
+      multi_.remove(t->easy);
+      if (--per_host[t->host_key] == 0) per_host.erase(t->host_key);
+      Result r = finish(*t, code);
+      const std::size_t index = t->index;
+      t.reset();
+      complete(std::move(r), index);
+    }
+    start_ready();
+    if (!active.empty()) multi_.poll(std::chrono::milliseconds(1000));
+  }
+  return results;
+}
+
+}  // namespace
+
+std::unique_ptr<Fetcher> make_curl_fetcher(Limits limits) {
+  return std::make_unique<CurlFetcher>(std::move(limits));
+}
+
+}  // namespace feedd::fetch

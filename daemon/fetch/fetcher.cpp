@@ -1,0 +1,23 @@
+#include "fetch/fetcher.hpp"
+
+namespace feedd::fetch {
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kNotModified:
+      return "not_modified";
+    case Outcome::kHttpError:
+      return "http_error";
+    case Outcome::kNetworkError:
+      return "network_error";
+    case Outcome::kTimeout:
+      return "timeout";
+    case Outcome::kTooLarge:
+      return "too_large";
+  }
+  return "unknown";
+}
+
+}  // namespace feedd::fetch
