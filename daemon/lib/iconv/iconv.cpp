@@ -1,0 +1,88 @@
+#include "lib/iconv/iconv.hpp"
+
+#include <iconv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <utility>
+
+namespace feedd::lib {
+namespace {
+
+iconv_t handle(void* cd) {
+  return static_cast<iconv_t>(cd);
+}
+// Writes `s` at `used` in a buffer whose size is its capacity; amortised O(|s|).
+void put(std::string& buf, std::size_t& used, std::string_view s) {
+  if (buf.size() - used < s.size()) buf.resize(buf.size() * 2 + s.size());
+  std::copy(s.begin(), s.end(), buf.begin() + static_cast<std::ptrdiff_t>(used));
+  used += s.size();
+}
+
+void* const kInvalid = reinterpret_cast<void*>(static_cast<std::intptr_t>(-1));
+
+}  // namespace
+
+std::optional<Iconv> Iconv::open(const std::string& to, const std::string& from) {
+  iconv_t cd = iconv_open(to.c_str(), from.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  return Iconv(static_cast<void*>(cd));
+}
+
+Iconv::Iconv(Iconv&& other) noexcept : cd_(std::exchange(other.cd_, kInvalid)) {}
+
+Iconv& Iconv::operator=(Iconv&& other) noexcept {
+  if (this != &other) {
+    if (cd_ != kInvalid) iconv_close(handle(cd_));
+    cd_ = std::exchange(other.cd_, kInvalid);
+  }
+  return *this;
+}
+
+Iconv::~Iconv() {
+  if (cd_ != kInvalid) iconv_close(handle(cd_));
+}
+
+Iconv::Output Iconv::convert(std::string_view in, std::string_view replacement) {
+  Output out;
+  if (cd_ == kInvalid) return out;
+  iconv(handle(cd_), nullptr, nullptr, nullptr, nullptr);
+  // iconv's interface takes char** for input it never writes.
+  char* src = const_cast<char*>(in.data());
+  std::size_t src_left = in.size();
+  // Grows geometrically, so the total work stays linear in the input.
+  out.text.resize(in.size() + in.size() / 2 + 16);
+  std::size_t used = 0;
+  while (src_left > 0) {
+    char* dst = out.text.data() + used;
+    std::size_t dst_left = out.text.size() - used;
+    const std::size_t rc = iconv(handle(cd_), &src, &src_left, &dst, &dst_left);
+    used = out.text.size() - dst_left;
+    if (rc != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.text.resize(out.text.size() * 2);
+    } else if (errno == EILSEQ) {
+      put(out.text, used, replacement);
+      ++src;
+      --src_left;
+      ++out.replaced;
+      iconv(handle(cd_), nullptr, nullptr, nullptr, nullptr);
+    } else {  // EINVAL: the input ends inside a multi-byte sequence
+      put(out.text, used, replacement);
+      ++out.replaced;
+      break;
+    }
+  }
+  out.text.resize(used);
+  iconv(handle(cd_), nullptr, nullptr, nullptr, nullptr);
+  return out;
+}
+
+std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset) {
+  auto cd = Iconv::open("UTF-8", charset);
+  if (!cd) return std::nullopt;
+  return cd->convert(in, "\xEF\xBF\xBD");
+}
+
+}  // namespace feedd::lib

@@ -1,0 +1,43 @@
+#pragma once
+// RAII wrapper of POSIX iconv(3). No raw iconv_t outside this folder.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace feedd::lib {
+
+// One conversion descriptor, closed on destruction. Movable, not copyable. An instance keeps
+// shift state, so it must not be shared between threads; separate instances are independent.
+// Never throws except std::bad_alloc.
+class Iconv {
+ public:
+  struct Output {
+    std::string text;
+    std::size_t replaced = 0;  // invalid or incomplete input sequences replaced
+  };
+
+  // nullopt when the system's iconv knows neither spelling of `to` or `from`.
+  static std::optional<Iconv> open(const std::string& to, const std::string& from);
+
+  Iconv(Iconv&& other) noexcept;
+  Iconv& operator=(Iconv&& other) noexcept;
+  Iconv(const Iconv&) = delete;
+  Iconv& operator=(const Iconv&) = delete;
+  ~Iconv();
+
+  // Converts all of `in`. Each undecodable input byte is skipped and `replacement` (already in
+  // the target charset) written in its place; an incomplete sequence at the end is replaced
+  // once. Linear in the input. Resets the shift state before and after.
+  Output convert(std::string_view in, std::string_view replacement);
+
+ private:
+  explicit Iconv(void* cd) : cd_(cd) {}
+  void* cd_;  // iconv_t, kept opaque so <iconv.h> stays out of this header
+};
+
+// `in` decoded from `charset` into UTF-8, undecodable bytes as U+FFFD. nullopt when iconv
+// does not know `charset`. "UTF-8" is accepted and validates (and repairs) UTF-8.
+std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset);
+
+}  // namespace feedd::lib

@@ -1,0 +1,519 @@
+#include "parse/prepare.hpp"
+
+#include <boost/beast/http/rfc7230.hpp>
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+
+#include "lib/iconv/iconv.hpp"
+#include "parse/entities.hpp"
+
+namespace feedd::parse {
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_start(char c) {
+  return is_alpha(c) || c == '_' || c == ':';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || is_digit(c) || c == '-' || c == '.' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+// C0 controls other than tab, LF and CR are not allowed anywhere in XML 1.0.
+bool is_forbidden_control(char c) {
+  return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  std::transform(r.begin(), r.end(), r.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return r;
+}
+
+bool starts_with_icase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == lower(prefix);
+}
+
+bool allowed_code_point(std::uint32_t cp) {
+  if (cp < 0x20) return cp == 0x9 || cp == 0xA || cp == 0xD;
+  if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+  return cp != 0xFFFE && cp != 0xFFFF && cp <= 0x10FFFF;
+}
+
+// Printable preview of the first bytes, for error messages about non-XML bodies.
+std::string preview(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string r;
+  for (unsigned char c : s.substr(0, 12)) {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      r += static_cast<char>(c);
+    } else {
+      r += "\\x";
+      r += kHex[c >> 4];
+      r += kHex[c & 15];
+    }
+  }
+  return r;
+}
+
+// The repair pass. Reads `in_` once, writes `out_`; any construct the input ends inside is
+// rolled back, so `out_` always holds complete markup.
+class Repairer {
+ public:
+  explicit Repairer(std::string_view in) : in_(in) { out_.reserve(in.size() + in.size() / 8 + 64); }
+
+  void run() {
+    while (i_ < in_.size() && error_.empty()) {
+      if (in_[i_] == '<') {
+        const std::size_t start = i_;
+        const std::size_t mark = out_.size();
+        if (!markup()) {
+          out_.resize(mark);
+          // Only a cut inside the root loses anything; after it there is nothing to lose.
+          if (!stack_.empty()) cut(start);
+          break;
+        }
+      } else {
+        char_data();
+      }
+    }
+    if (!error_.empty()) return;
+    if (!stack_.empty()) {
+      if (!truncated_) cut(in_.size());
+      open_at_end_ = stack_.size();
+      while (!stack_.empty()) {
+        out_ += "</";
+        out_ += stack_.back();
+        out_ += '>';
+        stack_.pop_back();
+      }
+    }
+  }
+
+  Prepared& finish(Prepared& p) {
+    p.xml = std::move(out_);
+    p.truncated = truncated_;
+    p.truncated_at = truncated_at_;
+    p.open_at_end = open_at_end_;
+    const std::string root = lower(root_name_);
+    if (lower(doctype_name_) == "html" || root == "html" ||
+        (root.empty() && starts_with_icase(in_, "<html"))) {
+      p.error = "not a feed: HTML page";
+      return p;
+    }
+    if (!error_.empty()) {
+      p.error = error_;
+      return p;
+    }
+    auto note = [&p](std::size_t n, std::string_view what) {
+      if (n > 0) p.warnings.push_back("repaired " + std::to_string(n) + " " + std::string(what));
+    };
+    note(html_entities_, "HTML entities");
+    note(unknown_entities_, "unknown entities kept as text");
+    note(raw_amps_, "bare '&'");
+    note(raw_lts_, "bare '<'");
+    note(controls_, "forbidden control characters");
+    note(unclosed_, "unclosed elements");
+    note(stray_ends_, "stray end tags");
+    if (dtd_subset_) p.warnings.push_back("DOCTYPE with internal subset ignored");
+    return p;
+  }
+
+ private:
+  void cut(std::size_t at) {
+    truncated_ = true;
+    truncated_at_ = at;
+  }
+
+  // One byte (or escape, or entity) of text or of a quoted attribute value at i_.
+  void char_data() {
+    const char c = in_[i_];
+    if (c == '&') {
+      entity();
+    } else if (c == '<') {  // only reached inside attribute values
+      out_ += "&lt;";
+      ++raw_lts_;
+      ++i_;
+    } else if (is_forbidden_control(c)) {
+      ++controls_;
+      ++i_;
+    } else if (c == '\xEF' && in_.substr(i_, 2) == "\xEF\xBF" && i_ + 2 < in_.size() &&
+               (in_[i_ + 2] == '\xBE' || in_[i_ + 2] == '\xBF')) {
+      ++controls_;  // U+FFFE / U+FFFF
+      i_ += 3;
+    } else {
+      out_ += c;
+      ++i_;
+    }
+  }
+
+  // At '&': keeps XML's own and valid numeric references, turns HTML entities into their text
+  // and everything else into literal text.
+  void entity() {
+    static constexpr std::size_t kMaxName = 32;
+    std::size_t j = i_ + 1;
+    if (j < in_.size() && in_[j] == '#') {
+      const bool hex = j + 1 < in_.size() && (in_[j + 1] == 'x' || in_[j + 1] == 'X');
+      const std::size_t digits = j + (hex ? 2 : 1);
+      std::uint32_t cp = 0;
+      const auto [end, ec] = std::from_chars(
+          in_.data() + digits, in_.data() + std::min(in_.size(), digits + 10), cp, hex ? 16 : 10);
+      const std::size_t k = static_cast<std::size_t>(end - in_.data());
+      if (ec == std::errc() && k < in_.size() && in_[k] == ';') {
+        if (allowed_code_point(cp)) {
+          out_.append(in_.substr(i_, k + 1 - i_));
+        } else {
+          ++controls_;
+        }
+        i_ = k + 1;
+        return;
+      }
+    } else {
+      while (j < in_.size() && j - i_ <= kMaxName && (is_alpha(in_[j]) || is_digit(in_[j])))
+        ++j;
+      if (j > i_ + 1 && j < in_.size() && in_[j] == ';' && is_alpha(in_[i_ + 1])) {
+        const std::string_view name = in_.substr(i_ + 1, j - i_ - 1);
+        if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
+          out_.append(in_.substr(i_, j + 1 - i_));
+        } else if (const auto text = html_entity(name); !text.empty()) {
+          out_.append(text);
+          ++html_entities_;
+        } else {
+          // Undefined (or DTD-defined, which we never expand): literal text.
+          out_ += "&amp;";
+          out_.append(name);
+          out_ += ';';
+          ++unknown_entities_;
+        }
+        i_ = j + 1;
+        return;
+      }
+    }
+    out_ += "&amp;";
+    ++raw_amps_;
+    ++i_;
+  }
+
+  std::string_view name_at(std::size_t j) const {
+    if (j >= in_.size() || !is_name_start(in_[j])) return {};
+    std::size_t k = j + 1;
+    while (k < in_.size() && is_name_char(in_[k]))
+      ++k;
+    return in_.substr(j, k - j);
+  }
+
+  // At '<'. Returns false when the input ends inside the construct.
+  bool markup() {
+    const std::string_view rest = in_.substr(i_);
+    if (rest.starts_with("<!--")) {
+      const auto end = in_.find("-->", i_ + 4);
+      if (end == std::string_view::npos) return false;
+      i_ = end + 3;
+      return true;
+    }
+    if (rest.starts_with("<![CDATA[")) {
+      const auto end = in_.find("]]>", i_ + 9);
+      if (end == std::string_view::npos) return false;
+      out_ += "<![CDATA[";
+      for (std::size_t k = i_ + 9; k < end; ++k) {
+        if (is_forbidden_control(in_[k])) {
+          ++controls_;
+        } else {
+          out_ += in_[k];
+        }
+      }
+      out_ += "]]>";
+      i_ = end + 3;
+      return true;
+    }
+    if (starts_with_icase(rest, "<!DOCTYPE")) return doctype();
+    if (rest.starts_with("<?")) {
+      // Processing instructions, the XML declaration included, mean nothing to a feed reader
+      // (and the declared encoding is stale once the text is UTF-8).
+      const auto end = in_.find("?>", i_ + 2);
+      if (end == std::string_view::npos) return false;
+      i_ = end + 2;
+      return true;
+    }
+    if (rest.starts_with("</")) return end_tag();
+    if (rest.size() > 1 && is_name_start(rest[1])) return start_tag();
+    if (rest.size() == 1) return false;
+    out_ += "&lt;";
+    ++raw_lts_;
+    ++i_;
+    return true;
+  }
+
+  bool doctype() {
+    std::size_t j = i_ + 9;
+    while (j < in_.size() && is_space(in_[j]))
+      ++j;
+    const std::size_t name_start = j;
+    while (j < in_.size() && !is_space(in_[j]) && in_[j] != '>' && in_[j] != '[')
+      ++j;
+    doctype_name_ = in_.substr(name_start, j - name_start);
+    bool in_subset = false;
+    while (j < in_.size()) {
+      const char c = in_[j];
+      if (c == '"' || c == '\'') {
+        j = in_.find(c, j + 1);
+        if (j == std::string_view::npos) return false;
+      } else if (in_subset && in_.substr(j, 4) == "<!--") {
+        j = in_.find("-->", j + 4);
+        if (j == std::string_view::npos) return false;
+        j += 2;
+      } else if (c == '[') {
+        in_subset = true;
+        dtd_subset_ = true;
+      } else if (c == ']') {
+        in_subset = false;
+      } else if (c == '>' && !in_subset) {
+        i_ = j + 1;
+        return true;
+      }
+      ++j;
+    }
+    return false;
+  }
+
+  bool end_tag() {
+    const std::string_view name = name_at(i_ + 2);
+    std::size_t j = i_ + 2 + name.size();
+    while (j < in_.size() && is_space(in_[j]))
+      ++j;
+    if (j >= in_.size()) return false;
+    if (name.empty() || in_[j] != '>') {
+      out_ += "&lt;";
+      ++raw_lts_;
+      ++i_;
+      return true;
+    }
+    i_ = j + 1;
+    const auto it = std::find(stack_.rbegin(), stack_.rend(), name);
+    if (it == stack_.rend()) {
+      ++stray_ends_;
+      return true;
+    }
+    // Close what the input left open inside this element, so the tree stays what it meant.
+    while (stack_.back() != name) {
+      out_ += "</";
+      out_ += stack_.back();
+      out_ += '>';
+      stack_.pop_back();
+      ++unclosed_;
+    }
+    out_ += "</";
+    out_ += name;
+    out_ += '>';
+    stack_.pop_back();
+    return true;
+  }
+
+  bool start_tag() {
+    const std::size_t mark = out_.size();
+    const std::string_view name = name_at(i_ + 1);
+    out_ += '<';
+    out_.append(name);
+    std::size_t j = i_ + 1 + name.size();
+    while (j < in_.size()) {
+      const char c = in_[j];
+      if (c == '>' || (c == '/' && j + 1 < in_.size() && in_[j + 1] == '>')) {
+        const bool empty = c == '/';
+        out_ += empty ? "/>" : ">";
+        i_ = j + (empty ? 2 : 1);
+        if (root_name_.empty()) root_name_ = name;
+        if (!empty) {
+          if (stack_.size() >= kMaxDepth) {
+            error_ = "XML error: elements nested deeper than " + std::to_string(kMaxDepth);
+          }
+          stack_.push_back(name);
+        }
+        return true;
+      }
+      if (c == '"' || c == '\'') {
+        out_ += c;
+        i_ = j + 1;
+        while (i_ < in_.size() && in_[i_] != c)
+          char_data();
+        if (i_ >= in_.size()) return false;
+        out_ += c;
+        j = i_ + 1;
+      } else if (c == '<') {
+        // "<a <b>": the first '<' was text after all.
+        out_.resize(mark);
+        out_ += "&lt;";
+        ++raw_lts_;
+        ++i_;
+        return true;
+      } else {
+        if (!is_forbidden_control(c)) out_ += c;
+        ++j;
+      }
+    }
+    return false;
+  }
+
+  std::string_view in_;
+  std::size_t i_ = 0;
+  std::string out_;
+  std::vector<std::string_view> stack_;  // open elements, views into in_
+  std::string_view root_name_;
+  std::string_view doctype_name_;
+  std::string error_;
+  bool truncated_ = false;
+  std::size_t truncated_at_ = 0;
+  std::size_t open_at_end_ = 0;
+  bool dtd_subset_ = false;
+  std::size_t html_entities_ = 0, unknown_entities_ = 0, raw_amps_ = 0, raw_lts_ = 0;
+  std::size_t controls_ = 0, unclosed_ = 0, stray_ends_ = 0;
+};
+
+// Decodes `body` to UTF-8 following the charset order documented at prepare().
+void decode(std::string_view body, std::string_view content_type, Prepared& p, std::string& text) {
+  if (body.starts_with("\xFF\xFE") || body.starts_with("\xFE\xFF")) {
+    p.charset = body[0] == '\xFF' ? "UTF-16LE" : "UTF-16BE";
+    auto out = lib::to_utf8(body.substr(2), p.charset);
+    if (!out) {
+      p.error = "no iconv support for " + p.charset;
+      return;
+    }
+    text = std::move(out->text);
+    if (out->replaced > 0) {
+      p.warnings.push_back("replaced " + std::to_string(out->replaced) + " invalid " + p.charset +
+                           " sequences");
+    }
+    return;
+  }
+  const bool bom = body.starts_with(kUtf8Bom);
+  if (bom) body.remove_prefix(kUtf8Bom.size());
+  auto utf8 = lib::to_utf8(body, "UTF-8");
+  if (!utf8) {  // no UTF-8 in this iconv: nothing sensible to do but take the bytes
+    text = body;
+    p.charset = "UTF-8";
+    return;
+  }
+  const std::size_t start = std::min(body.find_first_not_of(" \t\r\n"), body.size());
+  const std::string declared = declared_encoding(body.substr(start));
+  const std::string from_header = charset_from_content_type(content_type);
+  if (bom || utf8->replaced == 0) {
+    p.charset = "UTF-8";
+    text = std::move(utf8->text);
+    const bool ascii = std::all_of(body.begin(), body.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const std::string named = !declared.empty() ? declared : from_header;
+    if (!bom && !ascii && !named.empty() && iconv_charset(named) != "UTF-8") {
+      p.warnings.push_back("declared charset " + named + " but the body is UTF-8; read as UTF-8");
+    }
+    return;
+  }
+  for (const std::string& name : {declared, from_header}) {
+    if (name.empty()) continue;
+    const std::string cs = iconv_charset(name);
+    if (cs == "UTF-8") continue;
+    auto out = lib::to_utf8(body, cs);
+    if (!out) {
+      p.warnings.push_back("unknown charset " + name);
+      continue;
+    }
+    p.charset = cs;
+    text = std::move(out->text);
+    if (out->replaced > 0) {
+      p.warnings.push_back("replaced " + std::to_string(out->replaced) + " invalid " + cs +
+                           " sequences");
+    }
+    return;
+  }
+  p.charset = "UTF-8";
+  text = std::move(utf8->text);
+  p.warnings.push_back("invalid UTF-8: replaced " + std::to_string(utf8->replaced) +
+                       " sequences with U+FFFD");
+}
+
+}  // namespace
+
+std::string charset_from_content_type(std::string_view content_type) {
+  const auto semi = content_type.find(';');
+  if (semi == std::string_view::npos) return {};
+  const boost::beast::string_view params(content_type.data() + semi, content_type.size() - semi);
+  for (const auto& param : boost::beast::http::param_list(params)) {
+    if (lower(std::string_view(param.first.data(), param.first.size())) == "charset") {
+      return std::string(param.second.data(), param.second.size());
+    }
+  }
+  return {};
+}
+
+std::string declared_encoding(std::string_view text) {
+  if (!text.starts_with("<?xml")) return {};
+  const auto end = text.find("?>");
+  if (end == std::string_view::npos || end > 512) return {};
+  // Let pugixml read the declaration; a dummy root makes it a complete document.
+  std::string doc(text.substr(0, end + 2));
+  doc += "<x/>";
+  pugi::xml_document parsed;
+  if (!parsed.load_buffer(doc.data(), doc.size(), pugi::parse_declaration, pugi::encoding_utf8)) {
+    return {};
+  }
+  const auto decl = parsed.first_child();
+  if (decl.type() != pugi::node_declaration) return {};
+  return decl.attribute("encoding").value();
+}
+
+std::string iconv_charset(std::string_view charset) {
+  std::string cs(charset);
+  std::transform(cs.begin(), cs.end(), cs.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (cs == "UTF8") return "UTF-8";
+  if (cs == "GB2312" || cs == "GBK" || cs == "X-GBK" || cs == "CP936" || cs == "EUC-CN" ||
+      cs == "GB_2312-80" || cs == "CSGB2312") {
+    return "GB18030";  // its superset; real "GB2312" feeds use GBK characters
+  }
+  if (cs == "ISO-8859-1" || cs == "LATIN1" || cs == "US-ASCII" || cs == "ASCII") {
+    return "WINDOWS-1252";
+  }
+  return cs;
+}
+
+Prepared prepare(std::string_view body, std::string_view content_type) {
+  Prepared p;
+  std::string text;
+  decode(body, content_type, p, text);
+  if (!p.error.empty()) return p;
+  std::string_view view = text;
+  // Blank lines before "<?xml" (PHP templates, CMS plugins) and a second BOM after them.
+  while (true) {
+    const std::size_t start = std::min(view.find_first_not_of(" \t\r\n"), view.size());
+    view.remove_prefix(start);
+    if (!view.starts_with(kUtf8Bom)) break;
+    view.remove_prefix(kUtf8Bom.size());
+  }
+  if (view.empty()) {
+    p.error = "empty body";
+    return p;
+  }
+  if (view.front() != '<') {
+    // Show the bytes as received: the decoded text has U+FFFD where they were not UTF-8.
+    const std::size_t start = std::min(body.find_first_not_of(" \t\r\n"), body.size());
+    p.error = "not a feed: not XML (starts with \"" + preview(body.substr(start)) + "\")";
+    return p;
+  }
+  Repairer repair(view);
+  repair.run();
+  repair.finish(p);
+  return p;
+}
+
+}  // namespace feedd::parse
