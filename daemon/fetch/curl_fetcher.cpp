@@ -1,5 +1,6 @@
 // make_curl_fetcher(): the libcurl multi implementation of Fetcher.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -152,12 +153,19 @@ class CurlFetcher final : public Fetcher {
   std::vector<Result> fetch_all(const std::vector<Request>& requests,
                                 const std::function<void(const Result&)>& on_result) override;
 
+  void cancel() override {
+    cancelled_ = true;
+    // Ends a curl_multi_poll() in progress at once instead of after its timeout.
+    curl_multi_wakeup(multi_.get());
+  }
+
  private:
   std::unique_ptr<Transfer> make_transfer(std::size_t index, const Request& request);
   Result finish(Transfer& t, CURLcode code) const;
 
   Limits limits_;
   lib::CurlMulti multi_;
+  std::atomic<bool> cancelled_{false};
 };
 
 std::unique_ptr<Transfer> CurlFetcher::make_transfer(std::size_t index, const Request& request) {
@@ -349,8 +357,34 @@ std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
     }
   };
 
+  auto cancel_rest = [&] {
+    auto cancelled = [&](std::size_t index) {
+      Result r;
+      r.key = requests[index].key;
+      r.url = requests[index].url;
+      r.effective_url = requests[index].url;
+      r.validators = requests[index].validators;
+      r.outcome = Outcome::kCancelled;
+      r.reason = "cancelled (shutting down)";
+      complete(std::move(r), index);
+    };
+    for (auto& [handle, t] : active) {
+      curl_multi_remove_handle(multi_.get(), handle);
+      cancelled(t->index);
+    }
+    active.clear();
+    for (const std::size_t index : queue)
+      cancelled(index);
+    queue.clear();
+  };
+
+  if (cancelled_) cancel_rest();
   start_ready();
   while (!active.empty()) {
+    if (cancelled_) {
+      cancel_rest();
+      break;
+    }
     multi_.perform();
     while (CURLMsg* msg = multi_.info_read()) {
       if (msg->msg != CURLMSG_DONE) continue;

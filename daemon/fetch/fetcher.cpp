@@ -16,6 +16,8 @@ const char* outcome_name(Outcome o) {
       return "timeout";
     case Outcome::kTooLarge:
       return "too_large";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }

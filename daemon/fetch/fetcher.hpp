@@ -24,12 +24,13 @@ struct Request {
 };
 
 enum class Outcome {
-  kOk,           // 2xx with a body (or a file:// read)
-  kNotModified,  // 304: nothing to parse
-  kHttpError,    // 4xx/5xx other than 304
-  kNetworkError, // DNS, connect, TLS, reset, redirect loop, bad URL ...
-  kTimeout,      // connect or total time limit hit
-  kTooLarge,     // body over the cap (after decompression)
+  kOk,            // 2xx with a body (or a file:// read)
+  kNotModified,   // 304: nothing to parse
+  kHttpError,     // 4xx/5xx other than 304
+  kNetworkError,  // DNS, connect, TLS, reset, redirect loop, bad URL ...
+  kTimeout,       // connect or total time limit hit
+  kTooLarge,      // body over the cap (after decompression)
+  kCancelled,     // Fetcher::cancel() was called before it finished: nothing is known
 };
 
 // Stable lower-case names for logs and metrics ("ok", "not_modified", "http_error", ...).
@@ -40,11 +41,11 @@ struct Result {
   std::string url;            // the URL that was requested (not redacted: redact when logging)
   std::string effective_url;  // after redirects; base URL for relative links
   Outcome outcome = Outcome::kNetworkError;
-  long http_status = 0;       // 0 when no HTTP response
-  std::string reason;         // human-readable, e.g. "HTTP 404 Not Found", "timed out after 30 s"
-  std::string body;           // decompressed; only for kOk
-  std::string content_type;   // Content-Type header, for the charset fallback
-  Validators validators;      // from this response (kOk), else the request's
+  long http_status = 0;      // 0 when no HTTP response
+  std::string reason;        // human-readable, e.g. "HTTP 404 Not Found", "timed out after 30 s"
+  std::string body;          // decompressed; only for kOk
+  std::string content_type;  // Content-Type header, for the charset fallback
+  Validators validators;     // from this response (kOk), else the request's
   std::optional<std::chrono::seconds> retry_after;  // from 429/503 Retry-After
   std::optional<std::chrono::seconds> max_age;      // from Cache-Control: max-age
   std::chrono::milliseconds elapsed{0};
@@ -59,7 +60,7 @@ struct Limits {
   std::chrono::seconds total_timeout{30};  // also ends a drip-feed
   std::size_t max_body = 16u << 20;        // after decompression
   int max_redirects = 5;
-  std::string user_agent;                  // default: kUserAgent ("feedd/<version>")
+  std::string user_agent;  // default: kUserAgent ("feedd/<version>")
 };
 
 class Fetcher {
@@ -69,8 +70,14 @@ class Fetcher {
   // `on_result` (optional) is called on the calling thread as each one finishes, in completion
   // order; the returned vector has one Result per request in request order.
   // Never throws for per-request failures: those are Results.
-  virtual std::vector<Result> fetch_all(const std::vector<Request>& requests,
-                                        const std::function<void(const Result&)>& on_result = {}) = 0;
+  virtual std::vector<Result> fetch_all(
+      const std::vector<Request>& requests,
+      const std::function<void(const Result&)>& on_result = {}) = 0;
+
+  // Thread-safe, callable from any thread (the daemon's shutdown path). A fetch_all in
+  // progress returns promptly, and every later one at once, with kCancelled for whatever had
+  // not finished. Irreversible: a cancelled Fetcher is only good for being destroyed.
+  virtual void cancel() = 0;
 };
 
 // libcurl multi implementation. Not thread-safe: one fetch_all at a time per instance.

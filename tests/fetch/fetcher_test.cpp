@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "fetch/fixture_server.hpp"
 #include "util/time.hpp"
@@ -250,6 +251,28 @@ TEST_F(FetcherTest, SlowAndDripHitTheTotalTimeout) {
   }
 }
 
+TEST_F(FetcherTest, CancelEndsTransfersInProgressAndLaterCalls) {
+  Limits limits = test_limits();
+  limits.total_timeout = 20s;  // far longer than the test may take: only cancel() can end it
+  auto fetcher = make_curl_fetcher(limits);
+  const auto start = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    fetcher->cancel();
+  });
+  const auto results = fetcher->fetch_all(
+      {{"a", url("/slow"), {}}, {"b", url("/drip?bytes=30"), {}}, {"c", url("/slow"), {}}});
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome, Outcome::kCancelled) << r.key;
+    EXPECT_FALSE(r.ok()) << r.key;
+  }
+  const auto later = fetcher->fetch_all({{"d", url("/feed.xml"), {}}});
+  EXPECT_EQ(later.at(0).outcome, Outcome::kCancelled);
+}
+
 TEST_F(FetcherTest, TooLarge) {
   struct Case {
     std::string path;
@@ -459,6 +482,7 @@ TEST(OutcomeName, StableNames) {
       {Outcome::kNetworkError, "network_error"},
       {Outcome::kTimeout, "timeout"},
       {Outcome::kTooLarge, "too_large"},
+      {Outcome::kCancelled, "cancelled"},
   };
   for (const auto& [o, name] : cases)
     EXPECT_EQ(outcome_name(o), name);
