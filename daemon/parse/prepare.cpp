@@ -103,7 +103,7 @@ class Repairer {
     }
   }
 
-  Prepared& finish(Prepared& p) {
+  void finish(Prepared& p) {
     p.xml = std::move(out_);
     p.truncated = truncated_;
     p.truncated_at = truncated_at_;
@@ -112,11 +112,11 @@ class Repairer {
     if (lower(doctype_name_) == "html" || root == "html" ||
         (root.empty() && starts_with_icase(in_, "<html"))) {
       p.error = "not a feed: HTML page";
-      return p;
+      return;
     }
     if (!error_.empty()) {
       p.error = error_;
-      return p;
+      return;
     }
     auto note = [&p](std::size_t n, std::string_view what) {
       if (n > 0) p.warnings.push_back("repaired " + std::to_string(n) + " " + std::string(what));
@@ -129,7 +129,6 @@ class Repairer {
     note(unclosed_, "unclosed elements");
     note(stray_ends_, "stray end tags");
     if (dtd_subset_) p.warnings.push_back("DOCTYPE with internal subset ignored");
-    return p;
   }
 
  private:

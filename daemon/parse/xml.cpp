@@ -84,8 +84,12 @@ void close_tag(std::string& out, pugi::xml_node el) {
 }  // namespace
 
 Scope Scope::enter(pugi::xml_node el) const {
+  // Every child copies its parent's bindings, so their number must stay small: real feeds
+  // declare a dozen or two, a hostile one could declare thousands on one element.
+  static constexpr std::size_t kMaxBindings = 64;
   Scope s = *this;
   for (const auto& a : el.attributes()) {
+    if (s.bindings_.size() >= kMaxBindings) break;
     const std::string_view name = a.name();
     if (name == "xmlns") {
       s.bindings_.emplace_back(std::string_view{}, a.value());

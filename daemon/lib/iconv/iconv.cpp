@@ -25,6 +25,8 @@ void* const kInvalid = reinterpret_cast<void*>(static_cast<std::intptr_t>(-1));
 }  // namespace
 
 std::optional<Iconv> Iconv::open(const std::string& to, const std::string& from) {
+  // glibc reads "" as the locale's charset: a hidden global input we never want.
+  if (to.empty() || from.empty()) return std::nullopt;
   iconv_t cd = iconv_open(to.c_str(), from.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
   return Iconv(static_cast<void*>(cd));

@@ -17,7 +17,7 @@ class Iconv {
     std::size_t replaced = 0;  // invalid or incomplete input sequences replaced
   };
 
-  // nullopt when the system's iconv knows neither spelling of `to` or `from`.
+  // nullopt when the system's iconv does not know `to` or `from`, or either is empty.
   static std::optional<Iconv> open(const std::string& to, const std::string& from);
 
   Iconv(Iconv&& other) noexcept;

@@ -1,0 +1,74 @@
+#include "lib/iconv/iconv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace feedd::lib {
+namespace {
+
+TEST(Iconv, ToUtf8) {
+  struct Case {
+    std::string charset, in, want;
+    std::size_t replaced;
+  };
+  const std::vector<Case> cases = {
+      {"GB18030", "\xD6\xD0\xCE\xC4", "中文", 0},
+      {"GB18030", "\xE9\x46", "镕", 0},                        // GBK, not GB2312
+      {"GB18030", "\x95\x32\x82\x36", "\xF0\xA0\x80\x80", 0},  // four-byte U+20000
+      {"BIG5", "\xA4\xA4\xA4\xE5", "中文", 0},
+      {"WINDOWS-1252", "caf\xE9 \x93q\x94", "café “q”", 0},
+      {"UTF-8", "ok \xE4\xB8\xAD", "ok 中", 0},
+      // Undecodable bytes become U+FFFD one by one; a cut-off sequence at the end once.
+      {"UTF-8",
+       "a\xFF\xFE"
+       "b",
+       "a\xEF\xBF\xBD\xEF\xBF\xBD"
+       "b",
+       2},
+      {"UTF-8", "a\xE4\xB8", "a\xEF\xBF\xBD", 1},
+      {"UTF-8", "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD", 2},  // overlong '/'
+      {"GB18030", "x\xD6", "x\xEF\xBF\xBD", 1},
+      {"GB18030", "", "", 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.charset + " " + c.in);
+    const auto out = to_utf8(c.in, c.charset);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->text, c.want);
+    EXPECT_EQ(out->replaced, c.replaced);
+  }
+}
+
+TEST(Iconv, UnknownCharset) {
+  EXPECT_FALSE(to_utf8("x", "NO-SUCH-CHARSET-42"));
+  EXPECT_FALSE(Iconv::open("UTF-8", ""));
+}
+
+TEST(Iconv, MovedFromIsInert) {
+  auto a = Iconv::open("UTF-8", "GB18030");
+  ASSERT_TRUE(a);
+  Iconv b = std::move(*a);
+  EXPECT_EQ(b.convert("\xD6\xD0", "?").text, "中");
+  EXPECT_EQ(a->convert("\xD6\xD0", "?").text, "");  // NOLINT(bugprone-use-after-move)
+  auto c = Iconv::open("UTF-8", "BIG5");
+  ASSERT_TRUE(c);
+  b = std::move(*c);
+  EXPECT_EQ(b.convert("\xA4\xA4", "?").text, "中");
+}
+
+// Every byte invalid: replacement must stay linear.
+TEST(Iconv, ManyInvalidBytesIsLinear) {
+  const std::string in(4'000'000, '\xFF');
+  const auto start = std::chrono::steady_clock::now();
+  const auto out = to_utf8(in, "UTF-8");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->replaced, in.size());
+  EXPECT_EQ(out->text.size(), in.size() * 3);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace feedd::lib
