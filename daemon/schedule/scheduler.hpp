@@ -27,8 +27,8 @@ struct PollOutcome {
 };
 
 struct ChannelInfo {
-  Clock next{};                  // when it is due
-  bool in_flight = false;        // handed out by take_due(), not yet completed()
+  Clock next{};            // when it is due
+  bool in_flight = false;  // handed out by take_due(), not yet completed()
   int consecutive_failures = 0;
   bool refresh_requested = false;
 };
@@ -40,7 +40,8 @@ class Scheduler {
 
   // Replaces the channel set (start-up and reload). New channels are due at `now`; removed
   // ones are forgotten (an in-flight poll of a removed channel is ignored when it completes);
-  // kept channels keep their next time, re-clamped if their interval changed.
+  // kept channels keep their next time; when their interval changed, a healthy idle one is
+  // re-clamped to at most now + the new interval (a failing one keeps its backoff/Retry-After).
   void set_channels(const std::vector<ChannelPlan>& plans, Clock now);
 
   // Marks these channels (all when empty) due now. Unknown paths are returned (not an error
@@ -55,7 +56,10 @@ class Scheduler {
   //   ok:    interval, lengthened (never shortened) by ttl / max-age up to 24 h; failures reset.
   //   error: interval × 2^n (n = consecutive failures, 1 for the first), at most 24 h, and at
   //          least retry_after when given (itself capped at 7 days).
-  // Every wait gets ±10% jitter; a wait never falls below the interval (or 1 s).
+  // Every wait gets ±10% jitter; before jitter a wait never falls below the interval, after it
+  // never below 1 s, and jitter never takes it below retry_after. A refresh requested while in
+  // flight makes the channel due at `now` whatever the outcome. Ignored for unknown channels and
+  // channels not in flight.
   void completed(const std::string& path, const PollOutcome& outcome, Clock now);
 
   // The earliest `next` among channels not in flight; nullopt when there is none.
