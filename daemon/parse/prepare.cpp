@@ -89,6 +89,12 @@ class Repairer {
       } else {
         char_data();
       }
+      if (root_closed_) {
+        // Whatever follows the document element (a second document, debug output) is junk.
+        const std::string_view rest = in_.substr(i_);
+        if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) trailing_ = rest.size();
+        break;
+      }
     }
     if (!error_.empty()) return;
     if (!stack_.empty()) {
@@ -128,6 +134,11 @@ class Repairer {
     note(controls_, "forbidden control characters");
     note(unclosed_, "unclosed elements");
     note(stray_ends_, "stray end tags");
+    note(unquoted_, "unquoted attribute values");
+    if (trailing_ > 0) {
+      p.warnings.push_back("ignored " + std::to_string(trailing_) +
+                           " bytes after the document element");
+    }
     if (dtd_subset_) p.warnings.push_back("DOCTYPE with internal subset ignored");
   }
 
@@ -318,6 +329,7 @@ class Repairer {
     out_ += name;
     out_ += '>';
     stack_.pop_back();
+    root_closed_ = stack_.empty();
     return true;
   }
 
@@ -334,7 +346,9 @@ class Repairer {
         out_ += empty ? "/>" : ">";
         i_ = j + (empty ? 2 : 1);
         if (root_name_.empty()) root_name_ = name;
-        if (!empty) {
+        if (empty) {
+          root_closed_ = stack_.empty();
+        } else {
           if (stack_.size() >= kMaxDepth) {
             error_ = "XML error: elements nested deeper than " + std::to_string(kMaxDepth);
           }
@@ -350,6 +364,29 @@ class Repairer {
         if (i_ >= in_.size()) return false;
         out_ += c;
         j = i_ + 1;
+      } else if (c == '=') {
+        out_ += c;
+        ++j;
+        while (j < in_.size() && is_space(in_[j]))
+          out_ += in_[j++];
+        if (j >= in_.size()) return false;
+        if (in_[j] == '"' || in_[j] == '\'' || in_[j] == '>') continue;
+        // HTML's unquoted value ("<img src=a.jpg>"): quote it.
+        out_ += '"';
+        i_ = j;
+        while (i_ < in_.size() && !is_space(in_[i_]) && in_[i_] != '>' &&
+               in_.substr(i_, 2) != "/>") {
+          if (in_[i_] == '"') {
+            out_ += "&quot;";
+            ++i_;
+          } else {
+            char_data();
+          }
+        }
+        if (i_ >= in_.size()) return false;
+        out_ += '"';
+        ++unquoted_;
+        j = i_;
       } else if (c == '<') {
         // "<a <b>": the first '<' was text after all.
         out_.resize(mark);
@@ -377,7 +414,9 @@ class Repairer {
   std::size_t open_at_end_ = 0;
   bool dtd_subset_ = false;
   std::size_t html_entities_ = 0, unknown_entities_ = 0, raw_amps_ = 0, raw_lts_ = 0;
-  std::size_t controls_ = 0, unclosed_ = 0, stray_ends_ = 0;
+  std::size_t controls_ = 0, unclosed_ = 0, stray_ends_ = 0, unquoted_ = 0;
+  bool root_closed_ = false;
+  std::size_t trailing_ = 0;
 };
 
 // Decodes `body` to UTF-8 following the charset order documented at prepare().

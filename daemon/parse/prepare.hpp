@@ -26,7 +26,8 @@ inline constexpr std::size_t kMaxDepth = 512;
 // `content_type`, are tried with iconv (GB2312/GBK read as GB18030); failing all, invalid bytes
 // become U+FFFD. Then one linear pass repairs what real feeds get wrong: leading white space,
 // HTML named entities (→ characters), unknown entities and stray '&' (→ literal text), a '<'
-// that cannot start markup (→ "&lt;"), characters XML 1.0 forbids (removed), end tags that skip
+// that cannot start markup (→ "&lt;"), unquoted attribute values (quoted), characters XML 1.0
+// forbids (removed), anything after the document element (dropped), end tags that skip
 // open elements (the skipped ones are closed) or close nothing (dropped), comments, processing
 // instructions and the DOCTYPE (dropped: its entities are never expanded), and a document cut
 // off mid-way (the unfinished construct is dropped and open elements closed; see `open_at_end`).

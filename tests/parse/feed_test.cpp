@@ -366,7 +366,7 @@ TEST(ParseFeed, Errors) {
       {"<feed><entry><title>no namespace</title></entry></feed>",
        "not a feed: root element <feed>"},
       {"<?xml version=\"1.0\"?><!-- only a comment", "not a feed: no root element"},
-      {"<rss version=2.0><channel></channel></rss>", "XML error at byte"},
+      {"<rss version><channel></channel></rss>", "XML error at byte"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.file);
@@ -375,6 +375,21 @@ TEST(ParseFeed, Errors) {
     EXPECT_FALSE(r.feed);
     EXPECT_EQ(r.error.substr(0, c.error.size()), c.error) << r.error;
   }
+}
+
+// What pugixml read before an error it cannot be spared (a valueless attribute) is kept,
+// except the item it stopped in.
+TEST(ParseFeed, XmlErrorKeepsItemsBeforeIt) {
+  const Result r = parse_feed(
+      "<rss><channel><title>t</title><item><title>good</title></item>"
+      "<item><title>bad</title><enclosure url='x' hidden/></item>"
+      "<item><title>lost</title></item></channel></rss>",
+      Options{});
+  ASSERT_TRUE(r.feed) << r.error;
+  ASSERT_EQ(r.feed->items.size(), 1u);
+  EXPECT_EQ(r.feed->items[0].title, "good");
+  EXPECT_TRUE(contains(r.feed->warnings, "XML error at byte")) << show(r.feed->warnings);
+  EXPECT_TRUE(contains(r.feed->warnings, "kept 1 item")) << show(r.feed->warnings);
 }
 
 TEST(ParseFeed, CharsetFallbacks) {

@@ -33,6 +33,12 @@ TEST(Prepare, Repairs) {
       {"<a></b></a>", "<a></a>"},
       {"<a>x <b</a>", "<a>x &lt;b</a>"},
       {"<a  x = \"1\" >t</a >", "<a  x = \"1\" >t</a>"},
+      // HTML-style unquoted attribute values get quotes.
+      {"<a b=1 c = x&y d=q\"s e=f/>", "<a b=\"1\" c = \"x&amp;y\" d=\"q&quot;s\" e=\"f\"/>"},
+      {"<a><img src=x.png></a>", "<a><img src=\"x.png\"></img></a>"},
+      // Anything after the document element is dropped.
+      {"<a>x</a>\n<b>second & doc", "<a>x</a>"},
+      {"<a/><a/>", "<a/>"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.in);
@@ -41,6 +47,23 @@ TEST(Prepare, Repairs) {
     EXPECT_EQ(p.xml, c.want);
     EXPECT_FALSE(p.truncated);
   }
+}
+
+TEST(Prepare, RepairsAreReported) {
+  const Prepared p = prepare("<a b=1>&nbsp;&x; & < \x01<i></a></u>tail", "");
+  EXPECT_EQ(p.error, "");
+  const std::vector<std::string> want = {
+      "repaired 1 HTML entities",
+      "repaired 1 unknown entities kept as text",
+      "repaired 1 bare '&'",
+      "repaired 1 bare '<'",
+      "repaired 1 forbidden control characters",
+      "repaired 1 unclosed elements",
+      "repaired 1 unquoted attribute values",
+      "ignored 8 bytes after the document element",
+  };
+  EXPECT_EQ(p.warnings, want);
+  EXPECT_EQ(p.xml, "<a b=\"1\">\u00A0&amp;x; &amp; &lt; <i></i></a>");
 }
 
 TEST(Prepare, CutOffDocumentsAreClosed) {
@@ -69,7 +92,7 @@ TEST(Prepare, CutOffDocumentsAreClosed) {
   // Nothing is lost after the root element is closed.
   const Prepared done = prepare("<a/>\n<!-- trailing", "");
   EXPECT_FALSE(done.truncated);
-  EXPECT_EQ(done.xml, "<a/>\n");
+  EXPECT_EQ(done.xml, "<a/>");
 }
 
 TEST(Prepare, Errors) {
