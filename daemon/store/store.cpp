@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -24,8 +25,10 @@ constexpr std::int64_t kApplicationId = 0x66656564;
 // that has shipped.
 constexpr const char* kMigrations[] = {
     R"sql(
+-- A rowid table: rows carry whole HTML bodies, which WITHOUT ROWID handles badly.
 CREATE TABLE articles (
-  hash         TEXT PRIMARY KEY NOT NULL,
+  id           INTEGER PRIMARY KEY,
+  hash         TEXT NOT NULL UNIQUE,
   title        TEXT NOT NULL,
   categories   TEXT NOT NULL,     -- each category followed by '\n'; see encode_categories
   author       TEXT NOT NULL,
@@ -36,7 +39,7 @@ CREATE TABLE articles (
   guid         TEXT NOT NULL,
   channel_path TEXT NOT NULL,     -- first channel that carried it, '' for imports
   added        INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX articles_by_date ON articles(date DESC, hash);
 
 -- Every hash ever stored; outlives pruning so a pruned article is never re-added.
@@ -52,13 +55,15 @@ CREATE TABLE seen_items (
   PRIMARY KEY (channel_path, item_key)
 ) WITHOUT ROWID;
 
+-- date is the article's, copied so one channel's newest entries are an index range.
 CREATE TABLE membership (
   hash         TEXT NOT NULL REFERENCES articles(hash) ON DELETE CASCADE,
   channel_path TEXT NOT NULL,
+  date         INTEGER NOT NULL,
   added        INTEGER NOT NULL,
   PRIMARY KEY (hash, channel_path)
 ) WITHOUT ROWID;
-CREATE INDEX membership_by_channel ON membership(channel_path, hash);
+CREATE INDEX membership_by_channel ON membership(channel_path, date DESC, hash);
 
 CREATE TABLE channels (
   path                 TEXT PRIMARY KEY NOT NULL,
@@ -146,6 +151,36 @@ class Use {
   Statement& s_;
 };
 
+// A nestable unit of work (SAVEPOINT works inside and outside BEGIN), so multi-statement
+// methods are atomic whether or not the caller holds a Transaction.
+class Savepoint {
+ public:
+  // `begin` and `release` are the cached "SAVEPOINT feedd_op" / "RELEASE feedd_op": this runs
+  // for every article, so it skips re-parsing them.
+  Savepoint(Database& db, Statement& begin, Statement& release) : db_(db), release_(release) {
+    Use(begin)->step();
+  }
+  ~Savepoint() {
+    if (done_) return;
+    try {
+      db_.exec("ROLLBACK TO feedd_op; RELEASE feedd_op");
+    } catch (const SqliteError&) {
+      // Nothing more to do: the enclosing transaction (if any) reports the failure.
+    }
+  }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release() {
+    Use(release_)->step();
+    done_ = true;
+  }
+
+ private:
+  Database& db_;
+  Statement& release_;
+  bool done_ = false;
+};
+
 constexpr const char* kArticleColumns =
     "hash, title, categories, author, date, link, image, html, guid, channel_path, added";
 
@@ -180,6 +215,10 @@ struct Store::Impl {
     return it->second;
   }
 
+  Savepoint savepoint() {
+    return Savepoint(db, stmt("SAVEPOINT feedd_op"), stmt("RELEASE feedd_op"));
+  }
+
   std::int64_t pragma_int(const char* name) {
     Statement s = db.prepare(std::string("PRAGMA ") + name);
     return s.step() ? s.column_int64(0) : 0;
@@ -201,31 +240,6 @@ auto guarded(const std::string& path, F&& f) -> decltype(f()) {
     fail(path, e);
   }
 }
-
-// A nestable unit of work (SAVEPOINT works inside and outside BEGIN), so multi-statement
-// methods are atomic whether or not the caller holds a Transaction.
-class Savepoint {
- public:
-  explicit Savepoint(Database& db) : db_(db) { db_.exec("SAVEPOINT feedd_op"); }
-  ~Savepoint() {
-    if (done_) return;
-    try {
-      db_.exec("ROLLBACK TO feedd_op; RELEASE feedd_op");
-    } catch (const SqliteError&) {
-      // Nothing more to do: the enclosing transaction (if any) reports the failure.
-    }
-  }
-  Savepoint(const Savepoint&) = delete;
-  Savepoint& operator=(const Savepoint&) = delete;
-  void release() {
-    db_.exec("RELEASE feedd_op");
-    done_ = true;
-  }
-
- private:
-  Database& db_;
-  bool done_ = false;
-};
 
 }  // namespace
 
@@ -268,8 +282,10 @@ Store::Store(const std::filesystem::path& db_path) {
       // IMMEDIATE: two daemons starting at once must not both migrate.
       im.db.exec("BEGIN IMMEDIATE");
       try {
-        for (std::int64_t v = version; v < kSchemaVersion; ++v)
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        for (std::int64_t v = im.pragma_int("user_version"); v < kSchemaVersion; ++v) {
           im.db.exec(kMigrations[v]);
+        }
         im.db.exec("PRAGMA application_id=" + std::to_string(kApplicationId) +
                    "; PRAGMA user_version=" + std::to_string(kSchemaVersion));
         im.db.exec("COMMIT");
@@ -380,7 +396,7 @@ bool Store::has_hash(std::string_view hash) const {
 AddOutcome Store::add_article(const article::Article& a, std::string_view channel_path,
                               std::chrono::sys_seconds now) {
   return guarded(impl_->path, [&] {
-    Savepoint sp(impl_->db);
+    Savepoint sp = impl_->savepoint();
     AddOutcome outcome = AddOutcome::kDuplicate;
     {
       Use s(impl_->stmt("INSERT OR IGNORE INTO seen_hashes (hash, first_seen) VALUES (?1, ?2)"));
@@ -407,8 +423,8 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
     if (!channel_path.empty()) {
       // A pruned article (hash seen, row gone) gets no membership: there is nothing to list.
       Use s(
-          impl_->stmt("INSERT OR IGNORE INTO membership (hash, channel_path, added) "
-                      "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM articles WHERE hash = ?1)"));
+          impl_->stmt("INSERT OR IGNORE INTO membership (hash, channel_path, date, added) "
+                      "SELECT hash, ?2, date, ?3 FROM articles WHERE hash = ?1"));
       s->bind_text(1, a.hash).bind_text(2, channel_path).bind_int64(3, to_db(now));
       s->step();
     }
@@ -433,18 +449,52 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
     // '/', so "a/bc/x" and "a/b-x" fall outside, and the range (unlike LIKE, where '_' in
     // slugs is a wildcard) uses the membership index.
     const std::string self(node);
-    const std::string lo = self + '/';
     const std::string hi = self + '0';
-    // Walks articles newest first and stops after `limit` hits; each hit is a primary-key
-    // probe into membership.
-    Use s(impl_->stmt(
-        "SELECT hash, title, categories, author, date, link, image, html, guid, channel_path, "
-        "added FROM articles AS a WHERE EXISTS (SELECT 1 FROM membership AS m WHERE m.hash = "
-        "a.hash AND (m.channel_path = ?1 OR (m.channel_path >= ?2 AND m.channel_path < ?3))) "
-        "ORDER BY a.date DESC, a.hash LIMIT ?4"));
-    s->bind_text(1, self).bind_text(2, lo).bind_text(3, hi).bind_int64(4, limit);
-    while (s->step())
-      out.push_back(read_entry(*s));
+    std::vector<std::string> channels = {self};
+    {
+      // Loose index scan: one index probe per distinct channel, not one per membership row.
+      Use first(impl_->stmt(
+          "SELECT channel_path FROM membership WHERE channel_path >= ?1 AND channel_path < ?2 "
+          "ORDER BY channel_path LIMIT 1"));
+      first->bind_text(1, self + '/').bind_text(2, hi);
+      if (first->step()) channels.push_back(first->column_text(0));
+    }
+    while (channels.size() > 1) {
+      Use next(impl_->stmt(
+          "SELECT channel_path FROM membership WHERE channel_path > ?1 AND channel_path < ?2 "
+          "ORDER BY channel_path LIMIT 1"));
+      next->bind_text(1, channels.back()).bind_text(2, hi);
+      if (!next->step()) break;
+      channels.push_back(next->column_text(0));
+    }
+    // Each channel's newest `limit` come straight off the index; the node's newest `limit`
+    // are among their union. An article carried by several of them is listed once.
+    struct Ref {
+      std::int64_t date;
+      std::string hash;
+    };
+    std::vector<Ref> refs;
+    for (const auto& ch : channels) {
+      Use s(
+          impl_->stmt("SELECT date, hash FROM membership WHERE channel_path = ?1 "
+                      "ORDER BY date DESC, hash LIMIT ?2"));
+      s->bind_text(1, ch).bind_int64(2, limit);
+      while (s->step())
+        refs.push_back({s->column_int64(0), s->column_text(1)});
+    }
+    std::sort(refs.begin(), refs.end(), [](const Ref& x, const Ref& y) {
+      return x.date != y.date ? x.date > y.date : x.hash < y.hash;
+    });
+    refs.erase(std::unique(refs.begin(), refs.end(),
+                           [](const Ref& x, const Ref& y) { return x.hash == y.hash; }),
+               refs.end());
+    if (refs.size() > static_cast<std::size_t>(limit)) refs.resize(static_cast<std::size_t>(limit));
+    Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1"));
+    for (const auto& r : refs) {
+      s->reset();
+      s->bind_text(1, r.hash);
+      if (s->step()) out.push_back(read_entry(*s));
+    }
     return out;
   });
 }
@@ -485,7 +535,7 @@ int Store::total_articles() const {
 
 std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
   return guarded(impl_->path, [&] {
-    Savepoint sp(impl_->db);
+    Savepoint sp = impl_->savepoint();
     std::vector<std::string> out;
     {
       Use s(impl_->stmt("SELECT hash FROM articles WHERE date < ?1 ORDER BY hash"));
@@ -505,10 +555,16 @@ std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
 }
 
 std::string Store::integrity_check() const {
-  return guarded(impl_->path, [&] {
-    // Only the first problem; a corrupt file can list thousands.
-    Statement s = impl_->db.prepare("PRAGMA integrity_check(1)");
-    return s.step() ? s.column_text(0) : std::string("integrity_check returned nothing");
+  return guarded(impl_->path, [&]() -> std::string {
+    try {
+      // Only the first problem; a corrupt file can list thousands.
+      Statement s = impl_->db.prepare("PRAGMA integrity_check(1)");
+      return s.step() ? s.column_text(0) : std::string("integrity_check returned nothing");
+    } catch (const SqliteError& e) {
+      // Damage bad enough to stop the check is its answer, not a failure of the call.
+      if (e.code() == SQLITE_NOTADB || (e.code() & 0xff) == SQLITE_CORRUPT) return e.message();
+      throw;
+    }
   });
 }
 
