@@ -497,7 +497,7 @@ std::string charset_from_content_type(std::string_view content_type) {
 std::string declared_encoding(std::string_view text) {
   if (!text.starts_with("<?xml")) return {};
   const auto end = text.find("?>");
-  if (end == std::string_view::npos || end > 512) return {};
+  if (end > 512) return {};  // npos included
   // Let pugixml read the declaration; a dummy root makes it a complete document.
   std::string doc(text.substr(0, end + 2));
   doc += "<x/>";

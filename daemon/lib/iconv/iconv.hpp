@@ -33,7 +33,9 @@ class Iconv {
 
  private:
   explicit Iconv(void* cd) : cd_(cd) {}
-  void* cd_;  // iconv_t, kept opaque so <iconv.h> stays out of this header
+  // iconv_t (a pointer in glibc, never null when valid), kept opaque so <iconv.h> stays out of
+  // this header; nullptr once moved from.
+  void* cd_;
 };
 
 // `in` decoded from `charset` into UTF-8, undecodable bytes as U+FFFD. nullopt when iconv
