@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -89,11 +90,18 @@ using ViewMap = std::map<std::string, std::shared_ptr<const View>>;
 
 // GET/HEAD of a view with ETag / Last-Modified, 304 on If-None-Match / If-Modified-Since,
 // gzip when Accept-Encoding allows it (Vary: Accept-Encoding). Other methods → 405.
+// The gzip representation carries its own strong tag, "<hex>-gzip"; If-None-Match accepts
+// either. For HEAD the body is kept: the server sends only its length.
 Response serve_view(const View& view, const Request& request);
 
-// Percent-decodes a URL path; "" when it is malformed or could escape: bad %xx, NUL, '\\',
-// "." or ".." segments, "//".
+// Percent-decodes a URL path; "" when it is malformed or could escape: bad %xx, NUL (and any
+// other control character), '\\', "." or ".." segments, "//" — checked after decoding, so
+// "%2e%2e" and "%2f" count. Decodes once: "%252e" is the literal name "%2e".
 std::string decode_path(std::string_view raw_path);
+
+// True for 127.0.0.0/8, ::1 and IPv4-mapped ::ffff:127.x.y.z; false for anything else,
+// including text that is not an address.
+bool is_loopback_address(std::string_view address);
 
 // Plain responses: text/plain body with the reason, or JSON.
 Response text_response(int status, std::string body);

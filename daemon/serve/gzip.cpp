@@ -1,0 +1,48 @@
+#include "serve/gzip.hpp"
+
+#include <zlib.h>
+
+#include <limits>
+
+namespace feedd::serve {
+
+namespace {
+
+// deflateEnd must run on every path once deflateInit2 succeeded.
+class Deflater {
+ public:
+  Deflater() { ok_ = deflateInit2(&zs_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK; }
+  ~Deflater() {
+    if (ok_) deflateEnd(&zs_);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  bool ok() const { return ok_; }
+  z_stream* get() { return &zs_; }
+
+ private:
+  z_stream zs_{};
+  bool ok_ = false;
+};
+
+}  // namespace
+
+std::optional<std::string> gzip_compress(std::string_view data) {
+  if (data.size() > std::numeric_limits<uInt>::max() / 2) return std::nullopt;
+  Deflater d;
+  if (!d.ok()) return std::nullopt;
+  z_stream* zs = d.get();
+  // deflateBound is an upper limit for one Z_FINISH call, so a single call always finishes.
+  std::string out(deflateBound(zs, static_cast<uLong>(data.size())), '\0');
+  // zlib's API is not const-correct; it never writes through next_in.
+  zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs->avail_in = static_cast<uInt>(data.size());
+  zs->next_out = reinterpret_cast<Bytef*>(out.data());
+  zs->avail_out = static_cast<uInt>(out.size());
+  if (deflate(zs, Z_FINISH) != Z_STREAM_END) return std::nullopt;
+  out.resize(zs->total_out);
+  return out;
+}
+
+}  // namespace feedd::serve
