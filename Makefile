@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEPS := cmake make g++ pkg-config ca-certificates \
   libpugixml-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev \
   libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
-  libhowardhinnant-date-dev zlib1g-dev libgtest-dev libgmock-dev tzdata \
+  libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing
 
 .PHONY: all deps build test run clean format tidy

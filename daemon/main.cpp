@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/daemon.hpp"
 #include "version.hpp"
 
 namespace po = boost::program_options;
@@ -16,6 +17,7 @@ namespace {
 constexpr const char* kUsage = R"(Usage: feedd [OPTIONS] COMMAND [ARGS...]
 
 Commands:
+  run                poll on schedule, serve feeds and the status page over HTTP (daemon)
   once               poll every channel once, write posts and feeds, exit
   import PATH...     ingest article files (or folders of them) in the post format
   check              validate the config and print the category tree
@@ -32,14 +34,14 @@ int main(int argc, char** argv) {
   std::string config = "feeds.yaml";
   std::string log_level = "info";
   visible.add_options()("help,h", "show this help and exit")("version,V",
-                                                              "print the version and exit")(
+                                                             "print the version and exit")(
       "config,c", po::value<std::string>(&config)->value_name("FILE"),
       "feeds.yaml to use (default: ./feeds.yaml)")(
       "log-level", po::value<std::string>(&log_level)->value_name("LEVEL"),
       "trace, debug, info, warn, error (default: info)");
   po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())(
-      "args", po::value<std::vector<std::string>>());
+  hidden.add_options()("command", po::value<std::string>())("args",
+                                                            po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(visible).add(hidden);
   po::positional_options_description pos;
@@ -77,9 +79,11 @@ int main(int argc, char** argv) {
       vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
   feedd::app::CommonOptions opts;
   opts.config = config;
+  if (command == "run" && args.empty()) return feedd::app::run_daemon(opts.config);
   if (command == "once" && args.empty()) return feedd::app::cmd_once(opts, std::cout);
   if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout);
   if (command == "import") return feedd::app::cmd_import(opts, args, std::cout);
-  std::cerr << "feedd: unknown command or extra arguments: " << command << "\nTry 'feedd --help'.\n";
+  std::cerr << "feedd: unknown command or extra arguments: " << command
+            << "\nTry 'feedd --help'.\n";
   return feedd::app::kExitUsage;
 }

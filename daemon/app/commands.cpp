@@ -19,8 +19,10 @@ namespace {
 // Loads the config, logging warnings and errors; nullopt after errors.
 std::optional<config::Config> load(const CommonOptions& opts) {
   auto r = config::load_config(opts.config);
-  for (const auto& w : r.warnings) spdlog::warn("{}", w);
-  for (const auto& e : r.errors) spdlog::error("{}", e);
+  for (const auto& w : r.warnings)
+    spdlog::warn("{}", w);
+  for (const auto& e : r.errors)
+    spdlog::error("{}", e);
   return std::move(r.config);
 }
 
@@ -51,8 +53,8 @@ class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, bool journal) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "feedd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("feedd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (journal) {
     formatter->add_flag<JournalPriorityFlag>('*').set_pattern("%*%v");

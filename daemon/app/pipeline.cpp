@@ -21,7 +21,9 @@ namespace {
 // Article files bigger than any real article are refused rather than read into memory.
 constexpr std::size_t kMaxArticleFile = 16u << 20;
 
-std::string plural(int n, const char* word) { return std::to_string(n) + " " + word; }
+std::string plural(int n, const char* word) {
+  return std::to_string(n) + " " + word;
+}
 
 // Channel display path, e.g. "新媒体 › ZAKER › source", for the categories of an article.
 std::vector<std::string> category_names(const config::Channel& ch) {
@@ -98,11 +100,15 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& ch = *channels[i];
       const auto& r = results[i];
+      // Shutting down mid-fetch: nothing was learned, so nothing is recorded or reported.
+      if (r.outcome == fetch::Outcome::kCancelled) continue;
       auto& state = states[ch.path()];
       ChannelReport cr;
       cr.path = ch.path();
       cr.url = lib::redact_url(ch.url);
       cr.outcome = fetch::outcome_name(r.outcome);
+      cr.retry_after = r.retry_after;
+      cr.max_age = r.max_age;
       state.last_poll = now;
       state.feed_url = ch.url;
 
@@ -131,6 +137,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
         state.etag = r.validators.etag;
         state.last_modified = r.validators.last_modified;
         const auto& feed = *feeds[i];
+        cr.ttl = feed.ttl;
         state.feed_title = feed.title;
         state.feed_link = feed.link;
         const article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
@@ -198,7 +205,8 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
   // Imported categories map back onto configured channels by display name, so an import of
   // 新媒体/果壳网/科学人 joins that channel's feeds.
   std::map<std::vector<std::string>, std::string> channel_by_names;
-  for (const auto* ch : config_.channels()) channel_by_names[category_names(*ch)] = ch->path();
+  for (const auto* ch : config_.channels())
+    channel_by_names[category_names(*ch)] = ch->path();
 
   std::vector<std::string> new_hashes;
   try {
@@ -206,16 +214,20 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
     for (const auto& f : files) {
       std::string text;
       if (!read_file(f, text, kMaxArticleFile)) {
-        spdlog::error("{}: cannot read (missing, unreadable or over 16 MiB)", f.string());
+        report.files.push_back(
+            {f, f.string() + ": cannot read (missing, unreadable or over 16 MiB)"});
+        spdlog::error("{}", report.files.back().error);
         ++report.failed;
         continue;
       }
       auto r = article::read_article_file(text, f.string());
       if (!r.article) {
+        report.files.push_back({f, r.error});
         spdlog::error("{}", r.error);
         ++report.failed;
         continue;
       }
+      report.files.push_back({f, ""});
       const auto it = channel_by_names.find(r.article->categories);
       const std::string channel = it == channel_by_names.end() ? "" : it->second;
       if (store_.add_article(*r.article, channel, now) == store::AddOutcome::kNew) {
@@ -265,7 +277,8 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
       }
       checked_missing_posts_ = true;
     }
-    for (const auto& hash : new_hashes) write_post(hash);
+    for (const auto& hash : new_hashes)
+      write_post(hash);
 
     std::map<std::string, emit::UpstreamInfo> upstream;
     auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {
@@ -289,16 +302,40 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
         entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
       }
       // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
-      note(write_file_atomic(config_.output / node.file,
-                             emit::render_atom(node, entries, config_.base_url, sys_seconds{})));
+      auto xml = emit::render_atom(node, entries, config_.base_url, sys_seconds{});
+      note(write_file_atomic(config_.output / node.file, xml));
+      views_[node.file] = std::move(xml);
     }
-    note(write_file_atomic(config_.output / "feeds.opml",
-                           emit::render_opml(nodes, config_.base_url)));
+    auto opml = emit::render_opml(nodes, config_.base_url);
+    note(write_file_atomic(config_.output / "feeds.opml", opml));
+    views_["feeds.opml"] = std::move(opml);
   } catch (const store::StoreError& e) {
     error = std::string("store: ") + e.what();
     spdlog::error("writing views: {}", error);
   }
   return changed;
+}
+
+int Pipeline::prune(sys_seconds now) {
+  if (config_.keep_days <= 0) return 0;
+  const auto cutoff = now - std::chrono::days(config_.keep_days);
+  std::vector<std::string> gone;
+  try {
+    store::Store::Transaction tx(store_);
+    gone = store_.prune_before(cutoff);
+    tx.commit();
+  } catch (const store::StoreError& e) {
+    spdlog::error("pruning articles older than {} days: {}", config_.keep_days, e.what());
+    return 0;
+  }
+  int removed = 0;
+  for (const auto& hash : gone) {
+    std::error_code ec;
+    if (fs::remove(config_.output / "posts" / (hash + ".md"), ec)) ++removed;
+  }
+  if (removed > 0)
+    spdlog::info("pruned {} article files older than {} days", removed, config_.keep_days);
+  return removed;
 }
 
 }  // namespace feedd::app

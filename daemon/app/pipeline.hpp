@@ -8,6 +8,8 @@
 // once; a store failure rolls the whole cycle back and is reported (write_error), never thrown.
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,17 @@
 namespace feedd::app {
 
 struct ChannelReport {
-  std::string path;          // top/source/channel slugs
-  std::string url;           // redacted
-  std::string outcome;       // fetch::outcome_name(), or "parse_error"
-  std::string error;         // "" when ok
-  int new_articles = 0;      // written as new files
-  int known_articles = 0;    // items already seen here, or duplicates of known titles
+  std::string path;        // top/source/channel slugs
+  std::string url;         // redacted
+  std::string outcome;     // fetch::outcome_name(), or "parse_error"
+  std::string error;       // "" when ok
+  int new_articles = 0;    // written as new files
+  int known_articles = 0;  // items already seen here, or duplicates of known titles
+  // For the scheduler: what upstream asked of us.
+  std::optional<std::chrono::seconds> retry_after;  // 429/503 Retry-After
+  std::optional<std::chrono::seconds> ttl;          // RSS <ttl>
+  std::optional<std::chrono::seconds> max_age;      // Cache-Control: max-age
+  bool ok() const { return error.empty(); }
 };
 
 struct CycleReport {
@@ -32,18 +39,24 @@ struct CycleReport {
   int channels_failed = 0;
   int new_articles = 0;
   int known_articles = 0;
-  int files_written = 0;      // article files and feeds whose bytes changed
-  std::string write_error;    // store or file failure: "" when the cycle was committed and written
+  int files_written = 0;    // article files and feeds whose bytes changed
+  std::string write_error;  // store or file failure: "" when the cycle was committed and written
   std::chrono::milliseconds duration{0};
 
   // "channels: 3 ok, 1 failed; articles: 12 new, 40 seen"
   std::string summary() const;
 };
 
+struct ImportedFile {
+  std::filesystem::path path;
+  std::string error;  // "" when imported or a duplicate; else "PATH:LINE: message"
+};
+
 struct ImportReport {
-  int imported = 0;    // new articles
-  int duplicates = 0;  // title hash already known
-  int failed = 0;      // unreadable files (each logged as PATH:LINE: message)
+  std::vector<ImportedFile> files;  // in the order they were read
+  int imported = 0;                 // new articles
+  int duplicates = 0;               // title hash already known
+  int failed = 0;                   // unreadable files (each logged as PATH:LINE: message)
   std::string write_error;
   std::string summary() const;
 };
@@ -66,11 +79,19 @@ class Pipeline {
   // sets `error` and keeps going with the other files.
   int write_views(const std::vector<std::string>& new_hashes, std::string& error);
 
+  // Deletes article files (and rows) dated before `now - keep_days`; their hashes and GUIDs
+  // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
+  int prune(std::chrono::sys_seconds now);
+
+  // Feeds and OPML as last written by write_views: relative path ("feeds/all.xml") → bytes.
+  const std::map<std::string, std::string>& views() const { return views_; }
+
  private:
   const config::Config& config_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
   bool checked_missing_posts_ = false;
+  std::map<std::string, std::string> views_;
 };
 
 }  // namespace feedd::app

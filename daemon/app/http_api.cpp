@@ -1,0 +1,189 @@
+#include "app/http_api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace feedd::app {
+namespace {
+
+// Decodes one application/x-www-form-urlencoded / query component ('+' is a space).
+std::string decode_component(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      unsigned v = 0;
+      const auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (r.ec == std::errc{} && r.ptr == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> query_values(std::string_view query, std::string_view key) {
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (decode_component(pair.substr(0, eq)) == key && eq != std::string_view::npos) {
+      auto v = decode_component(pair.substr(eq + 1));
+      if (!v.empty()) values.push_back(std::move(v));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return values;
+}
+
+serve::Response html_response(std::string body) {
+  serve::Response r;
+  r.status = 200;
+  r.headers = {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "no-store"}};
+  r.body = std::move(body);
+  return r;
+}
+
+serve::Response method_not_allowed(const char* allow) {
+  auto r = serve::text_response(405, "method not allowed\n");
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+serve::Response refresh(ApiContext& ctx, const serve::Request& req) {
+  if (!refresh_allowed(req, ctx.refresh_token())) {
+    return serve::json_response(
+        403, R"({"error":"refresh is allowed from loopback or with the refresh token"})");
+  }
+  auto channels = query_values(req.query, "channel");
+  const auto ct = req.headers.find("content-type");
+  const bool form =
+      ct != req.headers.end() && ct->second.starts_with("application/x-www-form-urlencoded");
+  if (form) {
+    for (auto& c : query_values(req.body, "channel"))
+      channels.push_back(std::move(c));
+  }
+  const auto ticket = ctx.request_refresh(channels);
+  if (!ticket.unknown.empty()) {
+    std::string body = R"({"error":"unknown channel","unknown":[)";
+    for (std::size_t i = 0; i < ticket.unknown.size(); ++i) {
+      body += (i ? "," : "") + json_string(ticket.unknown[i]);
+    }
+    return serve::json_response(404, body + "]}");
+  }
+  if (form) {
+    // A person pressed "Refresh now" on the status page: back to the page.
+    serve::Response r;
+    r.status = 303;
+    r.headers = {{"Location", "/"}, {"Content-Type", "text/plain; charset=utf-8"}};
+    r.body = "refresh " + std::to_string(ticket.id) + " accepted\n";
+    return r;
+  }
+  std::string body = "{\"id\":" + std::to_string(ticket.id) + ",\"status\":\"/refresh/" +
+                     std::to_string(ticket.id) + "\",\"channels\":[";
+  for (std::size_t i = 0; i < ticket.channels.size(); ++i) {
+    body += (i ? "," : "") + json_string(ticket.channels[i]);
+  }
+  auto r = serve::json_response(202, body + "]}");
+  r.headers.emplace_back("Location", "/refresh/" + std::to_string(ticket.id));
+  return r;
+}
+
+}  // namespace
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+bool refresh_allowed(const serve::Request& request, const std::string& token) {
+  if (request.peer_loopback) return true;
+  if (token.empty()) return false;
+  const auto it = request.headers.find("authorization");
+  if (it == request.headers.end()) return false;
+  const std::string expected = "Bearer " + token;
+  return it->second.size() == expected.size() &&
+         CRYPTO_memcmp(it->second.data(), expected.data(), expected.size()) == 0;
+}
+
+serve::Response route(ApiContext& ctx, const serve::Request& req) {
+  const std::string& path = req.path;
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (path.empty()) return serve::text_response(400, "bad request path\n");
+
+  if (path == "/feeds.opml" || path.starts_with("/feeds/")) {
+    const auto& views = ctx.views();
+    const auto it = views.find(path);
+    if (it == views.end()) return serve::text_response(404, "not found\n");
+    return serve::serve_view(*it->second, req);
+  }
+  if (path == "/") {
+    if (!get) return method_not_allowed("GET, HEAD");
+    return html_response(serve::render_status_page(ctx.status()));
+  }
+  if (path == "/healthz") {
+    if (!get) return method_not_allowed("GET, HEAD");
+    return serve::text_response(200, "ok\n");
+  }
+  if (path == "/metrics") {
+    if (!get) return method_not_allowed("GET, HEAD");
+    auto r = serve::text_response(200, serve::render_metrics(ctx.status()));
+    r.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+    return r;
+  }
+  if (path == "/refresh") {
+    if (req.method != "POST") return method_not_allowed("POST");
+    return refresh(ctx, req);
+  }
+  if (path.starts_with("/refresh/")) {
+    if (!get) return method_not_allowed("GET, HEAD");
+    std::uint64_t id = 0;
+    const auto digits = std::string_view(path).substr(9);
+    const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (r.ec != std::errc{} || r.ptr != digits.data() + digits.size()) {
+      return serve::text_response(404, "not found\n");
+    }
+    if (auto body = ctx.refresh_progress(id)) return serve::json_response(200, *body);
+    return serve::json_response(404, R"({"error":"unknown refresh id"})");
+  }
+  return serve::text_response(404, "not found\n");
+}
+
+}  // namespace feedd::app

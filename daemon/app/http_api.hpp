@@ -1,0 +1,50 @@
+#pragma once
+// The daemon's HTTP API as a pure router: Request → Response over an ApiContext the daemon
+// implements. Kept apart from the daemon so tests can call it with any peer (e.g. a
+// non-loopback one) and any state.
+//
+//   GET|HEAD /feeds/….xml, /feeds.opml   generated views only (ETag, 304, gzip)
+//   GET  /                               status page
+//   GET  /healthz                        "ok"
+//   GET  /metrics                        Prometheus text format
+//   POST /refresh[?channel=PATH…]        202 + JSON {"id":N,...}; 303 → / for HTML forms
+//   GET  /refresh/N                      JSON progress of refresh N
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/http.hpp"
+#include "serve/status.hpp"
+
+namespace feedd::app {
+
+struct RefreshTicket {
+  std::uint64_t id = 0;
+  std::vector<std::string> channels;  // accepted paths
+  std::vector<std::string> unknown;   // requested paths that are not configured
+};
+
+// Called on the daemon's event-loop thread only.
+class ApiContext {
+ public:
+  virtual ~ApiContext() = default;
+  virtual const serve::ViewMap& views() const = 0;
+  virtual serve::StatusSnapshot status() const = 0;
+  virtual const std::string& refresh_token() const = 0;
+  // Marks channels (all when empty) due now. Nothing is scheduled when any path is unknown.
+  virtual RefreshTicket request_refresh(const std::vector<std::string>& channels) = 0;
+  // JSON body for GET /refresh/N, nullopt when N is unknown.
+  virtual std::optional<std::string> refresh_progress(std::uint64_t id) const = 0;
+};
+
+serve::Response route(ApiContext& ctx, const serve::Request& request);
+
+// True when `request` may trigger a refresh: a loopback peer, or "Authorization: Bearer
+// <token>" matching a configured non-empty token (compared in constant time).
+bool refresh_allowed(const serve::Request& request, const std::string& token);
+
+// A JSON string literal (quoted, escaped) for `s` (UTF-8 passed through).
+std::string json_string(std::string_view s);
+
+}  // namespace feedd::app
