@@ -42,6 +42,22 @@ TEST(Iconv, ToUtf8) {
   }
 }
 
+// Input goes to iconv in windows; sequences across a window's edge must survive.
+TEST(Iconv, SequencesAcrossWindowEdges) {
+  for (std::size_t pad = 4090; pad < 4100; ++pad) {
+    SCOPED_TRACE(pad);
+    const std::string ascii(pad, 'a');
+    auto out = to_utf8(ascii + "\xD6\xD0\x95\x32\x82\x36", "GB18030");
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->text, ascii + "中\xF0\xA0\x80\x80");
+    EXPECT_EQ(out->replaced, 0u);
+    out = to_utf8(ascii + "中文\xE4\xB8", "UTF-8");
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->text, ascii + "中文\xEF\xBF\xBD");
+    EXPECT_EQ(out->replaced, 1u);
+  }
+}
+
 TEST(Iconv, UnknownCharset) {
   EXPECT_FALSE(to_utf8("x", "NO-SUCH-CHARSET-42"));
   EXPECT_FALSE(Iconv::open("UTF-8", ""));

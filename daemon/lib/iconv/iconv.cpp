@@ -54,12 +54,20 @@ Iconv::Output Iconv::convert(std::string_view in, std::string_view replacement) 
   // Grows geometrically, so the total work stays linear in the input.
   out.text.resize(in.size() + in.size() / 2 + 16);
   std::size_t used = 0;
+  // iconv is handed a bounded window, not the whole rest: after every invalid byte it is called
+  // again, and anything that looks at its whole input per call (sanitizers' interceptors do)
+  // would otherwise make hostile input quadratic.
+  static constexpr std::size_t kWindow = 4096;
   while (src_left > 0) {
     char* dst = out.text.data() + used;
     std::size_t dst_left = out.text.size() - used;
-    const std::size_t rc = iconv(handle(cd_), &src, &src_left, &dst, &dst_left);
+    const std::size_t window = std::min(src_left, kWindow);
+    std::size_t window_left = window;
+    const std::size_t rc = iconv(handle(cd_), &src, &window_left, &dst, &dst_left);
     used = out.text.size() - dst_left;
-    if (rc != static_cast<std::size_t>(-1)) break;
+    const bool last_window = window == src_left;
+    src_left -= window - window_left;
+    if (rc != static_cast<std::size_t>(-1)) continue;
     if (errno == E2BIG) {
       out.text.resize(out.text.size() * 2);
     } else if (errno == EILSEQ) {
@@ -68,6 +76,8 @@ Iconv::Output Iconv::convert(std::string_view in, std::string_view replacement) 
       --src_left;
       ++out.replaced;
       iconv(handle(cd_), nullptr, nullptr, nullptr, nullptr);
+    } else if (!last_window) {
+      // EINVAL at the window's edge: the sequence continues in the next window.
     } else {  // EINVAL: the input ends inside a multi-byte sequence
       put(out.text, used, replacement);
       ++out.replaced;
