@@ -25,7 +25,7 @@ struct Article {
 };
 
 // Entities decoded, tags stripped, every run of white space (ASCII, NBSP, U+3000 …) folded to
-// one space, trimmed. UTF-8 in and out; invalid UTF-8 bytes are kept as they are.
+// one space, trimmed. UTF-8 in and out; gumbo turns invalid UTF-8 into U+FFFD.
 std::string normalize_title(std::string_view title);
 
 // First 16 hex digits of SHA-256 over normalize_title(title).
@@ -42,7 +42,10 @@ struct RewriteResult {
 };
 
 // Image rewriting and minimal sanitising (scripts, on* attributes, javascript: URLs) with
-// gumbo, changing only the tags it must. Bounded: input over 4 MiB is cut at a tag boundary.
+// gumbo, changing only the tags it must. Bounded: input over 4 MiB or 20000 tags is cut at a tag
+// boundary (lib::HtmlLimits). Input that only makes sense through tokens the parser ignores (an
+// <html>/<body> tag with attributes inside the body) is written out afresh from the sanitised
+// tree instead; a document that exhausts the parser's memory budget yields "".
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options);
 
 // Plain text of an HTML fragment (gumbo: entities decoded, tags dropped, white space folded),

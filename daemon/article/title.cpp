@@ -1,0 +1,17 @@
+#include "article/article.hpp"
+#include "article/html_text.hpp"
+#include "lib/crypto/sha256.hpp"
+
+namespace feedd::article {
+
+std::string normalize_title(std::string_view title) {
+  // Titles are parsed as HTML so that gumbo decodes every entity and drops the tags; tags are
+  // stripped without adding spaces, as a sed one-liner would.
+  return detail::fold_space(detail::fragment_text(title, false));
+}
+
+std::string title_hash(std::string_view title) {
+  return lib::sha256_hex(normalize_title(title)).substr(0, 16);
+}
+
+}  // namespace feedd::article

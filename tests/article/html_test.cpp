@@ -1,0 +1,292 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "article/article.hpp"
+#include "lib/gumbo/html_tree.hpp"
+
+namespace feedd::article {
+namespace {
+
+const std::string kProxy = "https://cors.zfour.workers.dev/?";
+const std::string kBase = "https://www.example.com/news/2021/a.html";
+
+struct RewriteCase {
+  std::string name;
+  std::string input;
+  std::string expected;
+  std::string first_image;
+  std::string base = kBase;
+  std::string proxy = kProxy;
+};
+
+const std::vector<RewriteCase> kRewriteCases = {
+    // --- images -----------------------------------------------------------------------------
+    {"zaker data-original, no src, http image is proxied",
+     R"~(<div class="img_box"><img class="lazy opacity_0 " id="img_0" data-original="http://img.example.cn/2021/1_1024.jpg" data-height="264" data-width="640"></div>)~",
+     R"~(<div class="img_box"><img class="lazy opacity_0 " id="img_0" data-original="http://img.example.cn/2021/1_1024.jpg" data-height="264" data-width="640" src="https://cors.zfour.workers.dev/?http://img.example.cn/2021/1_1024.jpg" referrerpolicy="no-referrer"></div>)~",
+     "https://cors.zfour.workers.dev/?http://img.example.cn/2021/1_1024.jpg"},
+    {"guokr data-src with https src and query: src kept",
+     R"~(<section><img data-ratio="1.07" data-src="https://1-im.example.org/abc.png" data-type="png" data-w="518" style="vertical-align: middle;box-sizing: border-box;" src="https://1-im.example.org/abc.png?imageView2/1/w/555/h/591"></section>)~",
+     R"~(<section><img data-ratio="1.07" data-src="https://1-im.example.org/abc.png" data-type="png" data-w="518" style="vertical-align: middle;box-sizing: border-box;" src="https://1-im.example.org/abc.png?imageView2/1/w/555/h/591" referrerpolicy="no-referrer"></section>)~",
+     "https://1-im.example.org/abc.png?imageView2/1/w/555/h/591"},
+    {"woshipm plain http src is proxied",
+     R"~(<p style="text-align: center;"><img class="aligncenter" src="http://image.example.com/wp-content/uploads/2021/05/x.png" alt="图1" width="600"></p>)~",
+     R"~(<p style="text-align: center;"><img class="aligncenter" src="https://cors.zfour.workers.dev/?http://image.example.com/wp-content/uploads/2021/05/x.png" alt="图1" width="600" referrerpolicy="no-referrer"></p>)~",
+     "https://cors.zfour.workers.dev/?http://image.example.com/wp-content/uploads/2021/05/x.png"},
+    {"relative src resolved against base", R"~(<img src="/img/a.png"><img src="b.png">)~",
+     R"~(<img src="https://www.example.com/img/a.png" referrerpolicy="no-referrer"><img src="https://www.example.com/news/2021/b.png" referrerpolicy="no-referrer">)~",
+     "https://www.example.com/img/a.png"},
+    {"protocol-relative src takes the base's scheme, then the proxy",
+     R"~(<img src="//cdn.example.net/c.png">)~",
+     R"~(<img src="https://cors.zfour.workers.dev/?http://cdn.example.net/c.png" referrerpolicy="no-referrer">)~",
+     "https://cors.zfour.workers.dev/?http://cdn.example.net/c.png", "http://www.example.com/"},
+    {"existing referrerpolicy replaced in place",
+     R"~(<img referrerpolicy="origin" src="https://a.example/x.jpg" alt=x>)~",
+     R"~(<img referrerpolicy="no-referrer" src="https://a.example/x.jpg" alt="x">)~",
+     "https://a.example/x.jpg"},
+    {"img needing no change keeps its bytes",
+     "<img  src='https://a.example/x.jpg'   REFERRERPOLICY=no-referrer >",
+     "<img  src='https://a.example/x.jpg'   REFERRERPOLICY=no-referrer >",
+     "https://a.example/x.jpg"},
+    {"placeholder src replaced by the lazy attribute",
+     R"~(<img src="https://s.example/images/blank.gif" data-original="https://s.example/real.jpg">)~",
+     R"~(<img src="https://s.example/real.jpg" data-original="https://s.example/real.jpg" referrerpolicy="no-referrer">)~",
+     "https://s.example/real.jpg"},
+    {"data: src replaced by data-src, then proxied",
+     R"~(<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="http://s.example/r.jpg">)~",
+     R"~(<img src="https://cors.zfour.workers.dev/?http://s.example/r.jpg" data-src="http://s.example/r.jpg" referrerpolicy="no-referrer">)~",
+     "https://cors.zfour.workers.dev/?http://s.example/r.jpg"},
+    {"lazy attributes in order of preference, empty ones skipped",
+     R"~(<img src="" data-src="" data-actualsrc="https://s.example/2.jpg" file="https://s.example/3.jpg">)~",
+     R"~(<img src="https://s.example/2.jpg" data-src="" data-actualsrc="https://s.example/2.jpg" file="https://s.example/3.jpg" referrerpolicy="no-referrer">)~",
+     "https://s.example/2.jpg"},
+    {"placeholder without a lazy attribute is kept",
+     R"~(<img src="https://s.example/loading.gif">)~",
+     R"~(<img src="https://s.example/loading.gif" referrerpolicy="no-referrer">)~",
+     "https://s.example/loading.gif"},
+    {"no proxy configured: http stays", R"~(<img src="http://a.example/x.jpg">)~",
+     R"~(<img src="http://a.example/x.jpg" referrerpolicy="no-referrer">)~",
+     "http://a.example/x.jpg", kBase, ""},
+    {"self-closing img keeps its slash", R"~(<img src="http://a.example/x.jpg"/>)~",
+     R"~(<img src="https://cors.zfour.workers.dev/?http://a.example/x.jpg" referrerpolicy="no-referrer" />)~",
+     "https://cors.zfour.workers.dev/?http://a.example/x.jpg"},
+    {"rewritten values escaped for double quotes; duplicate attribute dropped",
+     R"~(<img src="https://a.example/x.jpg?a=1&amp;b=2" title='say "hi"' src="https://a.example/2.jpg">)~",
+     R"~(<img src="https://a.example/x.jpg?a=1&amp;b=2" title="say &quot;hi&quot;" referrerpolicy="no-referrer">)~",
+     "https://a.example/x.jpg?a=1&b=2"},
+    {"already proxied src is not proxied twice",
+     R"~(<img src="https://cors.zfour.workers.dev/?http://a.example/x.jpg" referrerpolicy="no-referrer">)~",
+     R"~(<img src="https://cors.zfour.workers.dev/?http://a.example/x.jpg" referrerpolicy="no-referrer">)~",
+     "https://cors.zfour.workers.dev/?http://a.example/x.jpg"},
+    // --- links ------------------------------------------------------------------------------
+    {"relative href resolved; fragment, mailto and absolute left alone",
+     R"~(<a href="/p/2">next</a> <a href="#fn1">1</a> <a href="mailto:x@example.com">m</a> <a href="https://b.example/">b</a>)~",
+     R"~(<a href="https://www.example.com/p/2">next</a> <a href="#fn1">1</a> <a href="mailto:x@example.com">m</a> <a href="https://b.example/">b</a>)~",
+     ""},
+    // --- sanitising -------------------------------------------------------------------------
+    {"event handlers removed, whatever their case or value",
+     R"~(<div class="img_box" id="id_imagebox_7" onclick><p ONMOUSEOVER="x()" title=t>a</p></div>)~",
+     R"~(<div class="img_box" id="id_imagebox_7"><p title="t">a</p></div>)~", ""},
+    {"javascript: href removed", R"~(<a href="javascript:alert(1)">x</a>)~", R"~(<a>x</a>)~", ""},
+    {"obfuscated javascript: and vbscript: removed",
+     "<a href=\"jav&#x09;ascript:alert(1)\">1</a><a href=\" JaVaScRiPt:alert(2)\">2</a>"
+     "<a href=\"java\nscript:alert(3)\">3</a><a href=\"javascript&colon;alert(4)\">4</a>"
+     "<a href='vbscript:msgbox(5)'>5</a>",
+     "<a>1</a><a>2</a><a>3</a><a>4</a><a>5</a>", ""},
+    {"javascript: img src removed and not a first image",
+     R"~(<img src="javascript:alert(1)"><img src="https://a.example/ok.jpg">)~",
+     R"~(<img referrerpolicy="no-referrer"><img src="https://a.example/ok.jpg" referrerpolicy="no-referrer">)~",
+     "https://a.example/ok.jpg"},
+    {"xlink:href javascript: removed in SVG",
+     R"~(<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>)~",
+     R"~(<svg><a><text>x</text></a></svg>)~", ""},
+    {"script removed with its content",
+     R"~(<p>a</p><script type="text/javascript">document.write("<p>x</p>")</script><p>b</p>)~",
+     R"~(<p>a</p><p>b</p>)~", ""},
+    {"iframe, object, embed and form removed with their content",
+     R"~(<p>1</p><iframe src="https://v.example/e" width="500"></iframe><object data="x.swf"><param name="a" value="b"><embed src="x.swf"></object><form action="/s"><input name="q"><button>go</button></form><p>2</p>)~",
+     R"~(<p>1</p><p>2</p>)~", ""},
+    {"form end tag not recorded by the parser still removed",
+     R"~(<form><p>a</p></FORM >b<div><form>c</div>d)~", R"~(b<div></div>d)~", ""},
+    {"unclosed script at the end removed to the end", R"~(<p>a</p><script>alert(1))~",
+     R"~(<p>a</p>)~", ""},
+    {"style and noscript kept",
+     R"~(<style>p{color:red}</style><noscript><img src="https://a.example/n.jpg" referrerpolicy="no-referrer"></noscript>)~",
+     R"~(<style>p{color:red}</style><noscript><img src="https://a.example/n.jpg" referrerpolicy="no-referrer"></noscript>)~",
+     "https://a.example/n.jpg"},
+    {"unclosed style and comment get closed", R"~(<p>x</p><style>p{color:red})~",
+     R"~(<p>x</p><style>p{color:red}</style>)~", ""},
+    {"unclosed comment gets closed", R"~(<p>x</p><!-- open)~", R"~(<p>x</p><!-- open-->)~", ""},
+    {"stray body tag with a handler: whole body re-serialised from the tree",
+     R"~(<p class=a>hi &amp; bye</p><body onload="alert(1)"><p>there<img src="http://a.example/1.jpg"></p>)~",
+     R"~(<p class="a">hi &amp; bye</p><p>there<img src="https://cors.zfour.workers.dev/?http://a.example/1.jpg" referrerpolicy="no-referrer"></p>)~",
+     "https://cors.zfour.workers.dev/?http://a.example/1.jpg"},
+    {"stray html tag with attributes: re-serialised",
+     R"~(<p>a</p><html onmouseover="x()"><!-- c --><br>)~", R"~(<p>a</p><br>)~", ""},
+    // --- bytes as published -----------------------------------------------------------------
+    {"untouched bytes preserved: case, quoting, odd white space, entities, CRLF",
+     "<P CLASS=x   id='y'>Text &amp; more&nbsp;&copy <br/>\r\n<span\tstyle = \"a:b\" >z</span "
+     "></P>\n"
+     "<!-- c --><table><tr><td>cell</table>\xe2\x80\x83tail",
+     "<P CLASS=x   id='y'>Text &amp; more&nbsp;&copy <br/>\r\n<span\tstyle = \"a:b\" >z</span "
+     "></P>\n"
+     "<!-- c --><table><tr><td>cell</table>\xe2\x80\x83tail",
+     ""},
+    {"malformed nesting left as published, img inside still rewritten",
+     R"~(<p><b>bold<i>both</b>italic</i></p><b><p><img data-src="http://x.example/a.jpg"></b>tail<div>unclosed)~",
+     R"~(<p><b>bold<i>both</b>italic</i></p><b><p><img data-src="http://x.example/a.jpg" src="https://cors.zfour.workers.dev/?http://x.example/a.jpg" referrerpolicy="no-referrer"></b>tail<div>unclosed)~",
+     "https://cors.zfour.workers.dev/?http://x.example/a.jpg"},
+    {"invalid UTF-8 bytes copied as they are", "<p>a\xff\xfe b</p>", "<p>a\xff\xfe b</p>", ""},
+    {"first image is the first usable one",
+     R"~(<img alt="none"><img src="data:image/png;base64,AAAA"><img src="https://a.example/1.jpg"><img src="https://a.example/2.jpg">)~",
+     R"~(<img alt="none" referrerpolicy="no-referrer"><img src="data:image/png;base64,AAAA" referrerpolicy="no-referrer"><img src="https://a.example/1.jpg" referrerpolicy="no-referrer"><img src="https://a.example/2.jpg" referrerpolicy="no-referrer">)~",
+     "https://a.example/1.jpg"},
+    {"empty input", "", "", ""},
+    {"text only", "纯文本，没有标签", "纯文本，没有标签", ""},
+};
+
+TEST(RewriteHtml, Table) {
+  for (const auto& c : kRewriteCases) {
+    const RewriteResult r = rewrite_html(c.input, {.base_url = c.base, .image_proxy = c.proxy});
+    EXPECT_EQ(r.html, c.expected) << c.name;
+    EXPECT_EQ(r.first_image, c.first_image) << c.name;
+  }
+}
+
+TEST(RewriteHtml, IsIdempotent) {
+  for (const auto& c : kRewriteCases) {
+    const RewriteOptions options{.base_url = c.base, .image_proxy = c.proxy};
+    const std::string once = rewrite_html(c.input, options).html;
+    EXPECT_EQ(rewrite_html(once, options).html, once) << c.name;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Bigger bodies in the shapes the upstream sites publish. FEEDD_UPDATE_GOLDEN=1 rewrites the
+// .out.html files; review the diff before committing them.
+TEST(RewriteHtml, GoldenFiles) {
+  struct Golden {
+    std::string name;
+    std::string first_image;
+  };
+  const std::vector<Golden> goldens = {
+      {"zaker", "https://cors.zfour.workers.dev/?http://img.example.cn/202105/a1_1024.jpg"},
+      {"guokr", "https://1-im.example.org/f3a1.png"},
+      {"woshipm",
+       "https://cors.zfour.workers.dev/?http://image.example.com/wp-content/uploads/2021/07/"
+       "cover.jpg"},
+      {"hostile", "https://www.example.com/static/pic.jpg"},
+  };
+  const std::string dir = std::string(FEEDD_TEST_DATA) + "/article/html/";
+  for (const auto& g : goldens) {
+    const std::string input = read_file(dir + g.name + ".in.html");
+    const RewriteResult r = rewrite_html(input, {.base_url = kBase, .image_proxy = kProxy});
+    const std::string out_path = dir + g.name + ".out.html";
+    if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr) std::ofstream(out_path) << r.html;
+    EXPECT_EQ(r.html, read_file(out_path)) << g.name;
+    EXPECT_EQ(r.first_image, g.first_image) << g.name;
+  }
+}
+
+TEST(RewriteHtml, HugeInputIsCutAtATagBoundary) {
+  std::string paragraph = "<p>";
+  for (int i = 0; i < 100; ++i)
+    paragraph += "段落文本 paragraph text ";
+  paragraph += "</p>\n";
+  std::string big;
+  while (big.size() <= (std::size_t{4} << 20) + 100)
+    big += paragraph;
+  const RewriteResult r = rewrite_html(big, {});
+  EXPECT_LE(r.html.size(), std::size_t{4} << 20);
+  EXPECT_GT(r.html.size(), std::size_t{3} << 20);
+  EXPECT_EQ(big.compare(0, r.html.size(), r.html), 0);
+  EXPECT_TRUE(r.html.ends_with("</p>\n")) << r.html.substr(r.html.size() - 40);
+}
+
+TEST(RewriteHtml, ManyTagsAreCutAtTheTagLimit) {
+  std::string many;
+  for (int i = 0; i < 30000; ++i)
+    many += "<p>x</p>";
+  const RewriteResult r = rewrite_html(many, {});
+  // 20000 '<' = 10000 paragraphs of 8 bytes.
+  EXPECT_EQ(r.html, many.substr(0, 8 * lib::HtmlLimits{}.max_tags / 2));
+}
+
+TEST(RewriteHtml, DeepNestingIsBoundedInTime) {
+  std::string deep;
+  for (int i = 0; i < 300000; ++i)
+    deep += "<div>";
+  deep += "<img src=\"http://a.example/deep.jpg\">";
+  const auto start = std::chrono::steady_clock::now();
+  const RewriteResult r = rewrite_html(deep, {.base_url = kBase, .image_proxy = kProxy});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // Cut after lib::HtmlLimits::max_tags tags: the image past them is gone, the rest kept.
+  EXPECT_EQ(r.first_image, "");
+  EXPECT_EQ(r.html.size(), 5u * lib::HtmlLimits{}.max_tags);
+  EXPECT_LT(elapsed, std::chrono::seconds(20));
+  EXPECT_EQ(html_to_text(deep + "text"), "");
+}
+
+TEST(HtmlTree, MemoryBudgetFailsCleanly) {
+  std::string html;
+  for (int i = 0; i < 2000; ++i)
+    html += "<p class=\"c\">text</p>";
+  EXPECT_FALSE(lib::HtmlTree::parse(html, {.max_memory = 64 * 1024}).has_value());
+  const auto tree = lib::HtmlTree::parse(html);
+  ASSERT_TRUE(tree.has_value());
+  EXPECT_EQ(tree->source(), html);
+}
+
+TEST(HtmlTree, CutPoint) {
+  EXPECT_EQ(lib::html_cut_point("<a><b><c>", {.max_bytes = 100, .max_tags = 2}), 6u);
+  EXPECT_EQ(lib::html_cut_point("<a>xx<b>yy", {.max_bytes = 7, .max_tags = 10}), 5u);
+  EXPECT_EQ(lib::html_cut_point("no tags at all", {.max_bytes = 4, .max_tags = 10}), 4u);
+  EXPECT_EQ(lib::html_cut_point("<a>", {}), 3u);
+}
+
+struct TextCase {
+  std::string name;
+  std::string html;
+  std::size_t max_bytes;
+  std::string expected;
+};
+
+const std::vector<TextCase> kTextCases = {
+    {"blocks separate words", "<p>Hello</p><p>World</p>", 500, "Hello World"},
+    {"inline elements do not", "a<span>b</span><b>c</b>", 500, "abc"},
+    {"entities decoded", "Tom &amp; Jerry&nbsp;&lt;3 &#x4E2D;", 500, "Tom & Jerry <3 中"},
+    {"script and style dropped", "<script>var x=1;</script><style>p{}</style>text", 500, "text"},
+    {"br separates", "line1<br>line2", 500, "line1 line2"},
+    {"white space folded and trimmed", "  \n multiple   spaces\t\there \u3000", 500,
+     "multiple spaces here"},
+    {"comments dropped", "<!-- comment -->visible", 500, "visible"},
+    {"full-width space folded", "中文\u3000\u3000全角", 500, "中文 全角"},
+    {"exact fit not cut", "abc", 3, "abc"},
+    {"cut with ellipsis within max_bytes", "abcdefgh", 5, "ab…"},
+    {"cut on a UTF-8 boundary", "一二三四五", 10, "一二…"},
+    {"trailing space before the ellipsis trimmed", "ab cdef", 6, "ab…"},
+    {"max_bytes too small for the ellipsis", "abcdef", 2, ""},
+    {"empty", "", 500, ""},
+};
+
+TEST(HtmlToText, Table) {
+  for (const auto& c : kTextCases) {
+    EXPECT_EQ(html_to_text(c.html, c.max_bytes), c.expected) << c.name;
+  }
+}
+
+}  // namespace
+}  // namespace feedd::article
