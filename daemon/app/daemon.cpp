@@ -273,7 +273,9 @@ class Daemon final : public ApiContext {
   }
 
   void arm_timer() {
-    if (stopping_) return;
+    // While a cycle runs, on_cycle_done re-arms: a channel already due outside that cycle would
+    // otherwise make a zero wait fire over and over until the cycle ends.
+    if (stopping_ || cycle_running_) return;
     const auto next = scheduler_.next_wakeup();
     if (!next) return;
     const auto wait = std::max(std::chrono::seconds(0), *next - now_seconds());
