@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "article/article.hpp"
+#include "article/html_text.hpp"
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
@@ -13,8 +14,9 @@ namespace {
 
 // The body is parsed as it will be read: inside a <div> of an HTML page. That way a stray
 // <body onload=…> or <html …> shows up as attributes merged onto the page's own body/html
-// elements (which the prefix creates without any), instead of being silently ignored.
-constexpr std::string_view kPrefix = "<!DOCTYPE html><html><head></head><body><div>";
+// elements (which the prefix creates without any), instead of being silently ignored. The <br>
+// stands for the page content before the article: after it a <frameset> is ignored, as there.
+constexpr std::string_view kPrefix = "<!DOCTYPE html><html><head></head><body><br><div>";
 
 constexpr std::string_view kLazySources[] = {"data-original", "data-src",      "data-actualsrc",
                                              "data-lazy-src", "data-lazyload", "data-echo",
@@ -182,12 +184,18 @@ std::string end_tag(const GumboElement& element) {
   return out;
 }
 
-void append_escaped_attribute(std::string& out, std::string_view value) {
+// `strict` also escapes < and >, which a double-quoted value does not need but which keeps a
+// value from reading as markup where the browser's parse differs from gumbo's (<noscript>).
+void append_escaped_attribute(std::string& out, std::string_view value, bool strict) {
   for (char c : value) {
     if (c == '&') {
       out += "&amp;";
     } else if (c == '"') {
       out += "&quot;";
+    } else if (strict && c == '<') {
+      out += "&lt;";
+    } else if (strict && c == '>') {
+      out += "&gt;";
     } else {
       out += c;
     }
@@ -303,7 +311,8 @@ SanitizedTag sanitize(const GumboElement& element, const RewriteOptions& options
   return tag;
 }
 
-std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, bool self_closing) {
+std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, bool self_closing,
+                          bool strict) {
   std::string out = "<";
   out += tag_name(element);
   for (const auto& a : tag.attributes) {
@@ -311,7 +320,7 @@ std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, 
     out += a.written;
     if (a.value) {
       out += "=\"";
-      append_escaped_attribute(out, *a.value);
+      append_escaped_attribute(out, *a.value, strict);
       out += '"';
     }
   }
@@ -330,13 +339,13 @@ class Rewriter {
   Rewriter(const lib::HtmlTree& tree, const RewriteOptions& options)
       : tree_(tree), options_(options) {}
 
+  // Byte-preserving edits when the input allows them, else serialize_all().
   RewriteResult run() {
     collect();
     if (hostile_) return serialize_all();
     return apply();
   }
 
- private:
   // Offset of a piece that lies in the article (past the prefix), else nullopt.
   std::optional<std::size_t> article_offset(const GumboStringPiece& piece) const {
     const auto offset = tree_.offset_of(piece);
@@ -438,12 +447,13 @@ class Rewriter {
     if (element.tag == GUMBO_TAG_IMG && first_image_.empty()) first_image_ = tag.image;
     if (tag.changed) {
       const bool self_closing = lib::view(element.original_tag).ends_with("/>");
-      edits_.push_back(
-          {*at, *at + element.original_tag.length, serialize_tag(element, tag, self_closing)});
+      edits_.push_back({*at, *at + element.original_tag.length,
+                        serialize_tag(element, tag, self_closing, false)});
     }
-    if (needs_end_tag(element.tag) && !has_own_end_tag(element)) {
+    if (needs_end_tag(element.tag) && element.tag_namespace == GUMBO_NAMESPACE_HTML &&
+        !has_own_end_tag(element)) {
       const std::size_t end = subtree_end(node, *at + element.original_tag.length);
-      edits_.push_back({end, end, end_tag(element)});
+      if (end == tree_.source().size()) edits_.push_back({end, end, end_tag(element)});
     }
     return true;
   }
@@ -467,8 +477,9 @@ class Rewriter {
     return {std::move(out), first_image_};
   }
 
-  // Fallback for input that relies on tokens the parser ignores: the sanitised tree written
-  // out afresh, so that nothing the tree does not show survives.
+  // Fallback for input that relies on tokens the parser ignores, or whose edited bytes parse
+  // differently: the sanitised tree written out afresh, so that nothing the tree does not show
+  // survives. Comments are dropped, attribute values escape < and > too.
   RewriteResult serialize_all() {
     std::string out;
     std::string first_image;
@@ -510,7 +521,7 @@ class Rewriter {
           if (!wrapper) {
             const SanitizedTag tag = sanitize(element, options_);
             if (element.tag == GUMBO_TAG_IMG && first_image.empty()) first_image = tag.image;
-            out += serialize_tag(element, tag, false);
+            out += serialize_tag(element, tag, false, true);
             if (is_void(element.tag)) continue;
             stack.push_back({nullptr, end_tag(element)});
           }
@@ -528,6 +539,7 @@ class Rewriter {
     return {std::move(out), std::move(first_image)};
   }
 
+ private:
   const lib::HtmlTree& tree_;
   const RewriteOptions& options_;
   std::vector<Edit> edits_;
@@ -535,6 +547,56 @@ class Rewriter {
   std::string first_image_;
   bool hostile_ = false;
 };
+
+// True when `html`, read inside a <div> of a page, holds nothing the sanitiser removes. Removing
+// bytes changes the context the rest is parsed in (a dropped <embed> no longer breaks out of
+// <math>, a dropped <form> no longer hides a nested one), so the result is checked by parsing
+// it again rather than trusted.
+bool is_clean(std::string_view html) {
+  std::string source;
+  source.reserve(kPrefix.size() + html.size());
+  source += kPrefix;
+  source += html;
+  const auto tree = lib::HtmlTree::parse(std::move(source));
+  if (!tree) return false;
+  // Browsers run with scripting on and read <noscript> as raw text up to "</noscript": inside
+  // one, that string anywhere would end it where gumbo (scripting off) does not.
+  const auto breaks_noscript = [](std::string_view text) {
+    return lower(text).find("</noscript") != std::string::npos;
+  };
+  struct Item {
+    const GumboNode* node;
+    bool in_noscript;
+  };
+  std::vector<Item> stack{{tree->document(), false}};
+  while (!stack.empty()) {
+    auto [node, in_noscript] = stack.back();
+    stack.pop_back();
+    if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
+      const GumboElement& element = node->v.element;
+      if (is_dropped(element.tag) || element.tag == GUMBO_TAG_FRAMESET) return false;
+      const bool page = element.tag == GUMBO_TAG_HTML || element.tag == GUMBO_TAG_HEAD ||
+                        element.tag == GUMBO_TAG_BODY;
+      if (page && element.attributes.length > 0) return false;
+      for (unsigned i = 0; i < element.attributes.length; ++i) {
+        const GumboAttribute* a = lib::attribute(element.attributes, i);
+        const std::string_view key = a->name;
+        if (key.starts_with("on") || (is_url_attribute(key) && is_script_url(a->value))) {
+          return false;
+        }
+        if (in_noscript && breaks_noscript(lib::view(a->original_value))) return false;
+      }
+      in_noscript = in_noscript || element.tag == GUMBO_TAG_NOSCRIPT;
+    } else if (node->type != GUMBO_NODE_DOCUMENT) {
+      if (in_noscript && breaks_noscript(lib::view(node->v.text.original_text))) return false;
+    }
+    const GumboVector& children = lib::children_of(node);
+    for (unsigned i = 0; i < children.length; ++i) {
+      stack.push_back({lib::child(children, i), in_noscript});
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -546,7 +608,15 @@ RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options)
   source += input;
   const auto tree = lib::HtmlTree::parse(std::move(source));
   if (!tree) return {};  // a pathological document that exhausted the parser's budget
-  return Rewriter(*tree, options).run();
+  Rewriter rewriter(*tree, options);
+  RewriteResult result = rewriter.run();
+  if (is_clean(result.html)) return result;
+  result = rewriter.serialize_all();
+  if (is_clean(result.html)) return result;
+  // Last resort, not known to be reachable: the text alone.
+  result = {};
+  append_escaped_text(result.html, detail::fold_space(detail::fragment_text(input, true)));
+  return result;
 }
 
 }  // namespace feedd::article

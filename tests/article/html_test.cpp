@@ -129,6 +129,12 @@ const std::vector<RewriteCase> kRewriteCases = {
      "https://cors.zfour.workers.dev/?http://a.example/1.jpg"},
     {"stray html tag with attributes: re-serialised",
      R"~(<p>a</p><html onmouseover="x()"><!-- c --><br>)~", R"~(<p>a</p><br>)~", ""},
+    {"removal that changes how the rest parses: checked, then re-serialised from the tree",
+     R"~(<table><form><form><p onclick=x>y</p></table>)~", R"~(<p>y</p><table></table>)~", ""},
+    {"markup that would end a <noscript> in a browser: re-serialised with < escaped",
+     R"~(<noscript><p title="</noscript><img src=x onerror=alert(1)>">t</p></noscript>)~",
+     R"~(<noscript><p title="&lt;/noscript&gt;&lt;img src=x onerror=alert(1)&gt;">t</p></noscript>)~",
+     ""},
     // --- bytes as published -----------------------------------------------------------------
     {"untouched bytes preserved: case, quoting, odd white space, entities, CRLF",
      "<P CLASS=x   id='y'>Text &amp; more&nbsp;&copy <br/>\r\n<span\tstyle = \"a:b\" >z</span "

@@ -62,7 +62,7 @@ inline std::string_view view(const GumboStringPiece& piece) {
   return piece.data == nullptr ? std::string_view{} : std::string_view(piece.data, piece.length);
 }
 
-// Element children, text children and attributes as typed spans over gumbo's void* vectors.
+// Typed access to the elements of gumbo's void* vectors (children, attributes).
 inline const GumboNode* child(const GumboVector& children, unsigned i) {
   return static_cast<const GumboNode*>(children.data[i]);
 }
