@@ -537,18 +537,38 @@ class StopTest(DaemonTestCase):
 
 
 class RefreshCommandTest(DaemonTestCase):
-    def test_feedd_refresh_asks_the_running_daemon(self):
+    NEW_TITLE = "命令行刷新带来的新文章"
+
+    def setUp(self):
+        super().setUp()
         help_text = subprocess.run([FEEDD, "--help"], capture_output=True, text=True, timeout=10).stdout
         if not re.search(r"(?m)^\s+refresh\b", help_text):
             self.skipTest("this feedd has no refresh command")
+
+    def test_feedd_refresh_of_a_source_waits_for_its_channels(self):
         self.config_tree()
         self.start()
         seen = len(self.server.requests())
-        self.add_item("guokr.xml", "命令行刷新带来的新文章", "https://www.guokr.example/article/9001/")
-        proc = self.feedd("refresh", "-c", "feeds.yaml", check=0)
-        wait_for("the new article", lambda: title_hash("命令行刷新带来的新文章") + ".md" in self.posts())
-        self.assertIn(("/guokr.xml", "200"), self.fetched(seen), proc.stdout + proc.stderr)
+        self.add_item("guokr.xml", self.NEW_TITLE, "https://www.guokr.example/article/9001/")
+        proc = self.feedd("refresh", "-c", "feeds.yaml", "xinmeiti/guokr", check=0)
+        self.assertEqual(proc.stdout, "xinmeiti/guokr/scientific: 1 new\n", proc.stderr)
+        # It returned after the work was done: the file and the feed are there already.
+        self.assertIn(title_hash(self.NEW_TITLE) + ".md", self.posts())
+        self.assertEqual(self.feed_titles("/feeds/xinmeiti/guokr/scientific.xml")[0], self.NEW_TITLE)
+        self.assertEqual(self.fetched(seen), [("/guokr.xml", "200")])
 
+    def test_feedd_refresh_of_everything_and_of_an_unknown_channel(self):
+        self.config_tree()
+        self.start()
+        seen = len(self.server.requests())
+        proc = self.feedd("refresh", "-c", "feeds.yaml", check=0)
+        self.assertEqual(sorted(proc.stdout.splitlines()),
+                         ["xinmeiti/guokr/scientific: not modified", "xinmeiti/woshipm/popular: not modified",
+                          "xinmeiti/zaker/source: not modified"], proc.stderr)
+        self.assertEqual(sorted(self.fetched(seen)), sorted((p, "304") for p in UPSTREAM))
+        proc = self.feedd("refresh", "-c", "feeds.yaml", "xinmeiti/nope/none", check=2)
+        self.assertIn("xinmeiti/nope/none", proc.stderr)
+        self.assertEqual(len(self.fetched(seen)), 3)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
