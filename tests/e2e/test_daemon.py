@@ -3,6 +3,7 @@ systemd notifications on a datagram socket the test binds, signals sent to the p
 
 Every wait is bounded: helpers poll with a deadline and fail with what they saw.
 """
+import email.utils
 import gzip
 import http.client
 import json
@@ -326,7 +327,10 @@ class RefreshTest(DaemonTestCase):
         self.config_tree()
         self.start()
         seen = len(self.server.requests())
+        zaker_before = self.get(ZAKER_FEED)
+        popular_before = self.get("/feeds/xinmeiti/woshipm/popular.xml")
         self.add_item("woshipm.xml", self.NEW_TITLE, "https://www.woshipm.example/pmd/6001.html")
+        time.sleep(1.1)  # so a rewritten feed's Last-Modified can differ (HTTP dates are seconds)
         ticket, progress = self.refresh_and_wait()
         self.assertEqual(sorted(ticket["channels"]),
                          ["xinmeiti/guokr/scientific", "xinmeiti/woshipm/popular", "xinmeiti/zaker/source"])
@@ -341,6 +345,14 @@ class RefreshTest(DaemonTestCase):
         self.assertEqual(self.feed_titles("/feeds/xinmeiti/woshipm/popular.xml")[0], self.NEW_TITLE)
         self.assertIn(self.NEW_TITLE, self.feed_titles("/feeds/all.xml"))
         self.assertNotIn(self.NEW_TITLE, self.feed_titles(ZAKER_FEED))
+        # The changed feed has new validators; the untouched one keeps its own.
+        popular = self.get("/feeds/xinmeiti/woshipm/popular.xml",
+                           **{"If-None-Match": popular_before.headers["etag"]})
+        self.assertEqual(popular.status, 200)
+        self.assertNotEqual(popular.headers["etag"], popular_before.headers["etag"])
+        self.assertGreater(email.utils.parsedate_to_datetime(popular.headers["last-modified"]),
+                           email.utils.parsedate_to_datetime(popular_before.headers["last-modified"]))
+        self.assertEqual(self.get(ZAKER_FEED, **{"If-None-Match": zaker_before.headers["etag"]}).status, 304)
 
     def test_refresh_of_one_channel_polls_only_it(self):
         self.config_tree()
@@ -377,11 +389,17 @@ class RefreshTest(DaemonTestCase):
     def test_sigusr1_polls_every_channel(self):
         self.config_tree()
         self.start()
+        before = self.get(ZAKER_FEED)
         seen = len(self.server.requests())
         mark = len(self.messages)
         self.proc.send_signal(signal.SIGUSR1)
         self.wait_cycle(mark)
         self.assertEqual(sorted(self.fetched(seen)), sorted((p, "304") for p in UPSTREAM))
+        # Nothing changed upstream, so readers' validators still hold.
+        self.assertEqual(self.get(ZAKER_FEED, **{"If-None-Match": before.headers["etag"]}).status, 304)
+        after = self.get(ZAKER_FEED)
+        self.assertEqual([after.headers[h] for h in ("etag", "last-modified")],
+                         [before.headers[h] for h in ("etag", "last-modified")])
         # Exactly one poll each: nothing else is due for an hour.
         time.sleep(0.5)
         self.assertEqual(len(self.fetched(seen)), 3)
@@ -501,6 +519,9 @@ class StopTest(DaemonTestCase):
         self.start(wait_cycle=False)
         wait_for("the /slow fetch to be in flight", lambda: ("/slow", "-") in self.fetched())
         self.assertIsNone(self.proc.poll())
+        # Fetching never blocks serving: the loop answers while the worker waits.
+        self.assertEqual(self.get("/healthz").status, 200)
+        self.assertEqual(self.get("/").status, 200)
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
         try:
