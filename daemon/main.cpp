@@ -8,6 +8,8 @@
 
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
+#include "app/refresh_client.hpp"
+#include "config/config.hpp"
 #include "version.hpp"
 
 namespace po = boost::program_options;
@@ -19,11 +21,26 @@ constexpr const char* kUsage = R"(Usage: feedd [OPTIONS] COMMAND [ARGS...]
 Commands:
   run                poll on schedule, serve feeds and the status page over HTTP (daemon)
   once               poll every channel once, write posts and feeds, exit
+  refresh [CHANNEL...]
+                     ask the running daemon to poll now (all channels, or the named
+                     top, top/source or top/source/channel paths) and wait for the result
   import PATH...     ingest article files (or folders of them) in the post format
   check              validate the config and print the category tree
 
-Exit status: 0 ok; 1 the work failed (every channel failed, store or files unusable);
-2 usage or config errors.
+Signals (feedd run):
+  SIGHUP             reload the config (the old one stays on error)
+  SIGUSR1            poll every channel now
+  SIGTERM, SIGINT    finish in-flight work (at most 5 s) and exit 0
+
+Files:
+  feeds.yaml                  the config (-c); /etc/feedd/feeds.yaml under systemd
+  <output>/posts/<hash>.md    one Hexo post per article
+  <output>/feeds/**.xml       one Atom feed per category node, plus feeds/all.xml
+  <output>/feeds.opml         every feed, for a reader to import
+  <state> (feedd.db)          SQLite: articles, seen titles and GUIDs, channel state
+
+Exit status: 0 ok; 1 the work failed (every channel failed, store or files unusable, no
+daemon answers a refresh); 2 usage or config errors.
 
 Options)";
 
@@ -83,6 +100,13 @@ int main(int argc, char** argv) {
   if (command == "once" && args.empty()) return feedd::app::cmd_once(opts, std::cout);
   if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout);
   if (command == "import") return feedd::app::cmd_import(opts, args, std::cout);
+  if (command == "refresh") {
+    auto loaded = feedd::config::load_config(opts.config);
+    for (const auto& e : loaded.errors)
+      std::cerr << e << "\n";
+    if (!loaded.config) return feedd::app::kExitUsage;
+    return feedd::app::cmd_refresh(*loaded.config, args, std::cout, std::cerr);
+  }
   std::cerr << "feedd: unknown command or extra arguments: " << command
             << "\nTry 'feedd --help'.\n";
   return feedd::app::kExitUsage;
