@@ -570,13 +570,13 @@ class RefreshCommandTest(DaemonTestCase):
         self.config_tree()
         self.start()
         seen = len(self.server.requests())
-        self.add_item("guokr.xml", self.NEW_TITLE, "https://www.guokr.example/article/9001/")
-        proc = self.feedd("refresh", "-c", "feeds.yaml", "xinmeiti/guokr", check=0)
-        self.assertEqual(proc.stdout, "xinmeiti/guokr/scientific: 1 new\n", proc.stderr)
+        self.add_item("zaker_source.xml", self.NEW_TITLE, "https://app.myzaker.example/news/article.php?pk=9001")
+        proc = self.feedd("refresh", "-c", "feeds.yaml", "xinmeiti/zaker", check=0)
+        self.assertEqual(proc.stdout, "xinmeiti/zaker/source: 1 new\n", proc.stderr)
         # It returned after the work was done: the file and the feed are there already.
         self.assertIn(title_hash(self.NEW_TITLE) + ".md", self.posts())
-        self.assertEqual(self.feed_titles("/feeds/xinmeiti/guokr/scientific.xml")[0], self.NEW_TITLE)
-        self.assertEqual(self.fetched(seen), [("/guokr.xml", "200")])
+        self.assertEqual(self.feed_titles(ZAKER_FEED)[0], self.NEW_TITLE)
+        self.assertEqual(self.fetched(seen), [("/zaker_source.xml", "200")])
 
     def test_feedd_refresh_of_everything_and_of_an_unknown_channel(self):
         self.config_tree()
