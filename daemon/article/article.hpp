@@ -34,6 +34,8 @@ std::string title_hash(std::string_view title);
 struct RewriteOptions {
   std::string base_url;     // absolute; relative src/href are resolved against it
   std::string image_proxy;  // prefix for http:// image URLs; "" = off
+  // Hosts whose <iframe> embeds are kept (sandboxed), e.g. player.bilibili.com; exact names.
+  std::vector<std::string> iframe_hosts{};
 };
 
 struct RewriteResult {
@@ -41,11 +43,12 @@ struct RewriteResult {
   std::string first_image;  // src of the first <img> after rewriting, "" when none
 };
 
-// Image rewriting and minimal sanitising (scripts, on* attributes, javascript: URLs) with
-// gumbo, changing only the tags it must. Bounded: input over 4 MiB or 20000 tags is cut at a tag
-// boundary (lib::HtmlLimits). Input that only makes sense through tokens the parser ignores (an
-// <html>/<body> tag with attributes inside the body) is written out afresh from the sanitised
-// tree instead; a document that exhausts the parser's memory budget yields "".
+// Image rewriting, then allowlist sanitising (article/sanitize.hpp: elements dropped or
+// unwrapped, attributes, URL schemes and CSS filtered, comments removed), with gumbo, changing
+// only the tags it must: every other byte stays as published. Bounded: input over 4 MiB or 20000
+// tags is cut at a tag boundary (lib::HtmlLimits). Input that only makes sense through tokens the
+// parser ignores (an <html>/<body> tag with attributes inside the body) is written out afresh from
+// the sanitised tree instead; a document that exhausts the parser's memory budget yields "".
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options);
 
 // Plain text of an HTML fragment (gumbo: entities decoded, tags dropped, white space folded),
@@ -56,7 +59,8 @@ struct Context {
   std::vector<std::string> categories;  // top, source, channel display names
   std::string author;                   // source display name
   std::string image_proxy;
-  std::chrono::sys_seconds now{};       // used as the date when the item has none
+  std::chrono::sys_seconds now{};           // used as the date when the item has none
+  std::vector<std::string> iframe_hosts{};  // RewriteOptions::iframe_hosts
 };
 
 // Title hash, rewriting, date choice. nullopt when the item has no usable title.

@@ -6,6 +6,7 @@
 
 #include "article/article.hpp"
 #include "article/html_text.hpp"
+#include "article/sanitize.hpp"
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
@@ -25,11 +26,6 @@ constexpr std::string_view kLazySources[] = {"data-original", "data-src",      "
 constexpr std::string_view kPlaceholderMarks[] = {
     "placeholder", "blank.gif",       "lazy",      "loading", "grey.gif", "gray.gif",
     "spacer.gif",  "transparent.gif", "pixel.gif", "1x1"};
-
-// Attributes holding a URL that a browser may navigate to or load (local name, after any "ns:").
-constexpr std::string_view kUrlAttributes[] = {"href",   "src",        "action", "formaction",
-                                               "poster", "background", "lowsrc", "dynsrc",
-                                               "cite",   "longdesc",   "data",   "codebase"};
 
 char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -56,17 +52,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Browsers drop tabs and newlines anywhere in a URL and control characters or spaces around it
-// before looking at the scheme; dropping every byte <= 0x20 is a superset of that.
-bool is_script_url(std::string_view value) {
-  std::string s;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) > 0x20) s += ascii_lower(c);
-    if (s.size() >= 16) break;
-  }
-  return s.starts_with("javascript:") || s.starts_with("vbscript:") || s.starts_with("livescript:");
-}
-
 // RFC 3986 scheme ":" — anything else ("/x", "x.jpg", "//host/x", "?q") is relative.
 bool has_scheme(std::string_view url) {
   if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
@@ -79,56 +64,15 @@ bool has_scheme(std::string_view url) {
   return false;
 }
 
-bool is_url_attribute(std::string_view name) {
-  if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
-    name.remove_prefix(colon + 1);
-  }
-  return std::find(std::begin(kUrlAttributes), std::end(kUrlAttributes), name) !=
-         std::end(kUrlAttributes);
-}
-
+// Also true for a src the sanitiser would remove, so that a lazy-load attribute can replace it.
 bool is_placeholder(std::string_view src) {
   src = trim(src);
-  if (src.empty() || starts_with_nocase(src, "data:")) return true;
+  if (src.empty() || starts_with_nocase(src, "data:") || !is_safe_url(src, UrlUse::image)) {
+    return true;
+  }
   const std::string s = lower(src);
   return std::any_of(std::begin(kPlaceholderMarks), std::end(kPlaceholderMarks),
                      [&](std::string_view mark) { return s.find(mark) != std::string::npos; });
-}
-
-// Elements removed with everything inside them.
-bool is_dropped(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_FRAME:
-    case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED:
-    case GUMBO_TAG_APPLET:
-    case GUMBO_TAG_FORM:
-    case GUMBO_TAG_BASE:  // would change how the host page resolves its own relative URLs
-    case GUMBO_TAG_META:  // http-equiv=refresh
-    case GUMBO_TAG_LINK:
-    case GUMBO_TAG_PLAINTEXT:  // would turn the rest of the host page into text
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Raw-text elements that, left unclosed, would swallow the rest of the host page.
-bool needs_end_tag(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_TEXTAREA:
-    case GUMBO_TAG_TITLE:
-    case GUMBO_TAG_XMP:
-    case GUMBO_TAG_NOEMBED:
-    case GUMBO_TAG_NOFRAMES:
-    case GUMBO_TAG_NOSCRIPT:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool is_void(GumboTag tag) {
@@ -184,17 +128,18 @@ std::string end_tag(const GumboElement& element) {
   return out;
 }
 
-// `strict` also escapes < and >, which a double-quoted value does not need but which keeps a
-// value from reading as markup where the browser's parse differs from gumbo's (<noscript>).
-void append_escaped_attribute(std::string& out, std::string_view value, bool strict) {
+// Double-quoted; < and > are escaped too, which a quoted value does not need but which keeps
+// it from reading as markup to a lax reader, the feed validator ("<?import") or a browser where
+// its parse differs from gumbo's.
+void append_escaped_attribute(std::string& out, std::string_view value) {
   for (char c : value) {
     if (c == '&') {
       out += "&amp;";
     } else if (c == '"') {
       out += "&quot;";
-    } else if (strict && c == '<') {
+    } else if (c == '<') {
       out += "&lt;";
-    } else if (strict && c == '>') {
+    } else if (c == '>') {
       out += "&gt;";
     } else {
       out += c;
@@ -249,7 +194,8 @@ void rewrite_img(SanitizedTag& tag, const RewriteOptions& options) {
   if (is_placeholder(current)) {
     for (std::string_view name : kLazySources) {
       const Attribute* lazy = find(tag.attributes, name);
-      if (lazy && lazy->value && !trim(*lazy->value).empty() && !is_script_url(*lazy->value)) {
+      if (lazy && lazy->value && !trim(*lazy->value).empty() &&
+          is_safe_url(*lazy->value, UrlUse::image)) {
         chosen = trim(*lazy->value);
         break;
       }
@@ -269,8 +215,6 @@ void rewrite_img(SanitizedTag& tag, const RewriteOptions& options) {
     tag.attributes.push_back({"src", "src", chosen});
     tag.changed = true;
   }
-  if (!starts_with_nocase(chosen, "data:")) tag.image = chosen;
-
   Attribute* policy = find(tag.attributes, "referrerpolicy");
   if (policy == nullptr) {
     tag.attributes.push_back({"referrerpolicy", "referrerpolicy", "no-referrer"});
@@ -281,38 +225,125 @@ void rewrite_img(SanitizedTag& tag, const RewriteOptions& options) {
   }
 }
 
-SanitizedTag sanitize(const GumboElement& element, const RewriteOptions& options) {
-  SanitizedTag tag;
+// Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included.
+std::string lower_name(const GumboElement& element) {
+  return lower(tag_name(element));
+}
+
+void resolve_attribute(SanitizedTag& tag, std::string_view key, const RewriteOptions& options) {
+  Attribute* attribute = find(tag.attributes, key);
+  if (attribute == nullptr || !attribute->value) return;
+  if (auto resolved = resolve(trim(*attribute->value), options);
+      resolved && *resolved != *attribute->value) {
+    attribute->value = std::move(*resolved);
+    tag.changed = true;
+  }
+}
+
+// What becomes of an element: element_action() by name, except that an iframe stays when its
+// (resolved) src is on the configured host list, and that nothing outside HTML's namespace
+// stays (only <svg> and <math> lead there, and both are dropped).
+ElementAction decide(const GumboElement& element, const RewriteOptions& options) {
+  if (element.tag_namespace != GUMBO_NAMESPACE_HTML) return ElementAction::drop;
+  if (element.tag != GUMBO_TAG_IFRAME) return element_action(lower_name(element));
+  const GumboAttribute* src = gumbo_get_attribute(&element.attributes, "src");
+  if (src == nullptr || options.iframe_hosts.empty()) return ElementAction::drop;
+  const std::string_view value = trim(src->value);
+  const auto resolved = resolve(value, options);
+  return iframe_allowed(resolved ? *resolved : value, options.iframe_hosts) ? ElementAction::keep
+                                                                            : ElementAction::drop;
+}
+
+// True when the start tag holds bytes that no attribute gumbo reports accounts for: a repeated
+// attribute, which browsers ignore but a lax reader might take instead of the first. Such a tag
+// is written afresh from the attributes that count.
+bool has_unrecorded_bytes(const GumboElement& element) {
+  const std::string_view text = lib::view(element.original_tag);
+  if (text.empty()) return false;
+  std::vector<bool> covered(text.size(), false);
+  const auto cover = [&](const GumboStringPiece& piece) {
+    if (piece.data == nullptr || piece.data < text.data() ||
+        piece.data + piece.length > text.data() + text.size()) {
+      return;
+    }
+    const auto at = static_cast<std::size_t>(piece.data - text.data());
+    std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(at), piece.length, true);
+  };
+  GumboStringPiece name = element.original_tag;
+  gumbo_tag_from_original_text(&name);
+  cover(name);
   for (unsigned i = 0; i < element.attributes.length; ++i) {
     const GumboAttribute* a = lib::attribute(element.attributes, i);
-    const std::string_view key = a->name;
-    if (key.starts_with("on") || (is_url_attribute(key) && is_script_url(a->value))) {
-      tag.changed = true;
-      continue;
+    cover(a->original_name);
+    cover(a->original_value);
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!covered[i] && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '/' &&
+        c != '=' && c != '<' && c != '>') {
+      return true;
     }
+  }
+  return false;
+}
+
+// The image rewriting (lazy sources, proxy, referrer policy) and link resolution first, then the
+// allowlist over the result: filter_attribute() for every attribute, and the sandbox of a kept
+// iframe.
+SanitizedTag sanitize(const GumboElement& element, const RewriteOptions& options) {
+  SanitizedTag tag;
+  tag.changed = has_unrecorded_bytes(element);
+  for (unsigned i = 0; i < element.attributes.length; ++i) {
+    const GumboAttribute* a = lib::attribute(element.attributes, i);
+    // Written afresh with < and > escaped: the feed validator flags "<?import" anywhere, and
+    // a lax reader might take "<script" in a value for markup.
+    const std::string_view raw = lib::view(a->original_value);
+    if (raw.find_first_of("<>") != std::string_view::npos) tag.changed = true;
     std::string written(lib::view(a->original_name));
-    if (written.empty()) written = key;
+    if (written.empty()) written = a->name;
     std::optional<std::string> value;
     if (a->original_value.length > 0) value = a->value;
-    tag.attributes.push_back({std::string(key), std::move(written), std::move(value)});
+    tag.attributes.push_back({std::string(a->name), std::move(written), std::move(value)});
   }
   if (element.tag == GUMBO_TAG_IMG) {
     rewrite_img(tag, options);
   } else if (element.tag == GUMBO_TAG_A) {
-    Attribute* href = find(tag.attributes, "href");
-    if (href != nullptr && href->value) {
-      if (auto resolved = resolve(trim(*href->value), options);
-          resolved && *resolved != *href->value) {
-        href->value = std::move(*resolved);
-        tag.changed = true;
-      }
+    resolve_attribute(tag, "href", options);
+  } else if (element.tag == GUMBO_TAG_IFRAME) {
+    resolve_attribute(tag, "src", options);  // protocol-relative embeds are the usual kind
+  }
+
+  const std::string name = lower_name(element);
+  std::vector<Attribute> kept;
+  kept.reserve(tag.attributes.size() + 1);
+  for (Attribute& a : tag.attributes) {
+    const std::string_view value = a.value ? std::string_view(*a.value) : std::string_view{};
+    std::optional<std::string> filtered = filter_attribute(name, a.key, value);
+    if (!filtered) {
+      tag.changed = true;
+      continue;
+    }
+    if (*filtered != value) {
+      a.value = std::move(*filtered);
+      tag.changed = true;
+    }
+    kept.push_back(std::move(a));
+  }
+  tag.attributes = std::move(kept);
+  if (element.tag == GUMBO_TAG_IFRAME && find(tag.attributes, "sandbox") == nullptr) {
+    tag.attributes.push_back({"sandbox", "sandbox", std::string(kIframeSandbox)});
+    tag.changed = true;
+  }
+  if (element.tag == GUMBO_TAG_IMG) {
+    const Attribute* src = find(tag.attributes, "src");
+    if (src != nullptr && src->value && !starts_with_nocase(trim(*src->value), "data:")) {
+      tag.image = trim(*src->value);
     }
   }
   return tag;
 }
 
-std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, bool self_closing,
-                          bool strict) {
+std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, bool self_closing) {
   std::string out = "<";
   out += tag_name(element);
   for (const auto& a : tag.attributes) {
@@ -320,7 +351,7 @@ std::string serialize_tag(const GumboElement& element, const SanitizedTag& tag, 
     out += a.written;
     if (a.value) {
       out += "=\"";
-      append_escaped_attribute(out, *a.value, strict);
+      append_escaped_attribute(out, *a.value);
       out += '"';
     }
   }
@@ -398,10 +429,13 @@ class Rewriter {
       const GumboNode* node = stack.back();
       stack.pop_back();
       if (node->type == GUMBO_NODE_COMMENT) {
-        // An unterminated comment would hide the rest of the host page.
+        // Comments go: conditional comments run in old IE, "<?import" is a risk to the feed
+        // validator, and where a comment ends is where parsers have disagreed ("--!>").
         const auto& text = node->v.text.original_text;
-        if (const auto at = article_offset(text); at && !lib::view(text).ends_with(">")) {
-          edits_.push_back({*at + text.length, *at + text.length, "-->"});
+        if (const auto at = article_offset(text)) {
+          edits_.push_back({*at, *at + text.length, ""});
+        } else {
+          hostile_ = true;
         }
         continue;
       }
@@ -431,7 +465,8 @@ class Rewriter {
         break;
     }
     const auto at = article_offset(element.original_tag);
-    if (is_dropped(element.tag)) {
+    const ElementAction action = decide(element, options_);
+    if (action == ElementAction::drop) {
       if (at) {
         std::size_t end = subtree_end(node, *at + element.original_tag.length);
         if (!has_own_end_tag(element)) end = past_unrecorded_end_tag(element, end);
@@ -441,19 +476,37 @@ class Rewriter {
       }
       return false;
     }
+    if (action == ElementAction::unwrap) {
+      // Repeated edits (adoption-agency clones share the start tag) are skipped by apply().
+      if (at) edits_.push_back({*at, *at + element.original_tag.length, ""});
+      if (has_own_end_tag(element)) {
+        if (const auto end_at = article_offset(element.original_end_tag)) {
+          edits_.push_back({*end_at, *end_at + element.original_end_tag.length, ""});
+        }
+      }
+      return true;
+    }
     // Clones made by the adoption agency share their original's tag bytes: edit those once.
     if (!at || !seen_.insert(*at).second) return true;
     const SanitizedTag tag = sanitize(element, options_);
     if (element.tag == GUMBO_TAG_IMG && first_image_.empty()) first_image_ = tag.image;
     if (tag.changed) {
       const bool self_closing = lib::view(element.original_tag).ends_with("/>");
-      edits_.push_back({*at, *at + element.original_tag.length,
-                        serialize_tag(element, tag, self_closing, false)});
+      edits_.push_back(
+          {*at, *at + element.original_tag.length, serialize_tag(element, tag, self_closing)});
     }
-    if (needs_end_tag(element.tag) && element.tag_namespace == GUMBO_NAMESPACE_HTML &&
-        !has_own_end_tag(element)) {
-      const std::size_t end = subtree_end(node, *at + element.original_tag.length);
-      if (end == tree_.source().size()) edits_.push_back({end, end, end_tag(element)});
+    if (element.tag == GUMBO_TAG_IFRAME) {
+      // Its text is a fallback no browser shows, and not sanitised: it goes. Left unclosed, an
+      // iframe would swallow the rest of the host page.
+      const std::size_t start = *at + element.original_tag.length;
+      const std::size_t end = subtree_end(node, start);
+      const auto end_at = article_offset(element.original_end_tag);
+      const std::size_t content_end = has_own_end_tag(element) && end_at ? *end_at : end;
+      if (content_end > start) edits_.push_back({start, content_end, ""});
+      if (!has_own_end_tag(element) && end == tree_.source().size()) {
+        edits_.push_back({end, end, end_tag(element)});
+      }
+      return false;
     }
     return true;
   }
@@ -499,17 +552,9 @@ class Rewriter {
       switch (node->type) {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_CDATA:
-        case GUMBO_NODE_WHITESPACE: {
-          const GumboNode* parent = node->parent;
-          const bool raw = parent != nullptr && parent->type == GUMBO_NODE_ELEMENT &&
-                           parent->v.element.tag == GUMBO_TAG_STYLE;
-          if (raw) {
-            out += node->v.text.text;
-          } else {
-            append_escaped_text(out, node->v.text.text);
-          }
+        case GUMBO_NODE_WHITESPACE:
+          append_escaped_text(out, node->v.text.text);
           continue;
-        }
         case GUMBO_NODE_ELEMENT:
         case GUMBO_NODE_TEMPLATE: {
           const GumboElement& element = node->v.element;
@@ -517,14 +562,20 @@ class Rewriter {
           const bool wrapper = element.tag == GUMBO_TAG_HTML || element.tag == GUMBO_TAG_HEAD ||
                                element.tag == GUMBO_TAG_BODY ||
                                (offset && *offset < kPrefix.size());
-          if (is_dropped(element.tag) || element.tag == GUMBO_TAG_FRAMESET) continue;
-          if (!wrapper) {
-            const SanitizedTag tag = sanitize(element, options_);
-            if (element.tag == GUMBO_TAG_IMG && first_image.empty()) first_image = tag.image;
-            out += serialize_tag(element, tag, false, true);
-            if (is_void(element.tag)) continue;
-            stack.push_back({nullptr, end_tag(element)});
+          if (element.tag == GUMBO_TAG_FRAMESET) continue;
+          if (wrapper) break;
+          const ElementAction action = decide(element, options_);
+          if (action == ElementAction::drop) continue;
+          if (action == ElementAction::unwrap) break;
+          const SanitizedTag tag = sanitize(element, options_);
+          if (element.tag == GUMBO_TAG_IMG && first_image.empty()) first_image = tag.image;
+          out += serialize_tag(element, tag, false);
+          if (element.tag == GUMBO_TAG_IFRAME) {
+            out += end_tag(element);  // its text is a fallback no browser shows
+            continue;
           }
+          if (is_void(element.tag)) continue;
+          stack.push_back({nullptr, end_tag(element)});
           break;
         }
         case GUMBO_NODE_DOCUMENT:
@@ -551,49 +602,65 @@ class Rewriter {
 // True when `html`, read inside a <div> of a page, holds nothing the sanitiser removes. Removing
 // bytes changes the context the rest is parsed in (a dropped <embed> no longer breaks out of
 // <math>, a dropped <form> no longer hides a nested one), so the result is checked by parsing
-// it again rather than trusted.
-bool is_clean(std::string_view html) {
+// it again rather than trusted: every element must be one the allowlist keeps, with attributes
+// it keeps as they are, no comment may be left, and every '<' that opens anything but an end tag
+// must be the start of an element or lie in text or a tag gumbo reports — a start tag the
+// parser ignored (<td onclick> outside a table) could count in another context.
+bool is_clean(std::string_view html, const RewriteOptions& options) {
   std::string source;
   source.reserve(kPrefix.size() + html.size());
   source += kPrefix;
   source += html;
   const auto tree = lib::HtmlTree::parse(std::move(source));
   if (!tree) return false;
-  // Browsers run with scripting on and read <noscript> as raw text up to "</noscript": inside
-  // one, that string anywhere would end it where gumbo (scripting off) does not.
-  const auto breaks_noscript = [](std::string_view text) {
-    return lower(text).find("</noscript") != std::string::npos;
+  std::vector<bool> seen(tree->source().size(), false);
+  const auto mark = [&](const GumboStringPiece& piece) {
+    if (const auto at = tree->offset_of(piece)) {
+      std::fill_n(seen.begin() + static_cast<std::ptrdiff_t>(*at), piece.length, true);
+    }
   };
-  struct Item {
-    const GumboNode* node;
-    bool in_noscript;
-  };
-  std::vector<Item> stack{{tree->document(), false}};
+  std::vector<const GumboNode*> stack{tree->document()};
   while (!stack.empty()) {
-    auto [node, in_noscript] = stack.back();
+    const GumboNode* node = stack.back();
     stack.pop_back();
+    if (node->type == GUMBO_NODE_COMMENT) return false;
     if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
       const GumboElement& element = node->v.element;
-      if (is_dropped(element.tag) || element.tag == GUMBO_TAG_FRAMESET) return false;
+      const auto offset = tree->offset_of(element.original_tag);
       const bool page = element.tag == GUMBO_TAG_HTML || element.tag == GUMBO_TAG_HEAD ||
                         element.tag == GUMBO_TAG_BODY;
       if (page && element.attributes.length > 0) return false;
-      for (unsigned i = 0; i < element.attributes.length; ++i) {
-        const GumboAttribute* a = lib::attribute(element.attributes, i);
-        const std::string_view key = a->name;
-        if (key.starts_with("on") || (is_url_attribute(key) && is_script_url(a->value))) {
+      if (!page && !(offset && *offset < kPrefix.size())) {
+        if (decide(element, options) != ElementAction::keep) return false;
+        if (has_unrecorded_bytes(element)) return false;
+        const std::string name = lower_name(element);
+        for (unsigned i = 0; i < element.attributes.length; ++i) {
+          const GumboAttribute* a = lib::attribute(element.attributes, i);
+          const std::string_view value = a->value;
+          const auto filtered = filter_attribute(name, a->name, value);
+          if (!filtered || *filtered != value) return false;
+          if (lib::view(a->original_value).find_first_of("<>") != std::string_view::npos) {
+            return false;
+          }
+        }
+        if (element.tag == GUMBO_TAG_IFRAME &&
+            (gumbo_get_attribute(&element.attributes, "sandbox") == nullptr ||
+             element.children.length > 0)) {
           return false;
         }
-        if (in_noscript && breaks_noscript(lib::view(a->original_value))) return false;
+        mark(element.original_tag);
       }
-      in_noscript = in_noscript || element.tag == GUMBO_TAG_NOSCRIPT;
     } else if (node->type != GUMBO_NODE_DOCUMENT) {
-      if (in_noscript && breaks_noscript(lib::view(node->v.text.original_text))) return false;
+      mark(node->v.text.original_text);
     }
     const GumboVector& children = lib::children_of(node);
-    for (unsigned i = 0; i < children.length; ++i) {
-      stack.push_back({lib::child(children, i), in_noscript});
-    }
+    for (unsigned i = 0; i < children.length; ++i)
+      stack.push_back(lib::child(children, i));
+  }
+  const std::string_view text = tree->source();
+  for (std::size_t i = text.find('<', kPrefix.size()); i != std::string_view::npos;
+       i = text.find('<', i + 1)) {
+    if (!seen[i] && (i + 1 == text.size() || text[i + 1] != '/')) return false;
   }
   return true;
 }
@@ -610,9 +677,9 @@ RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options)
   if (!tree) return {};  // a pathological document that exhausted the parser's budget
   Rewriter rewriter(*tree, options);
   RewriteResult result = rewriter.run();
-  if (is_clean(result.html)) return result;
+  if (is_clean(result.html, options)) return result;
   result = rewriter.serialize_all();
-  if (is_clean(result.html)) return result;
+  if (is_clean(result.html, options)) return result;
   // Last resort, not known to be reachable: the text alone.
   result = {};
   append_escaped_text(result.html, detail::fold_space(detail::fragment_text(input, true)));

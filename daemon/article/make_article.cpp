@@ -46,6 +46,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   RewriteOptions options;
   options.base_url = item.content_base.empty() ? item.link : item.content_base;
   options.image_proxy = context.image_proxy;
+  options.iframe_hosts = context.iframe_hosts;
   RewriteResult rewritten = rewrite_html(item.html, options);
   article.html = std::move(rewritten.html);
   // The image goes into the front-matter twice; the HTML keeps it whatever its size.

@@ -1,0 +1,302 @@
+#include "article/sanitize.hpp"
+
+#include <algorithm>
+
+#include "lib/curl/url.hpp"
+
+namespace feedd::article {
+namespace {
+
+// Elements kept, each a member of the W3C Feed Validator's acceptable_elements.
+constexpr std::string_view kKept[] = {
+    "a",          "abbr",    "address", "article", "aside",   "audio", "b",        "bdi",
+    "blockquote", "br",      "caption", "cite",    "code",    "col",   "colgroup", "dd",
+    "del",        "details", "dfn",     "div",     "dl",      "dt",    "em",       "figcaption",
+    "figure",     "footer",  "h1",      "h2",      "h3",      "h4",    "h5",       "h6",
+    "header",     "hr",      "i",       "img",     "ins",     "kbd",   "li",       "main",
+    "mark",       "nav",     "ol",      "p",       "picture", "pre",   "q",        "rp",
+    "rt",         "ruby",    "s",       "samp",    "section", "small", "source",   "span",
+    "strong",     "sub",     "summary", "sup",     "table",   "tbody", "td",       "tfoot",
+    "th",         "thead",   "time",    "tr",      "u",       "ul",    "var",      "video",
+    "wbr"};
+
+// Elements removed with their content: they run or load code (script, iframe, object, svg with
+// its own scripts and links), collect input (form), change the host page (base, meta, link,
+// style), or hold text that is not meant to be read (template, noscript fallbacks, options).
+constexpr std::string_view kDropped[] = {
+    "applet",   "area",        "base",     "bgsound", "button",   "canvas",    "datalist",
+    "embed",    "fencedframe", "form",     "frame",   "frameset", "head",      "iframe",
+    "input",    "keygen",      "link",     "math",    "meta",     "noembed",   "noframes",
+    "noscript", "object",      "optgroup", "option",  "param",    "plaintext", "portal",
+    "script",   "select",      "style",    "svg",     "template", "textarea",  "title",
+    "track",    "xml",         "xmp"};
+
+bool contains(const auto& list, std::string_view name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_ignored_byte(char c) {
+  return static_cast<unsigned char>(c) <= 0x20;
+}
+
+// `s` without the bytes browsers ignore in a URL's scheme, case-folded; at most `max` bytes.
+std::string squeezed_prefix(std::string_view s, std::size_t max) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    if (!is_ignored_byte(c)) out += ascii_lower(c);
+  }
+  return out;
+}
+
+// data: URLs of raster images: an <img> never runs them (SVG is left out all the same).
+bool is_raster_data_image(std::string_view url) {
+  const std::string s = squeezed_prefix(url, 32);
+  for (std::string_view type : {"png", "gif", "jpeg", "jpg", "webp", "avif", "apng", "bmp"}) {
+    std::string prefix = "data:image/";
+    prefix += type;
+    if (s.starts_with(prefix) && s.size() > prefix.size() &&
+        (s[prefix.size()] == ';' || s[prefix.size()] == ',')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Attributes every kept element may have (style and data-* are handled on their own).
+constexpr std::string_view kGlobal[] = {"class", "id", "title", "lang", "dir"};
+
+struct ElementAttributes {
+  std::vector<std::string_view> elements;
+  std::vector<std::string_view> attributes;
+};
+
+// Per-element attributes, each a member of the validator's acceptable_attributes (but for the
+// iframe's, whose element the validator never accepts). Deliberately absent: every on*, href
+// anywhere but <a>, action/formaction, srcdoc, xmlns, background, autoplay; `controls` too, which
+// the validator lists as a risk (readers add their own controls).
+const std::vector<ElementAttributes>& attribute_rules() {
+  static const std::vector<ElementAttributes> rules = {
+      {{"a"}, {"href", "name", "rel", "target", "hreflang", "referrerpolicy"}},
+      {{"img"},
+       {"src", "alt", "width", "height", "referrerpolicy", "loading", "decoding", "srcset", "sizes",
+        "align", "border"}},
+      {{"video"}, {"src", "poster", "width", "height", "loop", "muted", "preload", "playsinline"}},
+      {{"audio"}, {"src", "loop", "muted", "preload"}},
+      {{"source"}, {"src", "srcset", "type", "media", "sizes", "width", "height"}},
+      {{"iframe"},
+       {"src", "width", "height", "allowfullscreen", "frameborder", "loading", "referrerpolicy",
+        "sandbox"}},
+      {{"table"}, {"border", "cellpadding", "cellspacing", "width", "summary", "align"}},
+      {{"td", "th"}, {"colspan", "rowspan", "headers", "align", "valign", "width", "height"}},
+      {{"th"}, {"scope", "abbr"}},
+      {{"tr", "thead", "tbody", "tfoot"}, {"align", "valign"}},
+      {{"col", "colgroup"}, {"span", "width", "align", "valign"}},
+      {{"ol"}, {"start", "type", "reversed"}},
+      {{"ul"}, {"type"}},
+      {{"li"}, {"value", "type"}},
+      {{"time"}, {"datetime"}},
+      {{"del", "ins"}, {"datetime", "cite"}},
+      {{"q", "blockquote"}, {"cite"}},
+      {{"details"}, {"open"}},
+      {{"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "hr"}, {"align"}},
+  };
+  return rules;
+}
+
+bool element_allows(std::string_view element, std::string_view name) {
+  const auto& rules = attribute_rules();
+  return std::any_of(rules.begin(), rules.end(), [&](const ElementAttributes& rule) {
+    return contains(rule.elements, element) && contains(rule.attributes, name);
+  });
+}
+
+// data-* names are for scripts and styles of the page; kept when plainly spelt, unless the value
+// is a script URL a page's lazy loader might copy into a src or href.
+bool data_attribute_allowed(std::string_view name, std::string_view value) {
+  const std::string_view rest = name.substr(5);
+  if (rest.empty() || !std::all_of(rest.begin(), rest.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_' || c == '.';
+      })) {
+    return false;
+  }
+  const std::string scheme = url_scheme(value);
+  if (scheme == "data") return is_raster_data_image(value);
+  return scheme != "javascript" && scheme != "vbscript" && scheme != "livescript";
+}
+
+// One UTF-8 fullwidth form (U+FF01..U+FF5E) as its ASCII letter: old IE read "ｅｘｐｒｅｓｓｉｏｎ"
+// as "expression". 0 when `s` does not start with one.
+char fullwidth_ascii(std::string_view s) {
+  if (s.size() < 3 || static_cast<unsigned char>(s[0]) != 0xEF) return 0;
+  const auto b1 = static_cast<unsigned char>(s[1]);
+  const auto b2 = static_cast<unsigned char>(s[2]);
+  unsigned cp = 0;
+  if (b1 == 0xBC && b2 >= 0x81 && b2 <= 0xBF) cp = 0xFF00 + (b2 - 0x80);
+  if (b1 == 0xBD && b2 >= 0x80 && b2 <= 0x9E) cp = 0xFF40 + (b2 - 0x80);
+  return cp == 0 ? 0 : static_cast<char>(cp - 0xFEE0);
+}
+
+// A CSS declaration as a substring test should see it: ASCII case-folded, fullwidth forms as
+// ASCII, white space and controls dropped ("url (" and "ex pression" match too).
+std::string normalize_declaration(std::string_view d) {
+  std::string out;
+  out.reserve(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (const char c = fullwidth_ascii(d.substr(i)); c != 0) {
+      out += ascii_lower(c);
+      i += 2;
+    } else if (!is_ignored_byte(d[i])) {
+      out += ascii_lower(d[i]);
+    }
+  }
+  return out;
+}
+
+bool is_safe_declaration(std::string_view declaration) {
+  const std::string d = normalize_declaration(declaration);
+  constexpr std::string_view kBanned[] = {
+      "\\",       "/*",      "url(",        "image(",        "image-set(", "cross-fade(",
+      "element(", "src(",    "expression(", "javascript:",   "vbscript:",  "livescript:",
+      "behavior", "binding", "@import",     "position:fixed"};
+  return std::none_of(std::begin(kBanned), std::end(kBanned),
+                      [&](std::string_view b) { return d.find(b) != std::string::npos; });
+}
+
+}  // namespace
+
+ElementAction element_action(std::string_view name) {
+  if (contains(kKept, name)) return ElementAction::keep;
+  if (contains(kDropped, name)) return ElementAction::drop;
+  return ElementAction::unwrap;
+}
+
+std::string url_scheme(std::string_view url) {
+  std::string scheme;
+  for (char c : url) {
+    if (is_ignored_byte(c)) continue;
+    if (c == ':') return scheme;
+    const bool ok = scheme.empty() ? is_alpha(c)
+                                   : is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
+    if (!ok) return "";
+    scheme += ascii_lower(c);
+  }
+  return "";  // no ':' at all: relative
+}
+
+bool is_safe_url(std::string_view url, UrlUse use) {
+  const std::string scheme = url_scheme(url);
+  if (scheme.empty() || scheme == "http" || scheme == "https") return true;
+  if (scheme == "mailto") return use == UrlUse::link;
+  if (scheme == "data") return use == UrlUse::image && is_raster_data_image(url);
+  return false;
+}
+
+bool is_safe_srcset(std::string_view srcset) {
+  // HTML's "parse a srcset attribute": candidates are a URL (a run of non-space characters whose
+  // trailing commas are not part of it) and descriptors up to the next comma outside parentheses.
+  const auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+  };
+  std::size_t i = 0;
+  const std::size_t n = srcset.size();
+  while (true) {
+    while (i < n && (is_space(srcset[i]) || srcset[i] == ','))
+      ++i;
+    if (i >= n) return true;
+    const std::size_t start = i;
+    while (i < n && !is_space(srcset[i]))
+      ++i;
+    std::string_view url = srcset.substr(start, i - start);
+    const bool had_commas = url.ends_with(',');
+    while (url.ends_with(','))
+      url.remove_suffix(1);
+    if (!is_safe_url(url, UrlUse::resource)) return false;
+    if (had_commas) continue;
+    int depth = 0;
+    for (; i < n && (srcset[i] != ',' || depth > 0); ++i) {
+      if (srcset[i] == '(') ++depth;
+      if (srcset[i] == ')' && depth > 0) --depth;
+    }
+  }
+}
+
+std::optional<std::string> sanitize_style(std::string_view css) {
+  std::string kept;
+  bool removed = false;
+  bool first = true;
+  std::size_t start = 0;
+  while (start <= css.size()) {
+    std::size_t end = css.find(';', start);
+    if (end == std::string_view::npos) end = css.size();
+    const std::string_view declaration = css.substr(start, end - start);
+    if (is_safe_declaration(declaration)) {
+      if (!first) kept += ';';
+      kept += declaration;
+      first = false;
+    } else {
+      removed = true;
+    }
+    start = end + 1;
+  }
+  if (!removed) return std::string(css);
+  const bool empty =
+      std::all_of(kept.begin(), kept.end(), [](char c) { return is_ignored_byte(c) || c == ';'; });
+  if (empty) return std::nullopt;
+  return kept;
+}
+
+std::optional<std::string> filter_attribute(std::string_view element, std::string_view name,
+                                            std::string_view value) {
+  const auto keep = [&]() -> std::optional<std::string> { return std::string(value); };
+  if (name == "style") return sanitize_style(value);
+  if (name.starts_with("data-")) {
+    return data_attribute_allowed(name, value) ? keep() : std::nullopt;
+  }
+  if (contains(kGlobal, name)) return keep();
+  if (!element_allows(element, name)) return std::nullopt;
+  if (name == "href") return is_safe_url(value, UrlUse::link) ? keep() : std::nullopt;
+  if (name == "src") {
+    const UrlUse use = element == "img" ? UrlUse::image : UrlUse::resource;
+    return is_safe_url(value, use) ? keep() : std::nullopt;
+  }
+  if (name == "poster" || name == "cite") {
+    return is_safe_url(value, UrlUse::resource) ? keep() : std::nullopt;
+  }
+  if (name == "srcset") return is_safe_srcset(value) ? keep() : std::nullopt;
+  if (name == "sandbox") return value == kIframeSandbox ? keep() : std::nullopt;
+  return keep();
+}
+
+bool iframe_allowed(std::string_view src, const std::vector<std::string>& hosts) {
+  // Only plain URLs: where libcurl and a browser could disagree about the host (a backslash is
+  // a slash to a browser, userinfo, white space, IDN), the iframe goes.
+  const bool plain = std::all_of(src.begin(), src.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7F && c != '\\' && c != '@';
+  });
+  if (!plain) return false;
+  const std::string scheme = url_scheme(src);
+  if (scheme != "http" && scheme != "https") return false;
+  const std::string host = lib::url_host(src);
+  if (host.empty()) return false;
+  return std::any_of(hosts.begin(), hosts.end(), [&](const std::string& allowed) {
+    return allowed.size() == host.size() &&
+           std::equal(allowed.begin(), allowed.end(), host.begin(),
+                      [](char a, char b) { return ascii_lower(a) == b; });
+  });
+}
+
+}  // namespace feedd::article
