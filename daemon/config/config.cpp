@@ -36,6 +36,10 @@ constexpr std::chrono::seconds kMaxDuration = 365 * 24h;
 constexpr const char* kSlugRule = "use 1 to 64 of a-z, 0-9, '_' and '-'";
 constexpr const char* kListenRule = "\"listen\" must be HOST:PORT with a port from 1 to 65535";
 constexpr const char* kDurationRule = "use a positive whole number and s, m, h or d, e.g. 30m";
+constexpr const char* kHostRule =
+    "a host name such as player.bilibili.com, without scheme, port or path";
+constexpr std::size_t kMaxIframeHosts = 1000;
+constexpr std::size_t kMaxHostBytes = 253;
 
 std::string dq(std::string_view s) {
   // Built by append: GCC 12 reports a false -Wrestrict for "\"" + std::string(...).
@@ -52,6 +56,17 @@ bool is_ascii(std::string_view s) {
 bool valid_slug(std::string_view s) {
   return !s.empty() && s.size() <= kMaxSlugBytes && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// DNS labels of a-z, 0-9 and '-' joined by dots (lower-cased before the check).
+bool valid_host(std::string_view s) {
+  if (s.empty() || s.size() > kMaxHostBytes || s.front() == '.' || s.back() == '.' ||
+      s.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
   });
 }
 
@@ -140,7 +155,7 @@ class Loader {
     for_each_key(
         root,
         {"output", "state", "listen", "base_url", "interval", "feed_entries", "image_proxy",
-         "rsshub", "timezone", "inbox", "keep_days", "refresh_token", "categories"},
+         "rsshub", "timezone", "inbox", "keep_days", "refresh_token", "iframe_hosts", "categories"},
         [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
           if (key == "categories") {
             categories = v;
@@ -148,6 +163,7 @@ class Loader {
             categories_key_ = k;
             return;
           }
+          if (key == "iframe_hosts") return read_iframe_hosts(v);
           const auto s = scalar(key, v);
           if (!s) return;
           if (key == "output" || key == "state") {
@@ -291,6 +307,34 @@ class Loader {
     if (known_timezone(s)) return true;
     error(at, label + "unknown timezone " + dq(s) + " (use an IANA name such as Asia/Shanghai)");
     return false;
+  }
+
+  // A list of host names whose iframes articles may keep; lower-cased, duplicates dropped.
+  void read_iframe_hosts(const YAML::Node& v) {
+    if (v.IsNull()) return;
+    if (!v.IsSequence()) return error(v, "\"iframe_hosts\" must be a list of host names");
+    for (const auto& item : v) {
+      if (cfg_.iframe_hosts.size() >= kMaxIframeHosts) {
+        return error(item, "more than " + std::to_string(kMaxIframeHosts) + " iframe_hosts");
+      }
+      std::string host = item.IsScalar() ? item.Scalar() : std::string();
+      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      });
+      if (!valid_host(host)) {
+        // Echoed only when printable, so that a value cannot forge a diagnostic line.
+        const bool printable = !host.empty() && host.size() <= kMaxNameBytes &&
+                               std::all_of(host.begin(), host.end(),
+                                           [](unsigned char c) { return c >= ' ' && c < 0x7f; });
+        error(item, std::string("invalid iframe host") + (printable ? " " + dq(host) : "") + " (" +
+                        kHostRule + ")");
+        continue;
+      }
+      if (std::find(cfg_.iframe_hosts.begin(), cfg_.iframe_hosts.end(), host) ==
+          cfg_.iframe_hosts.end()) {
+        cfg_.iframe_hosts.push_back(std::move(host));
+      }
+    }
   }
 
   fs::path resolve(const std::string& value) const {

@@ -55,6 +55,9 @@ struct Config {
   std::string timezone = "Asia/Shanghai";
   int keep_days = 0;
   std::string refresh_token;  // never logged
+  // Hosts whose <iframe> embeds articles keep (sandboxed), lower-case, e.g. player.bilibili.com.
+  // Exact names: a subdomain must be listed itself. Empty (the default): every iframe goes.
+  std::vector<std::string> iframe_hosts;
   std::vector<Category> categories;
 
   // Every channel in file order.

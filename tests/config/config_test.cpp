@@ -605,6 +605,61 @@ TEST(ParseConfig, NeverRevealsTheRefreshTokenOrUrlPasswords) {
   EXPECT_EQ(ok.config->refresh_token, token);
 }
 
+TEST(ParseConfig, IframeHosts) {
+  struct Case {
+    std::string name;
+    std::string settings;  // lines before the tree
+    std::vector<std::string> hosts;
+    std::vector<std::string> errors;
+  };
+  const std::vector<Case> cases = {
+      {"absent: none", "", {}, {}},
+      {"empty list", "iframe_hosts: []\n", {}, {}},
+      {"null", "iframe_hosts:\n", {}, {}},
+      {"block list, lower-cased, duplicates dropped",
+       "iframe_hosts:\n  - player.bilibili.com\n  - V.QQ.com\n  - v.qq.com\n",
+       {"player.bilibili.com", "v.qq.com"},
+       {}},
+      {"flow list",
+       "iframe_hosts: [www.youtube-nocookie.com, player.vimeo.com]\n",
+       {"www.youtube-nocookie.com", "player.vimeo.com"},
+       {}},
+      {"a single host is not a list",
+       "iframe_hosts: player.bilibili.com\n",
+       {},
+       {"feeds.yaml:1: \"iframe_hosts\" must be a list of host names"}},
+      {"URLs, ports, paths and wildcards are not host names",
+       "iframe_hosts:\n  - https://player.bilibili.com/\n  - v.qq.com:443\n  - "
+       "\"*.qq.com\"\n  - ok.example\n  - a..b\n  - [x]\n",
+       {},
+       {"feeds.yaml:2: invalid iframe host \"https://player.bilibili.com/\" (a host name such as "
+        "player.bilibili.com, without scheme, port or path)",
+        "feeds.yaml:3: invalid iframe host \"v.qq.com:443\" (a host name such as "
+        "player.bilibili.com, without scheme, port or path)",
+        "feeds.yaml:4: invalid iframe host \"*.qq.com\" (a host name such as "
+        "player.bilibili.com, without scheme, port or path)",
+        "feeds.yaml:6: invalid iframe host \"a..b\" (a host name such as player.bilibili.com, "
+        "without scheme, port or path)",
+        "feeds.yaml:7: invalid iframe host (a host name such as player.bilibili.com, without "
+        "scheme, port or path)"}},
+      {"a line break is not echoed",
+       "iframe_hosts: [\"a\\nfeeds.yaml:1: forged\"]\n",
+       {},
+       {"feeds.yaml:1: invalid iframe host (a host name such as player.bilibili.com, without "
+        "scheme, port or path)"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const LoadResult r = parse_config(c.settings + std::string(kTree), "feeds.yaml");
+    EXPECT_EQ(r.errors, c.errors);
+    EXPECT_THAT(r.warnings, IsEmpty());
+    if (c.errors.empty()) {
+      ASSERT_TRUE(r.config);
+      EXPECT_EQ(r.config->iframe_hosts, c.hosts);
+    }
+  }
+}
+
 TEST(ParseConfig, AppliesDefaults) {
   const LoadResult r = parse(R"(
 categories:
@@ -632,6 +687,7 @@ categories:
   EXPECT_EQ(c.timezone, "Asia/Shanghai");
   EXPECT_EQ(c.keep_days, 0);
   EXPECT_EQ(c.refresh_token, "");
+  EXPECT_THAT(c.iframe_hosts, IsEmpty());
 
   ASSERT_EQ(c.categories.size(), 1u);
   const Category& cat = c.categories[0];
