@@ -11,6 +11,7 @@
 #include "lib/curl/url.hpp"
 #include "parse/feed.hpp"
 #include "util/atomic_file.hpp"
+#include "util/work_pool.hpp"
 
 namespace feedd::app {
 namespace fs = std::filesystem;
@@ -59,7 +60,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
 
   std::vector<fetch::Request> requests;
   requests.reserve(channels.size());
-  std::map<std::string, store::ChannelState> states;
+  std::vector<store::ChannelState> states;
+  states.reserve(channels.size());
   for (const auto* ch : channels) {
     auto state = store_.channel_state(ch->path()).value_or(store::ChannelState{});
     // Validators belong to a URL: when the config points the channel elsewhere, start fresh.
@@ -68,112 +70,154 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       state.last_modified.clear();
     }
     requests.push_back({ch->path(), ch->url, {state.etag, state.last_modified}});
-    states.emplace(ch->path(), std::move(state));
+    states.push_back(std::move(state));
   }
 
-  const auto results = fetcher_.fetch_all(requests);
-
-  // Parse outside the transaction: it is CPU work on values and cannot fail the store.
-  std::vector<std::optional<parse::Feed>> feeds(results.size());
-  std::vector<std::string> parse_errors(results.size());
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
-    if (r.outcome != fetch::Outcome::kOk) continue;
-    parse::Options opts;
-    opts.base_url = r.effective_url.empty() ? r.url : r.effective_url;
-    opts.content_type = r.content_type;
-    opts.timezone = channels[i]->timezone;
-    auto parsed = parse::parse_feed(r.body, opts);
-    if (parsed.feed) {
-      for (const auto& w : parsed.feed->warnings) {
-        spdlog::warn("{}: {}: {}", channels[i]->path(), lib::redact_url(r.url), w);
-      }
-      feeds[i] = std::move(parsed.feed);
-    } else {
-      parse_errors[i] = parsed.error;
-    }
-  }
-
+  // Per channel, filled as its fetch, parse and article work complete; nullopt = cancelled.
+  std::vector<std::optional<ChannelReport>> reports(channels.size());
   std::vector<std::string> new_hashes;
+
+  // Records a failed poll of channel i.
+  auto fail = [&](std::size_t i, std::string outcome, std::string error) {
+    ChannelReport& cr = *reports[i];
+    cr.outcome = std::move(outcome);
+    cr.error = std::move(error);
+    spdlog::error("{}: {}: {}", cr.path, cr.url, cr.error);
+    auto& state = states[i];
+    state.last_outcome = cr.outcome;
+    state.last_error = cr.error;
+    ++state.consecutive_failures;
+    store_.set_channel_state(cr.path, state);
+  };
+
+  // Stores the articles made from channel i's new items (owner thread).
+  auto store_articles = [&](std::size_t i, std::vector<std::pair<std::string, article::Article>>
+                                               made) {
+    ChannelReport& cr = *reports[i];
+    for (auto& [key, a] : made) {
+      if (store_.add_article(a, cr.path, now) == store::AddOutcome::kNew) {
+        new_hashes.push_back(a.hash);
+        ++cr.new_articles;
+      } else {
+        ++cr.known_articles;
+      }
+      if (!key.empty()) store_.mark_item_seen(cr.path, key, now);
+    }
+    store_.set_channel_state(cr.path, states[i]);
+  };
+
   try {
+    // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
-    for (std::size_t i = 0; i < results.size(); ++i) {
+    WorkPool pool(WorkPool::default_threads());
+
+    // Parsed feed of channel i (owner thread): drop items seen before, then make articles
+    // from the rest on the pool — the rewrite is the expensive part.
+    auto on_parsed = [&](std::size_t i, parse::Result parsed) {
       const auto& ch = *channels[i];
-      const auto& r = results[i];
+      ChannelReport& cr = *reports[i];
+      if (!parsed.feed) return fail(i, "parse_error", parsed.error);
+      auto& feed = *parsed.feed;
+      for (const auto& w : feed.warnings) spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
+      auto& state = states[i];
+      state.feed_title = feed.title;
+      state.feed_link = feed.link;
+      cr.ttl = feed.ttl;
+      std::vector<parse::FeedItem> fresh;
+      for (auto& item : feed.items) {
+        const std::string& key = item.guid.empty() ? item.link : item.guid;
+        if (!key.empty() && store_.item_seen(cr.path, key)) {
+          ++cr.known_articles;
+        } else {
+          fresh.push_back(std::move(item));
+        }
+      }
+      article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
+      pool.submit([i, ctx = std::move(ctx), fresh = std::move(fresh),
+                   &store_articles]() -> WorkPool::Continuation {
+        std::vector<std::pair<std::string, article::Article>> made;
+        for (const auto& item : fresh) {
+          // An item without a usable title has nothing to hash and nothing to show.
+          if (auto a = article::make_article(item, ctx)) {
+            made.emplace_back(item.guid.empty() ? item.link : item.guid, std::move(*a));
+          }
+        }
+        return [i, made = std::move(made), &store_articles]() mutable {
+          store_articles(i, std::move(made));
+        };
+      });
+    };
+
+    auto on_fetched = [&](fetch::Result& r) {
+      const auto i = static_cast<std::size_t>(
+          std::find_if(requests.begin(), requests.end(),
+                       [&](const fetch::Request& q) { return q.key == r.key; }) -
+          requests.begin());
+      if (i >= channels.size()) return;
       // Shutting down mid-fetch: nothing was learned, so nothing is recorded or reported.
-      if (r.outcome == fetch::Outcome::kCancelled) continue;
-      auto& state = states[ch.path()];
-      ChannelReport cr;
+      if (r.outcome == fetch::Outcome::kCancelled) return;
+      const auto& ch = *channels[i];
+      reports[i].emplace();
+      ChannelReport& cr = *reports[i];
       cr.path = ch.path();
       cr.url = lib::redact_url(ch.url);
       cr.outcome = fetch::outcome_name(r.outcome);
       cr.retry_after = r.retry_after;
       cr.max_age = r.max_age;
+      auto& state = states[i];
       state.last_poll = now;
       state.feed_url = ch.url;
-
-      if (!r.ok()) {
-        cr.error = r.reason;
-      } else if (r.outcome == fetch::Outcome::kOk && !feeds[i]) {
-        cr.outcome = "parse_error";
-        cr.error = parse_errors[i];
-      }
-      if (!cr.error.empty()) {
-        spdlog::error("{}: {}: {}", cr.path, cr.url, cr.error);
-        state.last_outcome = cr.outcome;
-        state.last_error = cr.error;
-        ++state.consecutive_failures;
-        store_.set_channel_state(cr.path, state);
-        ++report.channels_failed;
-        report.channels.push_back(std::move(cr));
-        continue;
-      }
+      if (!r.ok()) return fail(i, cr.outcome, r.reason);
 
       state.last_outcome = cr.outcome;
       state.last_error.clear();
       state.consecutive_failures = 0;
       state.last_success = now;
-      if (r.outcome == fetch::Outcome::kOk) {
-        state.etag = r.validators.etag;
-        state.last_modified = r.validators.last_modified;
-        const auto& feed = *feeds[i];
-        cr.ttl = feed.ttl;
-        state.feed_title = feed.title;
-        state.feed_link = feed.link;
-        const article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
-        for (const auto& item : feed.items) {
-          const std::string key = item.guid.empty() ? item.link : item.guid;
-          if (!key.empty() && store_.item_seen(cr.path, key)) {
-            ++cr.known_articles;
-            continue;
-          }
-          auto a = article::make_article(item, ctx);
-          if (!a) continue;  // no usable title: nothing to hash, nothing to show
-          if (store_.add_article(*a, cr.path, now) == store::AddOutcome::kNew) {
-            new_hashes.push_back(a->hash);
-            ++cr.new_articles;
-          } else {
-            ++cr.known_articles;
-          }
-          if (!key.empty()) store_.mark_item_seen(cr.path, key, now);
-        }
+      if (r.outcome == fetch::Outcome::kNotModified) {
+        store_.set_channel_state(cr.path, state);
+        return;
       }
-      store_.set_channel_state(cr.path, state);
-      ++report.channels_ok;
-      report.new_articles += cr.new_articles;
-      report.known_articles += cr.known_articles;
-      report.channels.push_back(std::move(cr));
-    }
+      state.etag = r.validators.etag;
+      state.last_modified = r.validators.last_modified;
+      parse::Options opts;
+      opts.base_url = r.effective_url.empty() ? r.url : r.effective_url;
+      opts.content_type = r.content_type;
+      opts.timezone = ch.timezone;
+      // The body moves to the pool and dies with the parse: memory is bounded by the bodies
+      // in flight, not by the whole cycle.
+      pool.submit([i, body = std::move(r.body), opts = std::move(opts),
+                   &on_parsed]() -> WorkPool::Continuation {
+        auto parsed = parse::parse_feed(body, opts);
+        return [i, parsed = std::move(parsed), &on_parsed]() mutable {
+          on_parsed(i, std::move(parsed));
+        };
+      });
+      pool.drain(false);
+    };
+
+    fetcher_.fetch_all(requests, on_fetched);
+    pool.drain(true);
     tx.commit();
   } catch (const store::StoreError& e) {
     // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
-    // fetches (without validators' help, if they were new) and tries again.
+    // fetches again (validators were not saved either) and retries.
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
-    report.new_articles = 0;
     report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     return report;
+  }
+
+  for (auto& cr : reports) {
+    if (!cr) continue;
+    if (cr->ok()) {
+      ++report.channels_ok;
+      report.new_articles += cr->new_articles;
+      report.known_articles += cr->known_articles;
+    } else {
+      ++report.channels_failed;
+    }
+    report.channels.push_back(std::move(*cr));
   }
 
   std::string error;
@@ -261,9 +305,14 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
       ++changed;
     }
   };
+  int failed_posts = 0;
   auto write_post = [&](const std::string& hash) {
     if (auto a = store_.article(hash)) {
-      note(write_file_atomic(posts / (hash + ".md"), article::render_article_file(*a)));
+      const auto w = write_file_atomic(posts / (hash + ".md"), article::render_article_file(*a));
+      // A full disk or a missing folder fails every post alike: the first one is logged, the
+      // rest are counted.
+      if (!w.ok && failed_posts++ > 0) return;
+      note(w);
     }
   };
 
@@ -275,10 +324,16 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
         std::error_code ec;
         if (!fs::exists(posts / (hash + ".md"), ec)) write_post(hash);
       }
-      checked_missing_posts_ = true;
     }
     for (const auto& hash : new_hashes)
       write_post(hash);
+    if (failed_posts > 1) {
+      spdlog::error("write failed: {} more article files under {}", failed_posts - 1,
+                    posts.string());
+    }
+    // The store has committed these articles: a post that could not be written is not rolled
+    // back but rebuilt by the next call's scan, in this process (daemon) or the next (once).
+    checked_missing_posts_ = failed_posts == 0;
 
     std::map<std::string, emit::UpstreamInfo> upstream;
     auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {

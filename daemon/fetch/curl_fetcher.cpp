@@ -151,7 +151,7 @@ class CurlFetcher final : public Fetcher {
   }
 
   std::vector<Result> fetch_all(const std::vector<Request>& requests,
-                                const std::function<void(const Result&)>& on_result) override;
+                                const std::function<void(Result&)>& on_result) override;
 
   void cancel() override {
     cancelled_ = true;
@@ -286,7 +286,7 @@ Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
 }
 
 std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
-                                           const std::function<void(const Result&)>& on_result) {
+                                           const std::function<void(Result&)>& on_result) {
   std::vector<Result> results(requests.size());
   std::deque<std::size_t> queue;
   for (std::size_t i = 0; i < requests.size(); ++i)

@@ -68,11 +68,13 @@ class Fetcher {
   virtual ~Fetcher() = default;
   // Fetches every request concurrently within the limits; blocks until all are done.
   // `on_result` (optional) is called on the calling thread as each one finishes, in completion
-  // order; the returned vector has one Result per request in request order.
+  // order; the returned vector has one Result per request in request order. `on_result` may
+  // move the body out (the cycle does, so a big fetch never holds every body at once): the
+  // returned Result then has whatever the callback left.
   // Never throws for per-request failures: those are Results.
   virtual std::vector<Result> fetch_all(
       const std::vector<Request>& requests,
-      const std::function<void(const Result&)>& on_result = {}) = 0;
+      const std::function<void(Result&)>& on_result = {}) = 0;
 
   // Thread-safe, callable from any thread (the daemon's shutdown path). A fetch_all in
   // progress returns promptly, and every later one at once, with kCancelled for whatever had
