@@ -220,12 +220,17 @@ class Daemon final : public ApiContext {
     std::string channels;
     for (const auto& path : it->second.channels) {
       const auto r = last_results_.find(path);
-      const bool finished = r != last_results_.end() && r->second.cycle >= it->second.min_cycle;
+      // A channel removed by a reload after the request will never be polled: it is done.
+      const bool removed = scheduler_.info(path) == nullptr;
+      const bool finished =
+          removed || (r != last_results_.end() && r->second.cycle >= it->second.min_cycle);
       done = done && finished;
       if (!channels.empty()) channels += ",";
       channels +=
           "{\"channel\":" + json_string(path) + ",\"done\":" + (finished ? "true" : "false");
-      if (finished) {
+      if (removed) {
+        channels += R"(,"outcome":"removed","new":0,"error":"channel removed by a reload")";
+      } else if (finished) {
         channels += ",\"outcome\":" + json_string(r->second.outcome) +
                     ",\"new\":" + std::to_string(r->second.new_articles) +
                     ",\"error\":" + json_string(r->second.error);

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -138,9 +139,15 @@ bool refresh_allowed(const serve::Request& request, const std::string& token) {
   if (token.empty()) return false;
   const auto it = request.headers.find("authorization");
   if (it == request.headers.end()) return false;
-  const std::string expected = "Bearer " + token;
-  return it->second.size() == expected.size() &&
-         CRYPTO_memcmp(it->second.data(), expected.data(), expected.size()) == 0;
+  // The scheme name is case-insensitive (RFC 9110 11.1); the token is compared in constant
+  // time so its bytes cannot be probed by timing.
+  const std::string_view value = it->second;
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() != kScheme.size() + token.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
+  }
+  return CRYPTO_memcmp(value.data() + kScheme.size(), token.data(), token.size()) == 0;
 }
 
 serve::Response route(ApiContext& ctx, const serve::Request& req) {
