@@ -83,6 +83,10 @@ TEST_F(AtomicFile, UnchangedWriteReportsUnchangedAndLeavesFileAlone) {
 TEST_F(AtomicFile, ChangedWriteReplacesTheFile) {
   const auto p = dir_ / "feed.xml";
   ASSERT_TRUE(write_file_atomic(p, "<feed>1</feed>").ok);
+  // A second name pins the original inode: once freed, its number could be reused by one of
+  // the replacements below (that made this test flaky).
+  const auto pinned = dir_ / "pinned";
+  std::filesystem::create_hard_link(p, pinned);
   const auto before = inode(p);
   for (const std::string_view next : {"<feed>2</feed>", "<feed>longer content</feed>", "<f/>"}) {
     const auto r = write_file_atomic(p, next);
@@ -91,6 +95,8 @@ TEST_F(AtomicFile, ChangedWriteReplacesTheFile) {
     EXPECT_EQ(slurp(p), next);
   }
   EXPECT_NE(inode(p), before);  // a new file renamed over the old one, not rewritten in place
+  EXPECT_EQ(slurp(pinned), "<feed>1</feed>");  // readers holding the old file saw no change
+  std::filesystem::remove(pinned);
 }
 
 TEST_F(AtomicFile, CreatesMissingParentFolders) {
