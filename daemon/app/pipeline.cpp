@@ -91,8 +91,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
   };
 
   // Stores the articles made from channel i's new items (owner thread).
-  auto store_articles = [&](std::size_t i, std::vector<std::pair<std::string, article::Article>>
-                                               made) {
+  auto store_articles = [&](std::size_t i,
+                            std::vector<std::pair<std::string, article::Article>> made) {
     ChannelReport& cr = *reports[i];
     for (auto& [key, a] : made) {
       if (store_.add_article(a, cr.path, now) == store::AddOutcome::kNew) {
@@ -118,7 +118,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       ChannelReport& cr = *reports[i];
       if (!parsed.feed) return fail(i, "parse_error", parsed.error);
       auto& feed = *parsed.feed;
-      for (const auto& w : feed.warnings) spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
+      for (const auto& w : feed.warnings)
+        spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
       auto& state = states[i];
       state.feed_title = feed.title;
       state.feed_link = feed.link;

@@ -8,7 +8,8 @@ WorkPool::WorkPool(unsigned threads, std::size_t max_pending)
     : max_pending_(std::max<std::size_t>(1, max_pending)) {
   threads = std::max(1u, threads);
   threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { worker(); });
+  for (unsigned i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { worker(); });
 }
 
 WorkPool::~WorkPool() {
@@ -17,7 +18,8 @@ WorkPool::~WorkPool() {
     stopping_ = true;
   }
   work_ready_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    t.join();
 }
 
 unsigned WorkPool::default_threads() {
