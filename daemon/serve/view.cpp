@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "lib/crypto/sha256.hpp"
-#include "serve/gzip.hpp"
+#include "lib/zlib/gzip.hpp"
 #include "serve/http_date.hpp"
 #include "util/time.hpp"
 
@@ -124,7 +124,7 @@ View make_view(std::string content_type, std::string body, std::chrono::sys_seco
   v.etag += '"';
   v.last_modified = modified;
   if (!body.empty()) {
-    if (auto gz = gzip_compress(body)) v.gzip_body = std::move(*gz);
+    if (auto gz = lib::gzip_compress(body)) v.gzip_body = std::move(*gz);
   }
   v.body = std::move(body);
   return v;

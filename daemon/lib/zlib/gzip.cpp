@@ -1,10 +1,10 @@
-#include "serve/gzip.hpp"
+#include "lib/zlib/gzip.hpp"
 
 #include <zlib.h>
 
 #include <limits>
 
-namespace feedd::serve {
+namespace feedd::lib {
 
 namespace {
 
@@ -45,4 +45,4 @@ std::optional<std::string> gzip_compress(std::string_view data) {
   return out;
 }
 
-}  // namespace feedd::serve
+}  // namespace feedd::lib
