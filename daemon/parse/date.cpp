@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace feedd::parse {
 namespace {
@@ -85,6 +86,15 @@ void trim(std::string& s) {
 // Parses all of `s` with `fmt`; trailing input is a failure, not ignored.
 template <class T>
 bool parse_whole(const std::string& s, const char* fmt, T& out) {
+  // date::from_stream reads %S into an uninitialised long double and converts it to an integer
+  // even when that read failed (undefined behaviour, seen as "nan is outside the range" under
+  // UBSan). Seconds only fail to read when their ':' is not followed by a digit, so such text is
+  // refused here; it could not have parsed anyway.
+  if (std::string_view(fmt).find("%S") != std::string_view::npos) {
+    for (std::size_t i = s.find(':'); i != std::string::npos; i = s.find(':', i + 1)) {
+      if (i + 1 == s.size() || !is_digit(s[i + 1])) return false;
+    }
+  }
   std::istringstream is(s);
   // Feeds write English names whatever our locale is. date::date is built with ONLY_C_LOCALE=1
   // (its own name tables); classic() keeps that true should the build ever change.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -209,6 +211,24 @@ TEST(ParseDate, InputsOver128BytesAreRejected) {
   const std::string over = fits + " ";
   EXPECT_EQ(show(parse_date(fits)), "2021-10-28T14:08:07Z");
   EXPECT_EQ(show(parse_date(over)), "nullopt");
+}
+
+// Found by fuzz_article_file: "01:02: 03" made date::from_stream convert an uninitialised
+// long double (NaN) to seconds, undefined behaviour that UBSan reports (make test-asan).
+TEST(ParseDate, SecondsThatAreNotANumberAreRejectedWithoutUndefinedBehaviour) {
+  std::ifstream file(FEEDD_TEST_DATA "/parse/regress/date_seconds_not_a_number.txt");
+  const std::string fixture((std::istreambuf_iterator<char>(file)), {});
+  ASSERT_FALSE(fixture.empty());
+  run({
+      {fixture, nullptr},
+      {"Sat, 05 Jun 2021 01:02:", nullptr},
+      {"Sat, 05 Jun 2021 01:02:x GMT", nullptr},
+      {"Jun 05 2021 01:02: 03", nullptr},
+      {"Sat Jun 05 01:02: 03 2021", nullptr},
+      {"2021-06-05T01:02: 03Z", nullptr},
+      {"2021-06-05 01:02:", nullptr},
+      {"Sat, 05 Jun 2021 01:02:03 GMT", "2021-06-05T01:02:03Z"},
+  });
 }
 
 // The zone cache is shared; concurrent first lookups must agree with single-threaded ones.
