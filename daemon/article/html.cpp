@@ -301,8 +301,11 @@ SanitizedTag sanitize(const GumboElement& element, const RewriteOptions& options
     if (raw.find_first_of("<>") != std::string_view::npos) tag.changed = true;
     std::string written(lib::view(a->original_name));
     if (written.empty()) written = a->name;
+    // gumbo 0.10 gives an attribute without a value its name as original_value.
     std::optional<std::string> value;
-    if (a->original_value.length > 0) value = a->value;
+    if (a->original_value.length > 0 && a->original_value.data != a->original_name.data) {
+      value = a->value;
+    }
     tag.attributes.push_back({std::string(a->name), std::move(written), std::move(value)});
   }
   if (element.tag == GUMBO_TAG_IMG) {
