@@ -421,6 +421,23 @@ TEST(ParseFeed, CharsetFallbacks) {
   EXPECT_EQ(r.feed->items[0].title, "wide");
 }
 
+// Regression: a code point above U+10FFFF in a UTF-8 feed reached item titles unchanged (glibc's
+// iconv accepts it), and from there article files and the store.
+TEST(ParseFeed, CodePointsAboveU10FFFFDoNotReachItems) {
+  const std::string r = "\xEF\xBF\xBD";
+  const std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>"
+      "<item><title>坏\xF8\x88\x80\x80\x80字</title><guid>g</guid>"
+      "<description>&lt;p&gt;\xF4\x90\x80\x80&lt;/p&gt;</description></item></channel></rss>";
+  const Result res = parse_feed(xml, Options{});
+  ASSERT_TRUE(res.feed) << res.error;
+  ASSERT_EQ(res.feed->items.size(), 1u);
+  EXPECT_EQ(res.feed->items[0].title, "坏" + r + r + r + r + r + "字");
+  EXPECT_EQ(res.feed->items[0].html, "<p>" + r + r + r + r + "</p>");
+  EXPECT_TRUE(contains(res.feed->warnings, "invalid UTF-8: replaced 9 sequences"))
+      << show(res.feed->warnings);
+}
+
 TEST(ParseFeed, BaseUrlFallbacks) {
   struct Case {
     std::string body;

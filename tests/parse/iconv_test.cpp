@@ -58,6 +58,40 @@ TEST(Iconv, SequencesAcrossWindowEdges) {
   }
 }
 
+// Regression: glibc's UTF-8 decoder passed code points above U+10FFFF (pre-RFC 3629 four-, five-
+// and six-byte forms) through unchanged, so invalid UTF-8 reached article files and the store.
+TEST(Iconv, CodePointsAboveU10FFFFAreReplaced) {
+  const std::string r = "\xEF\xBF\xBD";
+  struct Case {
+    std::string in, want;
+    std::size_t replaced;
+  };
+  const std::vector<Case> cases = {
+      {"a\xF8\x88\x80\x80\x80"
+       "b",
+       "a" + r + r + r + r + r + "b", 5},                      // five bytes, U+200000
+      {"\xF4\x90\x80\x80", r + r + r + r, 4},                  // four bytes, U+110000
+      {"\xFC\x84\x80\x80\x80\x80", r + r + r + r + r + r, 6},  // six bytes
+      {"\xFF\xF8\x88\x80\x80\x80", r + r + r + r + r + r, 6},  // next to one glibc rejects
+      {"\xF4\x8F\xBF\xBF \xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF \xF0\x9F\x98\x80", 0},  // U+10FFFF
+      {"中" + r + "文", "中" + r + "文", 0},  // a U+FFFD already there is valid
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.in);
+    for (const std::string charset : {"UTF-8", "utf8"}) {
+      const auto out = to_utf8(c.in, charset);
+      ASSERT_TRUE(out);
+      EXPECT_EQ(out->text, c.want);
+      EXPECT_EQ(out->replaced, c.replaced);
+    }
+  }
+  // Windows of 4096 bytes do not matter to the check: a sequence across an edge is caught too.
+  const std::string pad(4094, 'a');
+  const auto out = to_utf8(pad + "\xF8\x88\x80\x80\x80", "UTF-8");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->text, pad + r + r + r + r + r);
+}
+
 TEST(Iconv, UnknownCharset) {
   EXPECT_FALSE(to_utf8("x", "NO-SUCH-CHARSET-42"));
   EXPECT_FALSE(Iconv::open("UTF-8", ""));

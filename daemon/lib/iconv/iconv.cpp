@@ -2,6 +2,8 @@
 
 #include <iconv.h>
 
+#include <boost/locale/utf.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <utility>
@@ -17,6 +19,32 @@ void put(std::string& buf, std::size_t& used, std::string_view s) {
   if (buf.size() - used < s.size()) buf.resize(buf.size() * 2 + s.size());
   std::copy(s.begin(), s.end(), buf.begin() + static_cast<std::ptrdiff_t>(used));
   used += s.size();
+}
+
+// glibc's UTF-8 decoder still accepts the forms RFC 3629 removed: code points above U+10FFFF in
+// four, five or six bytes ("\xF8\x88\x80\x80\x80" comes out unchanged). They are not Unicode
+// and strict readers (XML parsers, YAML, Python) reject them, so the output is checked
+// again and each byte of a sequence Boost.Locale's strict decoder refuses is replaced, the way
+// convert() replaces what iconv refuses. One pass; the text is copied only when it changes.
+void replace_non_unicode(Iconv::Output& out, std::string_view replacement) {
+  using Utf8 = boost::locale::utf::utf_traits<char>;
+  const std::string& text = out.text;
+  std::string fixed;
+  std::size_t copied = 0;  // text[0, copied) is in `fixed` already
+  for (auto p = text.begin(); p != text.end();) {
+    const auto start = p;
+    const auto c = Utf8::decode(p, text.end());
+    if (c != boost::locale::utf::illegal && c != boost::locale::utf::incomplete) continue;
+    const auto at = static_cast<std::size_t>(start - text.begin());
+    fixed.append(text, copied, at - copied);
+    fixed.append(replacement);
+    ++out.replaced;
+    copied = at + 1;
+    p = start + 1;
+  }
+  if (copied == 0) return;
+  fixed.append(text, copied);
+  out.text = std::move(fixed);
 }
 
 }  // namespace
@@ -92,7 +120,10 @@ Iconv::Output Iconv::convert(std::string_view in, std::string_view replacement) 
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset) {
   auto cd = Iconv::open("UTF-8", charset);
   if (!cd) return std::nullopt;
-  return cd->convert(in, "\xEF\xBF\xBD");
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  auto out = cd->convert(in, kReplacement);
+  replace_non_unicode(out, kReplacement);
+  return out;
 }
 
 }  // namespace feedd::lib

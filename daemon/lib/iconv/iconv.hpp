@@ -39,7 +39,9 @@ class Iconv {
 };
 
 // `in` decoded from `charset` into UTF-8, undecodable bytes as U+FFFD. nullopt when iconv
-// does not know `charset`. "UTF-8" is accepted and validates (and repairs) UTF-8.
+// does not know `charset`. "UTF-8" is accepted and validates (and repairs) UTF-8. The output is
+// always valid UTF-8 (RFC 3629): code points above U+10FFFF, which glibc lets through, are
+// replaced byte by byte like any other invalid sequence and counted in `replaced`.
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset);
 
 }  // namespace feedd::lib
