@@ -67,7 +67,8 @@ struct Context {
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context);
 
 // The article file, byte for byte as in the seeds (plus `link:`); braces in the body are
-// written as &#123; / &#125;.
+// written as &#123; / &#125;, and no line of the body is blank, for Markdown would end the HTML
+// block there (article_file.cpp says how, without changing what the HTML parses to).
 std::string render_article_file(const Article& article);
 
 struct ReadResult {

@@ -157,6 +157,146 @@ Field string_field(const YAML::Node& root, const char* key, int first_line) {
   return field;
 }
 
+// Hexo renders a post as Markdown (marked), which ends an HTML block at the first blank line
+// (nothing but spaces and tabs) and reads the rest as Markdown: an indented line becomes a code
+// block showing the markup, `_x_` emphasis. So no line of the written body is blank:
+//  - in text, an empty comment ends the blank line: once HTML is parsed nothing changes, not even
+//    inside <pre>, and the line breaks stay as published;
+//  - inside a quoted attribute value, the line break that ends it is written as a reference to
+//    the same character;
+//  - between the attributes of a tag, that line break is dropped (the blanks around it remain).
+// read_article_file undoes the first two.
+constexpr std::string_view kBlankLineMark = "<!---->";
+constexpr std::string_view kNewlineRef = "&#10;";
+
+// Where a byte of HTML stands, as far as a blank line there matters. A rough tokenizer that does
+// not tell comments and raw text (script, style) apart: sanitised markup has neither.
+class HtmlPlace {
+ public:
+  enum Where { kText, kTag, kQuoted };
+
+  Where where() const { return where_; }
+
+  // Moves past s[i].
+  void step(std::string_view s, std::size_t i) {
+    const char c = s[i];
+    switch (where_) {
+      case kText:
+        if (c == '<' && i + 1 < s.size() && starts_tag(s[i + 1])) {
+          where_ = kTag;
+          last_ = c;
+        }
+        break;
+      case kTag:
+        if (c == '>') {
+          where_ = kText;
+        } else if ((c == '"' || c == '\'') && last_ == '=') {
+          where_ = kQuoted;
+          quote_ = c;
+        } else if (!is_space(c)) {
+          last_ = c;
+        }
+        break;
+      case kQuoted:
+        if (c == quote_) {
+          where_ = kTag;
+          last_ = c;
+        }
+        break;
+    }
+  }
+
+ private:
+  static bool starts_tag(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!' || c == '?';
+  }
+  static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+  }
+
+  Where where_ = kText;
+  char last_ = 0;
+  char quote_ = 0;
+};
+
+// Length of the Markdown line break (LF, CR LF, CR) at s[i]; 0 when there is none.
+std::size_t markdown_break_at(std::string_view s, std::size_t i) {
+  if (s[i] == '\n') return 1;
+  if (s[i] == '\r') return (i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
+  return 0;
+}
+
+// The body as written: no blank line (see kBlankLineMark). It starts a line.
+std::string without_blank_lines(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  HtmlPlace place;
+  bool blank = true;  // nothing but spaces and tabs on the output line so far
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const std::size_t n = markdown_break_at(html, i);
+    if (n == 0) {
+      if (!is_blank(html[i])) blank = false;
+      place.step(html, i);
+      out += html[i++];
+      continue;
+    }
+    if (blank && place.where() == HtmlPlace::kTag) {
+      i += n;  // the line goes on, still blank
+      continue;
+    }
+    if (blank && place.where() == HtmlPlace::kQuoted) {
+      out += kNewlineRef;
+      blank = false;
+      i += n;
+      continue;
+    }
+    if (blank) out += kBlankLineMark;
+    out.append(html.substr(i, n));
+    blank = true;
+    i += n;
+  }
+  return out;
+}
+
+// Inverse of without_blank_lines, except for line breaks it dropped inside tags.
+std::string with_blank_lines(std::string_view body) {
+  std::string out;
+  out.reserve(body.size());
+  HtmlPlace place;
+  bool blank = true;  // nothing but spaces and tabs on the input line so far
+  std::size_t i = 0;
+  while (i < body.size()) {
+    const std::string_view rest = body.substr(i);
+    // A LF put right after a lone CR would join it into one CR LF break: such a pair stays.
+    const bool after_cr = !out.empty() && out.back() == '\r';
+    if (blank && place.where() == HtmlPlace::kText && rest.starts_with(kBlankLineMark) &&
+        rest.size() > kBlankLineMark.size() &&
+        markdown_break_at(rest, kBlankLineMark.size()) != 0 &&
+        !(after_cr && rest[kBlankLineMark.size()] == '\n')) {
+      i += kBlankLineMark.size();
+      continue;
+    }
+    if (blank && place.where() == HtmlPlace::kQuoted && rest.starts_with(kNewlineRef) &&
+        !after_cr) {
+      out += '\n';
+      blank = false;
+      i += kNewlineRef.size();
+      continue;
+    }
+    if (const std::size_t n = markdown_break_at(body, i); n != 0) {
+      out.append(rest.substr(0, n));
+      blank = true;
+      i += n;
+      continue;
+    }
+    if (!is_blank(body[i])) blank = false;
+    place.step(body, i);
+    out += body[i++];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string fold_to_line(std::string_view text) {
@@ -271,7 +411,7 @@ std::string render_article_file(const Article& article) {
     out += '\n';
   }
   out += "---\n\n<div>   \n";
-  out += escape_braces(article.html);
+  out += without_blank_lines(escape_braces(article.html));
   out += "  \n</div>\n            ";
   return out;
 }
@@ -405,7 +545,7 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
   if (body.ends_with('\n')) body.remove_suffix(1);
   for (int i = 0; i < 2 && body.ends_with(' '); ++i)
     body.remove_suffix(1);
-  article.html = unescape_braces(body);
+  article.html = unescape_braces(with_blank_lines(body));
   article.hash = title_hash(article.title);
   result.article = std::move(article);
   return result;

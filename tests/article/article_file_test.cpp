@@ -489,5 +489,64 @@ TEST(ArticleFile, RoundTripFoldsLineBreaksInFrontMatter) {
   EXPECT_EQ(render_article_file(*r.article), once);
 }
 
+// Regression: a blank line in the body ended Hexo's HTML block (marked), so the rest of the
+// article was read as Markdown: indented markup shown as a code block, `_x_` as emphasis.
+TEST(ArticleFile, BlankLineInBodyWouldEndHexosHtmlBlock) {
+  struct Case {
+    std::string name;
+    std::string html;
+    std::string body;  // as written between "<div>   \n" and "  \n</div>"
+    bool exact;        // read_article_file gives `html` back
+  };
+  const std::vector<Case> cases = {
+      {"paragraphs", "<p>a</p>\n\n    <p>b</p>", "<p>a</p>\n<!---->\n    <p>b</p>", true},
+      {"spaces and tabs", "a\n \t \n_b_", "a\n \t <!---->\n_b_", true},
+      {"CR LF", "a\r\n\r\nb", "a\r\n<!---->\r\nb", true},
+      {"CR", "a\r\rb", "a\r<!---->\rb", true},
+      {"three breaks", "a\n\n\nb", "a\n<!---->\n<!---->\nb", true},
+      {"leading", "\n<p>x</p>", "<!---->\n<p>x</p>", true},
+      {"pre", "<pre>x\n\n  y</pre>", "<pre>x\n<!---->\n  y</pre>", true},
+      {"less-than in text", "a < b\n\nc", "a < b\n<!---->\nc", true},
+      {"quoted attribute", "<img alt=\"a\n\nb\" title='c\n\n\nd'>",
+       "<img alt=\"a\n&#10;b\" title='c\n&#10;\nd'>", true},
+      {"between attributes", "<img\n\n  src=\"x\"\n \n>t", "<img\n  src=\"x\"\n >t", false},
+      {"after a quoted value", "<a href=\"x\">\n\n</a>", "<a href=\"x\">\n<!---->\n</a>", true},
+      {"lone CR, then a blank line in a value", "<a title=\"x\r\r\ny\">", "<a title=\"x\r&#10;y\">",
+       false},
+      {"last line blank", "a\n  ", "a\n  ", true},
+      {"no blank line", "a\n&#10;\nb\n<!---->", "a\n&#10;\nb\n<!---->", true},
+      {"NBSP and ideographic space are not blank", "a\n\u00a0\n\u3000\nb", "a\n\u00a0\n\u3000\nb",
+       true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Article a = sample();
+    a.html = c.html;
+    const std::string file = render_article_file(a);
+    const std::string head = "---\n\n<div>   \n";
+    const std::size_t from = file.find(head) + head.size();
+    const std::size_t to = file.rfind("  \n</div>\n");
+    ASSERT_LT(from, to);
+    const std::string body = file.substr(from, to - from);
+    EXPECT_EQ(body, c.body);
+    // Markdown's definition: a line (ended by LF, CR LF or CR) of nothing but spaces and tabs
+    // ends the block. The last line is followed by "  \n</div>", where ending it is harmless.
+    std::size_t line = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      if (body[i] != '\n' && body[i] != '\r') continue;
+      EXPECT_NE(body.substr(line, i - line).find_first_not_of(" \t"), std::string::npos)
+          << "blank line at byte " << line;
+      if (body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n') ++i;
+      line = i + 1;
+    }
+    const ReadResult r = read_article_file(file, "blank.md");
+    ASSERT_TRUE(r.article) << r.error;
+    if (c.exact) {
+      EXPECT_EQ(r.article->html, c.html);
+    }
+    EXPECT_EQ(render_article_file(*r.article), file);
+  }
+}
+
 }  // namespace
 }  // namespace feedd::article
