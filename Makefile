@@ -12,7 +12,7 @@ DEPS := cmake make g++ pkg-config ca-certificates \
   libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing
 
-.PHONY: all deps build test run clean format tidy
+.PHONY: all deps build test run clean format tidy bench bench-deps
 all: build
 
 deps:
@@ -50,3 +50,31 @@ tidy: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmark (bench/): never part of `make test`. Its own build folder, its own extra packages.
+# `make bench BENCH_ARGS="--feeds 300,1000,3000 --memory-cycles 1000"` for the full report.
+BENCH_BUILD ?= build-bench
+BENCH_ARGS ?=
+BENCH_DEPS := nginx-light newsboat libbenchmark-dev python3-feedparser
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_DEPS); do \
+	  if [ $$p = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi; \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "feedd bench: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "feedd bench: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+bench: bench-deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DFEEDD_BENCH=ON -DBUILD_TESTING=OFF
+	cmake --build $(BENCH_BUILD) --target feedd feedd_micro -j$(JOBS)
+	$(BENCH_BUILD)/bench/feedd_micro --benchmark_min_time=0.5
+	/usr/bin/python3 bench/run.py --build $(BENCH_BUILD) $(BENCH_ARGS)
