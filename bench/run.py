@@ -32,6 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import gen_corpus  # noqa: E402
 
 NGINX_CANDIDATES = ["/usr/sbin/nginx", shutil.which("nginx") or ""]
