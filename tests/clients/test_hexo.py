@@ -4,7 +4,8 @@ The posts are made from fixture feeds served on loopback (tests/data/clients/hex
 imported article whose body holds `{{ }}` and `{% %}`. A minimal site (tests/clients/hexo_site)
 is loaded twice: with Hexo's API (hexo_load.js) and with `npx hexo generate`. For every article
 file, what Hexo made of it must equal what feedd wrote: title, date (UTC), category path in
-order, author, link, headimg/thumbnail and body. Two negative controls show the checks can fail.
+order, author, link, headimg/thumbnail and body (untouched by Markdown and Nunjucks). Three
+negative controls show that the checks can fail.
 
 Exit 77 (CTest skip) only when node, npm or npx are missing. Hexo is installed once into
 FEEDD_HEXO_CACHE (a folder under the build tree) and reused. Node runs with TZ=America/New_York
@@ -67,6 +68,9 @@ GUOKR = ["新媒体", "果壳网", "科学人"]
 FEATURED = ["新媒体", "少数派", "#精选: 周刊"]
 Y2024 = ["新媒体", "少数派", "2024"]
 NOW = "now"  # the item has no date: feedd uses the time it first saw it
+# Its body has blank lines, indented markup and Markdown-looking text: marked ends an HTML block
+# at a blank line, so feedd must write none.
+BLANK_LINES_TITLE = "空行之后还是 HTML"
 
 # What the fixtures say each article is, independently of feedd: title → (UTC date, category
 # path, first image). Catches a front-matter that both YAML readers would misread the same way.
@@ -79,6 +83,7 @@ EXPECTED = {
     "反斜杠 C:\\temp\\new 与 'single' \"double\"":
         ("2021-05-20T14:30:00.000Z", GUOKR, "https://2-im.guokr.example/backslash.png"),
     "多行 标题": ("2021-05-21T14:00:00.000Z", GUOKR, None),
+    BLANK_LINES_TITLE: ("2021-05-22T00:00:00.000Z", GUOKR, "https://2-im.guokr.example/blank.png"),
     "null": ("2024-01-01T00:00:00.000Z", FEATURED, PROXY + "http://cdn.sspai.example/null.jpg"),
     "没有日期的文章": (NOW, FEATURED, None),
     "Ünïcödé ✓ 🚀 @mention `code` | pipe > gt": ("2024-02-29T15:59:59.000Z", Y2024, None),
@@ -220,7 +225,7 @@ class HexoTest(FeeddTestCase):
         self.write_config(TREE)
         started = time.time()
         once = self.feedd("once", "-c", "feeds.yaml", check=0)
-        self.assertIn("channels: 4 ok, 0 failed; articles: 8 new", once.stdout, once.stderr)
+        self.assertIn("channels: 4 ok, 0 failed; articles: 9 new", once.stdout, once.stderr)
         self.seen_between = (started, time.time())
         imported = self.feedd("import", "-c", "feeds.yaml", os.path.join(FIXTURES, "import"), check=0)
         self.assertIn("import: 1 new, 0 duplicate, 0 failed", imported.stdout, imported.stderr)
@@ -270,11 +275,19 @@ class HexoTest(FeeddTestCase):
             self.assertIn("&#123;% %&#125;", content, name)
             self.assertIn("&#123;% if x %&#125;条件&#123;% endif %&#125;", content, name)
 
+    def assert_no_markdown(self, posts):
+        post = next(p for p in posts if p["title"] == BLANK_LINES_TITLE)
+        for markdown in ("<em>", "<code>", "<a href=\"https://x.example/\">"):
+            self.assertNotIn(markdown, post["content"])
+        self.assertIn("_不是强调_ 和 *星号*", post["content"])
+        self.assertIn("代码\n<!---->\n  缩进 &lt;b&gt;</pre>", post["content"])
+
     def test_api_loads_every_article_as_feedd_wrote_it(self):
         proc, posts = self.load_with_api(self.make_site())
         self.assertEqual(proc.returncode, 0, "Hexo's API rejected the site:\n" + proc.stderr)
         self.assertEqual(mismatches(posts, self.posts_dir, self.seen_between), [])
         self.assert_braces_kept_as_text(posts)
+        self.assert_no_markdown(posts)
 
     def test_generate_builds_every_article_as_feedd_wrote_it(self):
         site = self.make_site()
@@ -294,6 +307,7 @@ class HexoTest(FeeddTestCase):
                     posts.append(page.value)
         self.assertEqual(mismatches(posts, self.posts_dir, self.seen_between), [])
         self.assert_braces_kept_as_text(posts)
+        self.assert_no_markdown(posts)
 
     def test_negative_control_unescaped_braces_fail_the_whole_site(self):
         # The same files with feedd's &#123;/&#125; undone: one post must take the site down, which
@@ -333,6 +347,26 @@ class HexoTest(FeeddTestCase):
         self.assertTrue(any(p.startswith(name + " title: ") for p in problems), problems)
         self.assertTrue(any(p.startswith(name + " category path: ") for p in problems), problems)
         self.assertEqual(len([p for p in problems if not p.startswith(name)]), 0, problems)
+
+    def test_negative_control_blank_lines_turn_the_rest_into_markdown(self):
+        # Without feedd's marks the blank lines are back, and marked renders what follows them as
+        # Markdown: the body check must report it.
+        site = self.make_site()
+        name = self.file_with_title(BLANK_LINES_TITLE)
+        path = os.path.join(site, "source", "_posts", name)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("<!---->", text)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text.replace("<!---->", "").replace("&#10;", "\n"))
+        shutil.copy(path, self.posts_dir)
+        proc, posts = self.load_with_api(site)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        content = next(p for p in posts if p["source"] == "_posts/" + name)["content"]
+        self.assertIn("<pre><code>&lt;p&gt;缩进的第二段", content)  # the markup, shown as code
+        self.assertIn("<code>反引号</code>", content)
+        problems = mismatches(posts, self.posts_dir, self.seen_between)
+        self.assertEqual([p.split(":")[0] for p in problems], [name + " body changed by Hexo"], problems)
 
 
 if __name__ == "__main__":
