@@ -81,13 +81,22 @@ _bomb_lock = threading.Lock()
 
 
 def gzip_bomb(mb):
+    """A gzip member that inflates to `mb` MiB of zeros, built in about a second per GiB.
+
+    Deflating a GiB takes several seconds of CPU, so one MiB is deflated once and its blocks are
+    repeated: a full flush leaves no history behind, hence every MiB deflates to the same bytes.
+    """
     with _bomb_lock:
         if mb not in _bomb_cache:
-            comp = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
             chunk = bytes(1 << 20)
-            parts = [comp.compress(chunk) for _ in range(mb)]
-            parts.append(comp.flush())
-            _bomb_cache[mb] = b"".join(parts)
+            comp = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: we write the container
+            block = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+            crc = 0
+            for _ in range(mb):
+                crc = zlib.crc32(chunk, crc)
+            header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # RFC 1952, no name/mtime
+            trailer = struct.pack("<II", crc, (mb << 20) & 0xFFFFFFFF)  # CRC-32, ISIZE mod 2^32
+            _bomb_cache[mb] = header + block * mb + comp.flush(zlib.Z_FINISH) + trailer
         return _bomb_cache[mb]
 
 
