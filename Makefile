@@ -11,8 +11,13 @@ DEPS := cmake make g++ pkg-config ca-certificates \
   libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
   libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing time
+ifneq ($(filter package,$(MAKECMDGOALS)),)
+DEPS += dpkg-dev
+endif
+# `make package` builds in a folder of its own: the .deb needs the /usr prefix and no tests.
+PKG_BUILD ?= build-deb
 
-.PHONY: all deps build test run clean format tidy bench bench-deps
+.PHONY: all deps build test run clean format tidy bench bench-deps package
 all: build
 
 deps:
@@ -39,6 +44,12 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 
+package: deps
+	cmake -S . -B $(PKG_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF
+	cmake --build $(PKG_BUILD) --target feedd -j$(JOBS)
+	cd $(PKG_BUILD) && cpack -G DEB
+	@ls -1 $(PKG_BUILD)/*.deb
+
 run: build
 	$(BUILD)/feedd once -c $(CONFIG)
 
@@ -49,7 +60,7 @@ tidy: build
 	git ls-files 'daemon/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(PKG_BUILD)
 
 # Benchmark (bench/): never part of `make test`. Its own build folder, its own extra packages.
 # `make bench BENCH_ARGS="--feeds 300,1000,3000 --memory-cycles 1000"` for the full report.
