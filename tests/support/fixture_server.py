@@ -24,6 +24,7 @@ Files under ROOT:
       ?content_type=VALUE   override Content-Type (URL-encode it: text/xml%3B%20charset%3Dgbk)
       ?max_age=N            add "Cache-Control: max-age=N"
       ?novalidators=1       send neither ETag nor Last-Modified (and never 304)
+      ?delay=MS             wait MS milliseconds before answering (a slow upstream)
 
 Special routes (fault injection):
   /status/CODE[?retry_after=V]  respond CODE with a short text body; V (URL-encoded) becomes
@@ -230,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.serve_file(path, q)
 
     def serve_file(self, path, q):
+        if "delay" in q:
+            time.sleep(int(q["delay"]) / 1000)
         root = self.server.root
         full = os.path.realpath(os.path.join(root, path.lstrip("/")))
         if not (full == root or full.startswith(root + os.sep)) or not os.path.isfile(full):
