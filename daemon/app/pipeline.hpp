@@ -74,9 +74,10 @@ class Pipeline {
   ImportReport import_paths(const std::vector<std::filesystem::path>& paths,
                             std::chrono::sys_seconds now);
 
-  // Writes posts for `new_hashes`, regenerates missing article files (first call only),
-  // rewrites every feed and the OPML whose bytes changed. Returns files changed; on failure
-  // sets `error` and keeps going with the other files.
+  // Writes posts for `new_hashes`, regenerates missing article files (on the first call and
+  // on the call after one where an article file failed), rewrites every feed and the OPML
+  // whose bytes changed. Returns files changed; on failure sets `error` and keeps going with
+  // the other files. The store is not rolled back: the files are views, rebuilt next time.
   int write_views(const std::vector<std::string>& new_hashes, std::string& error);
 
   // Deletes article files (and rows) dated before `now - keep_days`; their hashes and GUIDs
