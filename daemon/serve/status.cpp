@@ -100,6 +100,9 @@ std::string outcome_class(std::string_view outcome) {
   return "fail";
 }
 
+// Below 40rem each channel row becomes a labelled card: as a nine-column table on a phone the
+// last poll sat off-screen and URLs wrapped a character a line. The labels live in the CSS so
+// the markup is the same at every width.
 constexpr std::string_view kStyle = R"css(
 :root{color-scheme:light dark;--bg:#fff;--fg:#1d1d1f;--muted:#6e6e73;--line:#d2d2d7;--accent:#0a5cc2;--ok:#1a7f37;--fail:#c62828;--row:#f5f5f7}
 @media (prefers-color-scheme: dark){:root{--bg:#161618;--fg:#e8e8ed;--muted:#a1a1a6;--line:#3a3a3c;--accent:#6cb4ff;--ok:#56d364;--fail:#ff7b72;--row:#1f1f22}}
@@ -123,6 +126,17 @@ button{font:inherit;padding:.3rem .8rem;border:1px solid var(--line);border-radi
 button:hover{border-color:var(--accent)}
 form{display:inline;margin:0}
 footer{margin-top:2rem;font-size:.85rem;color:var(--muted)}
+@media (max-width:40rem){
+.table-wrap{overflow-x:visible}
+table,tbody,tr,td{display:block;width:100%}
+thead{display:none}
+tbody tr{border-bottom:1px solid var(--line);padding:.4rem 0}
+td{border:0;padding:.1rem .5rem;max-width:none}
+td.title{font-weight:600}
+td.last-error:empty{display:none}
+td.path::before,td.url::before,td.last-poll::before,td.result::before,td.articles::before,td.next-poll::before,td.last-error::before{display:inline-block;min-width:6.5rem;color:var(--muted);font-size:.85em}
+td.path::before{content:"Path"}td.url::before{content:"URL"}td.last-poll::before{content:"Last poll"}td.result::before{content:"Result"}td.articles::before{content:"Articles"}td.next-poll::before{content:"Next poll"}td.last-error::before{content:"Last error"}
+}
 )css";
 
 }  // namespace
