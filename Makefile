@@ -11,6 +11,11 @@ DEPS := cmake make g++ pkg-config ca-certificates \
   libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
   libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing time
+# Real clients for tests/clients, only for `make test`: newsboat; chromium (~300 MB) for the
+# status page; a CJK font so that its screenshots show the Chinese category names.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+DEPS += newsboat chromium fonts-wqy-microhei
+endif
 ifneq ($(filter package,$(MAKECMDGOALS)),)
 DEPS += dpkg-dev
 endif
