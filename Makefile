@@ -16,6 +16,11 @@ DEPS := cmake make g++ pkg-config ca-certificates \
 ifneq ($(filter test,$(MAKECMDGOALS)),)
 DEPS += newsboat chromium fonts-wqy-microhei
 endif
+# Only for `make test` (promtool, ~100 MB, for tests/package; groff, dpkg-shlibdeps) and
+# `make package` (dpkg-shlibdeps computes the .deb's Depends).
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+DEPS += prometheus groff-base man-db dpkg-dev
+endif
 ifneq ($(filter package,$(MAKECMDGOALS)),)
 DEPS += dpkg-dev
 endif
