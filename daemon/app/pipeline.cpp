@@ -134,6 +134,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
         }
       }
       article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
+      ctx.iframe_hosts = config_.iframe_hosts;
       pool.submit([i, ctx = std::move(ctx), fresh = std::move(fresh),
                    &store_articles]() -> WorkPool::Continuation {
         std::vector<std::pair<std::string, article::Article>> made;
@@ -273,6 +274,13 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
         continue;
       }
       report.files.push_back({f, ""});
+      // Imported files come from whoever can write to the inbox; their HTML reaches
+      // subscribers like fetched HTML does, so it gets the same rewriting and allowlist.
+      auto& a = *r.article;
+      auto rewritten = article::rewrite_html(
+          a.html, {a.link, config_.image_proxy, config_.iframe_hosts});
+      a.html = std::move(rewritten.html);
+      if (a.image.empty()) a.image = std::move(rewritten.first_image);
       const auto it = channel_by_names.find(r.article->categories);
       const std::string channel = it == channel_by_names.end() ? "" : it->second;
       if (store_.add_article(*r.article, channel, now) == store::AddOutcome::kNew) {

@@ -57,6 +57,18 @@ class ImportTest(FeeddTestCase):
         ids = " ".join(e.id for e in feedparser_entries(os.path.join(self.output, "feeds/xinmeiti/guokr/scientific.xml")).entries)
         self.assertIn(h, ids)
 
+    def test_imported_html_is_sanitised_like_fetched_html(self):
+        hostile = ARTICLE.replace("它''s 一篇导入的文章", "导入的危险文章").replace(
+            "<p>正文 &#123;&#123; x &#125;&#125;</p>",
+            '<p onclick="steal()">正文</p><script>alert(1)</script><img src="http://img.example/a.png">')
+        self.put("h.md", hostile)
+        self.feedd("import", "-c", "feeds.yaml", "drop", check=0)
+        text = self.read("posts/%s.md" % title_hash("导入的危险文章"))
+        self.assertNotIn("onclick", text)
+        self.assertNotIn("<script", text)
+        self.assertIn('src="https://cors.zfour.workers.dev/?http://img.example/a.png" referrerpolicy="no-referrer"', text)
+        self.assertIn("headimg: 'https://cors.zfour.workers.dev/?http://img.example/a.png'", text)
+
     def test_reimport_is_a_duplicate(self):
         self.put("a.md", ARTICLE)
         self.feedd("import", "-c", "feeds.yaml", "drop", check=0)
