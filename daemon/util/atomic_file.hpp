@@ -1,10 +1,12 @@
 #pragma once
 // Atomic file replacement for the output views (posts/, feeds/): write a temporary file in the
-// same folder, fsync, rename over the target. Readers see the old or the new bytes, never a
-// mix; a crash leaves at most a "*.tmp-feedd" file, which remove_stale_temporaries() cleans.
+// same folder, flush it to disk, rename over the target, flush the folder. Readers see the old or
+// the new bytes, never a mix; a crash leaves at most a "*.tmp-feedd" file, which
+// remove_stale_temporaries() cleans.
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace feedd {
 
@@ -17,6 +19,16 @@ struct WriteResult {
 // Creates missing parent folders. Skips the write when the file already has these bytes.
 // Never throws.
 WriteResult write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+struct FileWrite {
+  std::filesystem::path path;
+  std::string bytes;
+};
+
+// write_file_atomic for many files at once, with the same guarantees but one syncfs() per file
+// system for all the data and one fsync per folder for the renames, instead of a flush per
+// file. Results are in the order of `files`. Never throws.
+std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files);
 
 // Reads a whole file; nullopt-like empty + false on error. Bounded by `max_bytes`.
 bool read_file(const std::filesystem::path& path, std::string& out,

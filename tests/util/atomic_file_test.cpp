@@ -106,6 +106,28 @@ TEST_F(AtomicFile, CreatesMissingParentFolders) {
   EXPECT_EQ(slurp(p), "x");
 }
 
+TEST_F(AtomicFile, BatchWritesEveryFileReportsEachAndLeavesNoTemporary) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "same.md", "unchanged").ok);
+  std::filesystem::create_directories(dir_ / "blocked");
+  const std::vector<FileWrite> files = {
+      {dir_ / "a" / "one.md", "1"},
+      {dir_ / "same.md", "unchanged"},
+      {dir_ / "b" / "two.md", "22"},
+      {dir_ / "blocked", "a folder cannot be replaced by a file"},
+  };
+  const auto results = write_files_atomic(files);
+  ASSERT_EQ(results.size(), files.size());
+  EXPECT_TRUE(results[0].ok && results[0].changed);
+  EXPECT_TRUE(results[1].ok && !results[1].changed);
+  EXPECT_TRUE(results[2].ok && results[2].changed);
+  EXPECT_FALSE(results[3].ok);
+  EXPECT_NE(results[3].error.find("blocked"), std::string::npos) << results[3].error;
+  EXPECT_EQ(slurp(dir_ / "a" / "one.md"), "1");
+  EXPECT_EQ(slurp(dir_ / "b" / "two.md"), "22");
+  EXPECT_EQ(names(), (std::set<std::string>{"a", "a/one.md", "b", "b/two.md", "blocked",
+                                            "same.md"}));
+}
+
 TEST_F(AtomicFile, LeavesNoTemporaryBehind) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(write_file_atomic(dir_ / "sub" / "a.md", "v" + std::to_string(i)).ok);
