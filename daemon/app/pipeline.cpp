@@ -106,6 +106,22 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     store_.set_channel_state(cr.path, states[i]);
   };
 
+  // Articles enter the store in feeds.yaml order, whatever order the fetches finish in, so a
+  // title carried by several channels is always filed under the same (first) one.
+  using Made = std::vector<std::pair<std::string, article::Article>>;
+  std::vector<std::optional<Made>> ready(channels.size());
+  std::vector<bool> settled(channels.size(), false);
+  std::size_t next_settled = 0;
+  auto settle = [&](std::size_t i, std::optional<Made> made) {
+    ready[i] = std::move(made);
+    settled[i] = true;
+    while (next_settled < channels.size() && settled[next_settled]) {
+      if (ready[next_settled]) store_articles(next_settled, std::move(*ready[next_settled]));
+      ready[next_settled].reset();
+      ++next_settled;
+    }
+  };
+
   try {
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
@@ -116,7 +132,10 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     auto on_parsed = [&](std::size_t i, parse::Result parsed) {
       const auto& ch = *channels[i];
       ChannelReport& cr = *reports[i];
-      if (!parsed.feed) return fail(i, "parse_error", parsed.error);
+      if (!parsed.feed) {
+        fail(i, "parse_error", parsed.error);
+        return settle(i, std::nullopt);
+      }
       auto& feed = *parsed.feed;
       for (const auto& w : feed.warnings)
         spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
@@ -135,19 +154,17 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       }
       article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
       ctx.iframe_hosts = config_.iframe_hosts;
-      pool.submit([i, ctx = std::move(ctx), fresh = std::move(fresh),
-                   &store_articles]() -> WorkPool::Continuation {
-        std::vector<std::pair<std::string, article::Article>> made;
-        for (const auto& item : fresh) {
-          // An item without a usable title has nothing to hash and nothing to show.
-          if (auto a = article::make_article(item, ctx)) {
-            made.emplace_back(item.guid.empty() ? item.link : item.guid, std::move(*a));
-          }
-        }
-        return [i, made = std::move(made), &store_articles]() mutable {
-          store_articles(i, std::move(made));
-        };
-      });
+      pool.submit(
+          [i, ctx = std::move(ctx), fresh = std::move(fresh), &settle]() -> WorkPool::Continuation {
+            std::vector<std::pair<std::string, article::Article>> made;
+            for (const auto& item : fresh) {
+              // An item without a usable title has nothing to hash and nothing to show.
+              if (auto a = article::make_article(item, ctx)) {
+                made.emplace_back(item.guid.empty() ? item.link : item.guid, std::move(*a));
+              }
+            }
+            return [i, made = std::move(made), &settle]() mutable { settle(i, std::move(made)); };
+          });
     };
 
     auto on_fetched = [&](fetch::Result& r) {
@@ -157,7 +174,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
           requests.begin());
       if (i >= channels.size()) return;
       // Shutting down mid-fetch: nothing was learned, so nothing is recorded or reported.
-      if (r.outcome == fetch::Outcome::kCancelled) return;
+      if (r.outcome == fetch::Outcome::kCancelled) return settle(i, std::nullopt);
       const auto& ch = *channels[i];
       reports[i].emplace();
       ChannelReport& cr = *reports[i];
@@ -169,7 +186,10 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       auto& state = states[i];
       state.last_poll = now;
       state.feed_url = ch.url;
-      if (!r.ok()) return fail(i, cr.outcome, r.reason);
+      if (!r.ok()) {
+        fail(i, cr.outcome, r.reason);
+        return settle(i, std::nullopt);
+      }
 
       state.last_outcome = cr.outcome;
       state.last_error.clear();
@@ -177,7 +197,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       state.last_success = now;
       if (r.outcome == fetch::Outcome::kNotModified) {
         store_.set_channel_state(cr.path, state);
-        return;
+        return settle(i, std::nullopt);
       }
       state.etag = r.validators.etag;
       state.last_modified = r.validators.last_modified;
@@ -277,8 +297,8 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
       // Imported files come from whoever can write to the inbox; their HTML reaches
       // subscribers like fetched HTML does, so it gets the same rewriting and allowlist.
       auto& a = *r.article;
-      auto rewritten = article::rewrite_html(
-          a.html, {a.link, config_.image_proxy, config_.iframe_hosts});
+      auto rewritten =
+          article::rewrite_html(a.html, {a.link, config_.image_proxy, config_.iframe_hosts});
       a.html = std::move(rewritten.html);
       if (a.image.empty()) a.image = std::move(rewritten.first_image);
       const auto it = channel_by_names.find(r.article->categories);
@@ -315,13 +335,23 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
     }
   };
   int failed_posts = 0;
-  auto write_post = [&](const std::string& hash) {
-    if (auto a = store_.article(hash)) {
-      const auto w = write_file_atomic(posts / (hash + ".md"), article::render_article_file(*a));
+  std::vector<FileWrite> batch;
+  // Posts are written in batches: one disk flush per batch instead of one per file, and a
+  // bounded amount of rendered text in memory.
+  auto flush_posts = [&] {
+    const auto results = write_files_atomic(batch);
+    for (const auto& w : results) {
       // A full disk or a missing folder fails every post alike: the first one is logged, the
       // rest are counted.
-      if (!w.ok && failed_posts++ > 0) return;
+      if (!w.ok && failed_posts++ > 0) continue;
       note(w);
+    }
+    batch.clear();
+  };
+  auto write_post = [&](const std::string& hash) {
+    if (auto a = store_.article(hash)) {
+      batch.push_back({posts / (hash + ".md"), article::render_article_file(*a)});
+      if (batch.size() >= 256) flush_posts();
     }
   };
 
@@ -336,6 +366,7 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
     }
     for (const auto& hash : new_hashes)
       write_post(hash);
+    flush_posts();
     if (failed_posts > 1) {
       spdlog::error("write failed: {} more article files under {}", failed_posts - 1,
                     posts.string());
@@ -360,19 +391,23 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
     };
 
     const auto nodes = emit::feed_nodes(config_);
+    std::vector<FileWrite> views;
     for (const auto& node : nodes) {
       std::vector<emit::Entry> entries;
       for (auto& e : store_.latest(node.path, config_.feed_entries)) {
         entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
       }
       // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
-      auto xml = emit::render_atom(node, entries, config_.base_url, sys_seconds{});
-      note(write_file_atomic(config_.output / node.file, xml));
-      views_[node.file] = std::move(xml);
+      views.push_back({config_.output / node.file,
+                       emit::render_atom(node, entries, config_.base_url, sys_seconds{})});
     }
-    auto opml = emit::render_opml(nodes, config_.base_url);
-    note(write_file_atomic(config_.output / "feeds.opml", opml));
-    views_["feeds.opml"] = std::move(opml);
+    views.push_back({config_.output / "feeds.opml", emit::render_opml(nodes, config_.base_url)});
+    for (const auto& w : write_files_atomic(views))
+      note(w);
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      const std::string file = i < nodes.size() ? nodes[i].file : "feeds.opml";
+      views_[file] = std::move(views[i].bytes);
+    }
   } catch (const store::StoreError& e) {
     error = std::string("store: ") + e.what();
     spdlog::error("writing views: {}", error);

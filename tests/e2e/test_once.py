@@ -110,6 +110,15 @@ class OnceTest(FeeddTestCase):
         self.assertIn(h, " ".join(e.id for e in zaker.entries))
         self.assertEqual(len([p for p in self.posts() if p.startswith(h)]), 1)
 
+    def test_shared_title_is_filed_under_the_first_configured_channel_whatever_finishes_first(self):
+        # Regression: articles were stored in fetch-completion order, so a title carried by two
+        # channels got the categories of whichever upstream answered first.
+        self.write_config(TREE.replace("route: /zaker_source.xml", "url: {base}/zaker_source.xml?delay=1500"))
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        text = self.read("posts/%s.md" % title_hash("城市夜跑人数三年翻倍，跑友说“比健身房自在”"))
+        self.assertIn("categories: \n - 新媒体\n - ZAKER\n - source\n", text)
+        self.assertIn("author: ZAKER\n", text)
+
     def test_changed_upstream_adds_only_the_new_item(self):
         self.write_config(TREE)
         self.feedd("once", "-c", "feeds.yaml", check=0)
