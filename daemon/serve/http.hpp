@@ -19,20 +19,20 @@
 namespace feedd::serve {
 
 struct Request {
-  std::string method;   // "GET", "HEAD", "POST", ...
-  std::string target;   // raw request target, e.g. "/feeds/all.xml?x=1"
-  std::string path;     // target's path, percent-decoded; "" when it is malformed
-  std::string query;    // raw query string without '?'
+  std::string method;  // "GET", "HEAD", "POST", ...
+  std::string target;  // raw request target, e.g. "/feeds/all.xml?x=1"
+  std::string path;    // target's path, percent-decoded; "" when it is malformed
+  std::string query;   // raw query string without '?'
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string peer;     // remote address, e.g. "127.0.0.1" or "::1"
+  std::string peer;  // remote address, e.g. "127.0.0.1" or "::1"
   bool peer_loopback = false;
 };
 
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type etc.
-  std::string body;     // for HEAD, the server sends headers only (Content-Length kept)
+  std::string body;  // for HEAD, the server sends headers only (Content-Length kept)
 };
 
 // Called on the io_context thread for every complete request. `respond` may be called later
@@ -42,9 +42,11 @@ using Handler = std::function<void(const Request&, std::function<void(Response)>
 struct Limits {
   std::size_t max_header_bytes = 8 * 1024;  // → 431
   std::size_t max_body_bytes = 16 * 1024;   // → 413
-  std::size_t max_connections = 512;        // further connections are closed at once
-  std::chrono::seconds read_timeout{10};    // a request must arrive whole within this → 408/close
-  std::chrono::seconds idle_timeout{30};    // keep-alive idle connections are closed after this
+  // At the limit a new connection evicts the one that has waited longest without a request
+  // in progress; when every connection is busy, it is closed at once.
+  std::size_t max_connections = 512;
+  std::chrono::seconds read_timeout{10};  // a request must arrive whole within this → 408/close
+  std::chrono::seconds idle_timeout{30};  // keep-alive idle connections are closed after this
   std::chrono::seconds handler_timeout{120};  // a response not given by then → 503
 };
 
@@ -77,9 +79,9 @@ class Server {
 struct View {
   std::string content_type;  // e.g. "application/atom+xml; charset=utf-8"
   std::string body;
-  std::string etag;          // strong, quoted: "\"<hex>\""
+  std::string etag;  // strong, quoted: "\"<hex>\""
   std::chrono::sys_seconds last_modified{};
-  std::string gzip_body;     // body gzip-compressed (make_view fills it)
+  std::string gzip_body;  // body gzip-compressed (make_view fills it)
 };
 
 // Builds a View: ETag from a hash of the body, gzip precomputed.

@@ -73,6 +73,7 @@ struct Core : std::enable_shared_from_this<Core> {
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
   void stop(bool everything);
+  void evict_oldest_waiting();
 
   asio::io_context& io;
   const Limits limits;
@@ -115,6 +116,10 @@ class Session : public std::enable_shared_from_this<Session> {
         state_ == State::reading && parser_ && !parser_->got_some() && buffer_.size() == 0;
     if (state_ == State::idle || nothing_read) close();
   }
+
+  // True while the connection only waits for a request (between requests, or one not yet
+  // complete): closing it loses no work.
+  bool evictable() const { return state_ == State::idle || state_ == State::reading; }
 
   void close() {
     if (state_ == State::closed) return;
@@ -328,6 +333,7 @@ void Core::on_accept(error_code ec, tcp::socket socket) {
   }
   error_code peer_ec;
   const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
+  if (!peer_ec && open >= limits.max_connections) evict_oldest_waiting();
   if (peer_ec || open >= limits.max_connections) {
     error_code ignored;
     socket.close(ignored);
@@ -341,6 +347,21 @@ void Core::on_accept(error_code ec, tcp::socket socket) {
     session->start();
   }
   accept();
+}
+
+void Core::evict_oldest_waiting() {
+  // At the limit, the connection that has waited longest without a request in progress makes
+  // room: idle or trickling clients cannot lock out a reader, and no response is cut off.
+  std::shared_ptr<Session> oldest;
+  std::uint64_t oldest_id = 0;
+  for (auto& [id, weak] : sessions) {
+    auto s = weak.lock();
+    if (s && s->evictable() && (!oldest || id < oldest_id)) {
+      oldest = std::move(s);
+      oldest_id = id;
+    }
+  }
+  if (oldest) oldest->close();
 }
 
 void Core::stop(bool everything) {
