@@ -78,7 +78,11 @@ int cmd_once(const CommonOptions& opts, std::ostream& out) {
   if (!store) return kExitFailed;
   auto fetcher = fetch::make_curl_fetcher();
   Pipeline pipeline(*cfg, *store, *fetcher);
-  const auto report = pipeline.run_cycle(now_seconds());
+  // The same cycle the daemon runs: inbox, polls, retention.
+  const auto now = now_seconds();
+  pipeline.import_inbox(now);
+  pipeline.prune(now);  // before the cycle, whose views then no longer list pruned articles
+  const auto report = pipeline.run_cycle(now);
   out << report.summary() << "\n";
   if (!report.write_error.empty()) return kExitFailed;
   if (report.channels_ok == 0 && report.channels_failed > 0) return kExitFailed;

@@ -304,9 +304,9 @@ class Daemon final : public ApiContext {
     const auto cycle = ++cycle_seq_;
     asio::post(work_, [this, cycle, paths = std::move(paths)] {
       const auto now = now_seconds();
-      import_inbox(now);
+      pipeline_->import_inbox(now);
+      pipeline_->prune(now);  // before the cycle, whose views then no longer list them
       auto report = pipeline_->run_cycle(now, paths);
-      pipeline_->prune(now);
       auto views = pipeline_->views();
       auto snap = snapshot_store();
       asio::post(io_, [this, cycle, paths, report = std::move(report), views = std::move(views),
@@ -352,33 +352,6 @@ class Daemon final : public ApiContext {
       return;
     }
     on_timer();
-  }
-
-  // Worker thread: article files dropped into the inbox join the store.
-  void import_inbox(sys_seconds now) {
-    const auto& inbox = worker_config_->inbox;
-    if (inbox.empty()) return;
-    std::error_code ec;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(inbox, ec)) {
-      if (e.is_regular_file(ec) && !e.path().filename().string().starts_with(".")) {
-        files.push_back(e.path());
-      }
-    }
-    if (files.empty()) return;
-    const auto report = pipeline_->import_paths(files, now);
-    if (!report.write_error.empty()) return;  // rolled back: the files stay for the next cycle
-    for (const auto& f : report.files) {
-      const fs::path dir = inbox / (f.error.empty() ? "done" : "failed");
-      fs::create_directories(dir, ec);
-      fs::rename(f.path, dir / f.path.filename(), ec);
-      if (ec)
-        spdlog::error("{}: cannot move to {}: {}", f.path.string(), dir.string(), ec.message());
-      if (!f.error.empty()) {
-        write_file_atomic(dir / (f.path.filename().string() + ".error"), f.error + "\n");
-      }
-    }
-    spdlog::info("inbox: {}", report.summary());
   }
 
   // Worker thread.

@@ -415,6 +415,35 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
   return changed;
 }
 
+int Pipeline::import_inbox(sys_seconds now) {
+  const auto& inbox = config_.inbox;
+  if (inbox.empty()) return 0;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(inbox, ec)) {
+    // Dot files are editors' and copiers' temporaries: not finished yet.
+    if (e.is_regular_file(ec) && !e.path().filename().string().starts_with(".")) {
+      files.push_back(e.path());
+    }
+  }
+  if (files.empty()) return 0;
+  const auto report = import_paths(files, now);
+  if (!report.write_error.empty()) return 0;  // rolled back: the files stay for the next cycle
+  for (const auto& f : report.files) {
+    const fs::path dir = inbox / (f.error.empty() ? "done" : "failed");
+    fs::create_directories(dir, ec);
+    fs::rename(f.path, dir / f.path.filename(), ec);
+    if (ec) {
+      spdlog::error("{}: cannot move to {}: {}", f.path.string(), dir.string(), ec.message());
+    }
+    if (!f.error.empty()) {
+      write_file_atomic(dir / (f.path.filename().string() + ".error"), f.error + "\n");
+    }
+  }
+  spdlog::info("inbox: {}", report.summary());
+  return static_cast<int>(report.files.size());
+}
+
 int Pipeline::prune(sys_seconds now) {
   if (config_.keep_days <= 0) return 0;
   const auto cutoff = now - std::chrono::days(config_.keep_days);

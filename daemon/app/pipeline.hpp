@@ -80,6 +80,11 @@ class Pipeline {
   // the other files. The store is not rolled back: the files are views, rebuilt next time.
   int write_views(const std::vector<std::string>& new_hashes, std::string& error);
 
+  // Imports the files in the configured inbox (none configured: no-op), then moves each to
+  // inbox/done/, or to inbox/failed/ beside a "<name>.error" file saying why. When the store
+  // rolls back, the files stay for the next cycle. Returns the files handled.
+  int import_inbox(std::chrono::sys_seconds now);
+
   // Deletes article files (and rows) dated before `now - keep_days`; their hashes and GUIDs
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
   int prune(std::chrono::sys_seconds now);
