@@ -99,3 +99,67 @@ bench: bench-deps
 	cmake --build $(BENCH_BUILD) --target feedd feedd_micro -j$(JOBS)
 	$(BENCH_BUILD)/bench/feedd_micro --benchmark_min_time=0.5
 	/usr/bin/python3 bench/run.py --build $(BENCH_BUILD) $(BENCH_ARGS)
+
+# Sanitizers and fuzzing (tests/fuzz/): never part of `make test`; each has its own build folder.
+# A sanitizer report aborts the process, so its test fails: gtest binaries die, and the e2e and
+# systemd tests assert feedd's exit status (and that its stderr holds only log lines).
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_DEPS := clang-14 libclang-rt-14-dev
+# The tests that run more than one thread: the daemon end to end (its worker thread and pool),
+# the HTTP server and API, the scheduler, the fetcher (cancel from another thread), the refresh
+# client, the work pool, and the date parser's shared zone cache.
+TSAN_TESTS ?= ^(e2e_daemon|e2e_lifecycle|e2e_once|systemd_notify|Server\.|HttpApi|RefreshClient\.|SchedulerTest\.|FetcherTest\.|WorkPool\.|ParseDate\.Concurrent)
+# Only what TSAN_TESTS runs is built (half the build time).
+TSAN_TARGETS := feedd serve_tests app_tests schedule_tests fetch_tests util_tests parse_tests
+# $(call SANITIZER_CTEST,BUILD,ENV,CTEST ARGS). FEEDD_SANITIZE in ENV tells tests that measure
+# memory or time that a sanitizer runtime is adding its own.
+SANITIZER_CTEST = cd $(1) && env $(2) ctest --output-on-failure -j$(JOBS) --timeout 900 $(3)
+
+# GCC: "sanitizers tend to increase the rate of false positive warnings, most notably those
+# around -Wmaybe-uninitialized" (seen in Boost.Beast's parser); those stay warnings here.
+SANITIZE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-Wno-error=maybe-uninitialized
+# GCC 12 warns (-Wtsan) that TSan does not model the atomic_thread_fence in Boost.Asio's
+# std_fenced_block; the handler queues Asio runs them through are mutex-protected, which TSan sees.
+TSAN_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS=-Wno-error=maybe-uninitialized -Wno-tsan"
+
+# GCC's "undefined" leaves out float-cast-overflow (clang's includes it): a NaN or huge double
+# cast to an integer is undefined behaviour all the same.
+ASAN_SANITIZE := address,undefined,float-cast-overflow
+
+.PHONY: test-asan test-tsan fuzz fuzz-deps
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) $(SANITIZE_FLAGS) -DFEEDD_SANITIZE=$(ASAN_SANITIZE)
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	$(call SANITIZER_CTEST,$(ASAN_BUILD),FEEDD_SANITIZE=$(ASAN_SANITIZE) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1)
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) $(TSAN_FLAGS) -DFEEDD_SANITIZE=thread
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target $(TSAN_TARGETS)
+	$(call SANITIZER_CTEST,$(TSAN_BUILD),FEEDD_SANITIZE=thread \
+	  TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1,\
+	  -R '$(TSAN_TESTS)')
+
+fuzz-deps:
+	@missing=""; for p in $(FUZZ_DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "feedd fuzz: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "feedd fuzz: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# `make fuzz FUZZ_SECONDS=600` for a longer run; the corpus grows in $(FUZZ_BUILD)/corpus/.
+fuzz: deps fuzz-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_JOBS=$(JOBS) tests/fuzz/run.sh
