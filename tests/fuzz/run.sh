@@ -28,23 +28,25 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDeb
 cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"
 
 # seeds TARGET: prints the files (one a line) that seed TARGET, regression fixtures included.
+files() { find "$@" -maxdepth 1 -type f 2>/dev/null || true; }
 seeds() {
   case $1 in
     parse_feed)
-      ls tests/data/parse/* tests/data/fetch/*.xml tests/data/emit/*.xml
-      find tests/data/e2e -type f
-      ls tests/data/parse/regress/feed_* ;;
-    parse_date) ls tests/data/parse/regress/date_* ;;
+      files tests/data/parse tests/data/fetch tests/data/emit -name '*.xml' -o -name '*.html'
+      files tests/data/parse/random.bin tests/data/e2e/feeds
+      files tests/data/parse/regress -name 'feed_*' ;;
+    parse_date) files tests/data/parse/regress -name 'date_*' ;;
     html)
-      ls tests/data/article/html/*.in.html tests/data/store/article.html
-      ls tests/data/article/regress/html_* ;;
+      files tests/data/article/html -name '*.in.html'
+      files tests/data/store/article.html
+      files tests/data/article/regress -name 'html_*' ;;
     article_file)
-      ls tests/data/article/files/* tests/data/article/golden/*
-      ls tests/data/article/regress/file_* ;;
+      files tests/data/article/files tests/data/article/golden
+      files tests/data/article/regress -name 'file_*' ;;
     config)
-      ls tests/data/config/*.yaml feeds.yaml
-      ls tests/data/config/regress/* ;;
-  esac 2>/dev/null | grep -v '/$' || true
+      files tests/data/config feeds.yaml -name '*.yaml'
+      files tests/data/config/regress ;;
+  esac
 }
 
 dict_of() {
