@@ -61,7 +61,9 @@ package: deps
 	@ls -1 $(PKG_BUILD)/*.deb
 
 run: build
-	$(BUILD)/feedd once -c $(CONFIG)
+	@listen=$$(sed -n 's/^listen:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' $(CONFIG)); \
+	  echo "feedd: status page at http://$${listen:-127.0.0.1:8080}/ (Ctrl-C stops)"
+	$(BUILD)/daemon/feedd run -c $(CONFIG)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
