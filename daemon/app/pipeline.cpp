@@ -392,10 +392,19 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
 
     const auto nodes = emit::feed_nodes(config_);
     std::vector<FileWrite> views;
+    // An article appears in up to four feeds (channel, source, top, all): summarise it once.
+    std::map<std::string, std::string> summaries;
     for (const auto& node : nodes) {
       std::vector<emit::Entry> entries;
       for (auto& e : store_.latest(node.path, config_.feed_entries)) {
-        entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
+        auto it = summaries.find(e.article.hash);
+        if (it == summaries.end()) {
+          it = summaries
+                   .emplace(e.article.hash,
+                            article::html_to_text(e.article.html, emit::kSummaryBytes))
+                   .first;
+        }
+        entries.push_back({std::move(e.article), upstream_of(e.channel_path), it->second});
       }
       // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
       views.push_back({config_.output / node.file,

@@ -16,7 +16,6 @@ namespace {
 
 constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr std::string_view kTitleSeparator = " › ";
-constexpr std::size_t kSummaryBytes = 500;
 
 class StringWriter : public pugi::xml_writer {
  public:
@@ -89,7 +88,8 @@ void add_entry(pugi::xml_node feed, const Entry& entry) {
     set_attr(category, "term", name);
     set_attr(category, "label", name);
   }
-  const std::string summary = article::html_to_text(a.html, kSummaryBytes);
+  const std::string summary =
+      entry.summary ? *entry.summary : article::html_to_text(a.html, kSummaryBytes);
   if (!summary.empty()) set_attr(add_text(e, "summary", summary), "type", "text");
   // Always present, even empty: with no link it is what satisfies RFC 4287 §4.1.2.
   set_attr(add_text(e, "content", a.html), "type", "html");

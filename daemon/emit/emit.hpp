@@ -3,6 +3,8 @@
 // Pure: the app writes them to disk. Deterministic: the same input gives the same bytes, so
 // an unchanged feed is never rewritten.
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,8 +16,8 @@ namespace feedd::emit {
 
 // One emitted feed: the whole tree, a top category, a source or a channel.
 struct FeedNode {
-  std::string path;          // "" (all), "xinmeiti", "xinmeiti/zaker", "xinmeiti/zaker/source"
-  std::string title;         // "feedd", "新媒体", "新媒体 › ZAKER", "新媒体 › ZAKER › source"
+  std::string path;  // "" (all), "xinmeiti", "xinmeiti/zaker", "xinmeiti/zaker/source"
+  std::string title;  // "feedd", "新媒体", "新媒体 › ZAKER", "新媒体 › ZAKER › source"
   std::string file;          // relative to <output>: "feeds/all.xml", "feeds/xinmeiti.xml", ...
   std::string upstream_url;  // channel nodes: the configured feed URL, redacted; else ""
   int depth = 0;             // 0 all, 1 top, 2 source, 3 channel
@@ -36,7 +38,13 @@ struct UpstreamInfo {
 struct Entry {
   article::Article article;
   UpstreamInfo source;  // empty title+id = no atom:source (imported articles)
+  // The plain-text summary, html_to_text(article.html, kSummaryBytes), when the caller already
+  // has it: an article listed in many feeds is then summarised once, not once per feed.
+  std::optional<std::string> summary;
 };
+
+// The size of an entry's plain-text summary.
+inline constexpr std::size_t kSummaryBytes = 500;
 
 // An Atom 1.0 document for `node`. `entries` newest first (as given). `base_url` ends with
 // '/'; the self link is base_url + node.file. Feed `updated` = newest entry date, or

@@ -287,6 +287,17 @@ TEST(RenderAtom, Deterministic) {
   EXPECT_EQ(render_opml(feed_nodes(tree()), kBase), render_opml(feed_nodes(tree()), kBase));
 }
 
+TEST(RenderAtom, PrecomputedSummaryIsUsedAndEqualsTheComputedOne) {
+  const auto node = node_for("xinmeiti/zaker/source");
+  Entry given = night_run();
+  const auto computed = render_atom(node, {given}, kBase, kEmptyUpdated);
+  given.summary = article::html_to_text(given.article.html, kSummaryBytes);
+  EXPECT_EQ(render_atom(node, {given}, kBase, kEmptyUpdated), computed);
+  given.summary = "precomputed";
+  const auto doc = parse(render_atom(node, {given}, kBase, kEmptyUpdated));
+  EXPECT_STREQ(doc.child("feed").child("entry").child_value("summary"), "precomputed");
+}
+
 // --- structure ------------------------------------------------------------------------------
 
 TEST(RenderAtom, FeedMetadata) {
