@@ -72,9 +72,8 @@ class Fetcher {
   // move the body out (the cycle does, so a big fetch never holds every body at once): the
   // returned Result then has whatever the callback left.
   // Never throws for per-request failures: those are Results.
-  virtual std::vector<Result> fetch_all(
-      const std::vector<Request>& requests,
-      const std::function<void(Result&)>& on_result = {}) = 0;
+  virtual std::vector<Result> fetch_all(const std::vector<Request>& requests,
+                                        const std::function<void(Result&)>& on_result = {}) = 0;
 
   // Thread-safe, callable from any thread (the daemon's shutdown path). A fetch_all in
   // progress returns promptly, and every later one at once, with kCancelled for whatever had

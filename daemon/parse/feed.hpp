@@ -11,11 +11,11 @@
 namespace feedd::parse {
 
 struct FeedItem {
-  std::string title;      // text as published, XML-decoded (may still hold HTML in type="html")
-  std::string link;       // absolute (resolved against xml:base / feed link / base URL)
-  std::string guid;       // RSS guid / Atom id / RDF about, as published; "" when absent
-  std::string author;     // dc:creator / author / atom:author/name; "" when absent
-  std::string html;       // content:encoded > description (RSS); content > summary (Atom)
+  std::string title;         // text as published, XML-decoded (may still hold HTML in type="html")
+  std::string link;          // absolute (resolved against xml:base / feed link / base URL)
+  std::string guid;          // RSS guid / Atom id / RDF about, as published; "" when absent
+  std::string author;        // dc:creator / author / atom:author/name; "" when absent
+  std::string html;          // content:encoded > description (RSS); content > summary (Atom)
   std::string content_base;  // absolute base URL for relative URLs inside `html`
   std::optional<std::chrono::sys_seconds> published;  // pubDate/dc:date/published/issued
   std::optional<std::chrono::sys_seconds> updated;    // atom:updated/modified
@@ -26,16 +26,16 @@ enum class Dialect { kRss, kRdf, kAtom10, kAtom03 };
 struct Feed {
   Dialect dialect = Dialect::kRss;
   std::string title;
-  std::string link;  // the site (alternate) link, absolute
-  std::string id;    // atom:id, or the link for RSS
+  std::string link;                         // the site (alternate) link, absolute
+  std::string id;                           // atom:id, or the link for RSS
   std::optional<std::chrono::minutes> ttl;  // RSS <ttl>
-  std::vector<FeedItem> items;               // in document order
+  std::vector<FeedItem> items;              // in document order
   std::vector<std::string> warnings;  // recoverable problems: "truncated at byte N", charset...
 };
 
 struct Options {
-  std::string base_url;       // where the bytes came from (effective URL after redirects)
-  std::string content_type;   // HTTP Content-Type, used for its charset last
+  std::string base_url;      // where the bytes came from (effective URL after redirects)
+  std::string content_type;  // HTTP Content-Type, used for its charset last
   std::string timezone = "Asia/Shanghai";  // for dates without a zone
   std::size_t max_items = 5000;            // items past this are dropped with a warning
   std::size_t max_field = 1u << 20;        // longer titles/links are cut, longer bodies too

@@ -18,9 +18,9 @@ struct FeedLink {
 };
 
 struct ChannelStatus {
-  std::string path;       // top/source/channel
-  std::string title;      // "新媒体 › ZAKER › source"
-  std::string url;        // upstream URL, redacted
+  std::string path;   // top/source/channel
+  std::string title;  // "新媒体 › ZAKER › source"
+  std::string url;    // upstream URL, redacted
   std::optional<std::chrono::sys_seconds> last_poll;
   std::optional<std::chrono::sys_seconds> next_poll;
   std::string last_outcome;  // "ok", "not_modified", "http_error", ... "" never polled

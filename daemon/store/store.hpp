@@ -24,14 +24,14 @@ struct StoreError : std::runtime_error {
 };
 
 struct ChannelState {
-  std::string etag;            // HTTP validators for the next conditional GET
+  std::string etag;  // HTTP validators for the next conditional GET
   std::string last_modified;
   std::optional<std::chrono::sys_seconds> last_poll;     // last attempt
   std::optional<std::chrono::sys_seconds> last_success;  // last ok or 304
-  std::string last_outcome;     // fetch::outcome_name() or "parse_error"; "" = never polled
-  std::string last_error;       // human-readable reason of the last failure, "" after success
+  std::string last_outcome;  // fetch::outcome_name() or "parse_error"; "" = never polled
+  std::string last_error;    // human-readable reason of the last failure, "" after success
   int consecutive_failures = 0;
-  std::string feed_title;       // upstream feed's title/link/url, for atom:source
+  std::string feed_title;  // upstream feed's title/link/url, for atom:source
   std::string feed_link;
   std::string feed_url;
 };
@@ -39,8 +39,8 @@ struct ChannelState {
 // An article as a feed lists it.
 struct Entry {
   article::Article article;
-  std::string channel_path;             // the first channel that carried it ("" for imports)
-  std::chrono::sys_seconds added{};     // when it entered the store
+  std::string channel_path;          // the first channel that carried it ("" for imports)
+  std::chrono::sys_seconds added{};  // when it entered the store
 };
 
 enum class AddOutcome {

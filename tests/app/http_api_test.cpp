@@ -107,10 +107,10 @@ TEST(HttpApiRefresh, WhoMayRefresh) {
       {"remote, token with another scheme", false, kToken, std::string("Basic ") + kToken, 403},
       {"remote, right token", false, kToken, std::string("Bearer ") + kToken, 202},
       // Regression: the scheme name was compared case-sensitively (RFC 9110 says it is not).
-      {"remote, right token, scheme in lower case", false, kToken,
-       std::string("bearer ") + kToken, 202},
-      {"remote, right token, scheme in upper case", false, kToken,
-       std::string("BEARER ") + kToken, 202},
+      {"remote, right token, scheme in lower case", false, kToken, std::string("bearer ") + kToken,
+       202},
+      {"remote, right token, scheme in upper case", false, kToken, std::string("BEARER ") + kToken,
+       202},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -124,8 +124,8 @@ TEST_F(AtomicFile, BatchWritesEveryFileReportsEachAndLeavesNoTemporary) {
   EXPECT_NE(results[3].error.find("blocked"), std::string::npos) << results[3].error;
   EXPECT_EQ(slurp(dir_ / "a" / "one.md"), "1");
   EXPECT_EQ(slurp(dir_ / "b" / "two.md"), "22");
-  EXPECT_EQ(names(), (std::set<std::string>{"a", "a/one.md", "b", "b/two.md", "blocked",
-                                            "same.md"}));
+  EXPECT_EQ(names(),
+            (std::set<std::string>{"a", "a/one.md", "b", "b/two.md", "blocked", "same.md"}));
 }
 
 TEST_F(AtomicFile, LeavesNoTemporaryBehind) {

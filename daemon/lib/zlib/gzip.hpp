@@ -1,5 +1,6 @@
 #pragma once
-// gzip (RFC 1952) through zlib, for precompressed views. The z_stream never leaves lib/zlib/gzip.cpp.
+// gzip (RFC 1952) through zlib, for precompressed views. The z_stream never leaves
+// lib/zlib/gzip.cpp.
 #include <optional>
 #include <string>
 #include <string_view>
