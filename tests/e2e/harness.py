@@ -20,6 +20,40 @@ FIXTURE_SERVER = os.path.join(SOURCE_DIR, "tests", "support", "fixture_server.py
 PYTHON = "/usr/bin/python3"
 
 
+# The category tree over tests/data/e2e/feeds ({base} = the fixture server) and the distinct
+# titles those feeds carry: shared by every test that runs the standard fixtures.
+FIXTURE_TREE = """
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    sources:
+      - name: ZAKER
+        slug: zaker
+        channels:
+          - name: source
+            route: /zaker_source.xml
+      - name: 果壳网
+        slug: guokr
+        channels:
+          - name: 科学人
+            slug: scientific
+            url: {base}/guokr.xml
+      - name: 人人都是产品经理
+        slug: woshipm
+        channels:
+          - name: 热门文章
+            slug: popular
+            url: {base}/woshipm.xml
+"""
+
+FIXTURE_TITLES = {
+    "城市夜跑人数三年翻倍，跑友说“比健身房自在”",
+    "老街区改造后，早餐铺子回来了",
+    "为什么雨后的空气闻起来特别清新？",
+    "章鱼有九个“大脑”吗",
+    "从零搭建一个用户增长模型：三个常见误区",
+}
+
 def title_hash(title):
     """The documented dedup key: `printf %s "$title" | sha256sum | cut -c1-16` (after normalising)."""
     normal = re.sub(r"[\s\u00a0\u3000]+", " ", title).strip()

@@ -15,31 +15,9 @@ import subprocess
 import time
 import unittest
 
-from harness import FEEDD, FeeddTestCase, feedparser_entries, title_hash
+from harness import FEEDD, FIXTURE_TREE, FeeddTestCase, feedparser_entries, title_hash
 
-TREE = """
-categories:
-  - name: 新媒体
-    slug: xinmeiti
-    sources:
-      - name: ZAKER
-        slug: zaker
-        channels:
-          - name: source
-            route: /zaker_source.xml
-      - name: 果壳网
-        slug: guokr
-        channels:
-          - name: 科学人
-            slug: scientific
-            url: {base}/guokr.xml
-      - name: 人人都是产品经理
-        slug: woshipm
-        channels:
-          - name: 热门文章
-            slug: popular
-            url: {base}/woshipm.xml
-"""
+TREE = FIXTURE_TREE
 
 UPSTREAM = ["/zaker_source.xml", "/guokr.xml", "/woshipm.xml"]
 ZAKER_FEED = "/feeds/xinmeiti/zaker/source.xml"

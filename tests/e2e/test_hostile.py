@@ -19,7 +19,8 @@ import tempfile
 import time
 import unittest
 
-from harness import DATA, FEEDD, FeeddTestCase, feedparser_entries, title_hash
+from harness import (DATA, FEEDD, FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase,
+                     feedparser_entries, title_hash)
 
 # Fetch limits the bounds are derived from (fetch::Limits defaults; `feedd once` uses them).
 TOTAL_TIMEOUT = 30  # s, per transfer: also ends a drip-feed
@@ -41,37 +42,9 @@ MEMORY_BOUND_MB = 200
 if os.environ.get("FEEDD_SANITIZE"):
     MEMORY_BOUND_MB = 800
 
-GOOD_TREE = """
-categories:
-  - name: 新媒体
-    slug: xinmeiti
-    sources:
-      - name: ZAKER
-        slug: zaker
-        channels:
-          - name: source
-            route: /zaker_source.xml
-      - name: 果壳网
-        slug: guokr
-        channels:
-          - name: 科学人
-            slug: scientific
-            url: {base}/guokr.xml
-      - name: 人人都是产品经理
-        slug: woshipm
-        channels:
-          - name: 热门文章
-            slug: popular
-            url: {base}/woshipm.xml
-"""
+GOOD_TREE = FIXTURE_TREE
 
-GOOD_TITLES = {
-    "城市夜跑人数三年翻倍，跑友说“比健身房自在”",
-    "老街区改造后，早餐铺子回来了",
-    "为什么雨后的空气闻起来特别清新？",
-    "章鱼有九个“大脑”吗",
-    "从零搭建一个用户增长模型：三个常见误区",
-}
+GOOD_TITLES = FIXTURE_TITLES
 
 TIMED_OUT = r"timed out after %d s" % TOTAL_TIMEOUT
 TOO_LARGE = r"body larger than 16 MiB"

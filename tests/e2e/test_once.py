@@ -3,39 +3,11 @@ import os
 import re
 import unittest
 
-from harness import FeeddTestCase, feedparser_entries, jing, title_hash
+from harness import (FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase, feedparser_entries, jing,
+                     title_hash)
 
-TREE = """
-categories:
-  - name: 新媒体
-    slug: xinmeiti
-    sources:
-      - name: ZAKER
-        slug: zaker
-        channels:
-          - name: source
-            route: /zaker_source.xml
-      - name: 果壳网
-        slug: guokr
-        channels:
-          - name: 科学人
-            slug: scientific
-            url: {base}/guokr.xml
-      - name: 人人都是产品经理
-        slug: woshipm
-        channels:
-          - name: 热门文章
-            slug: popular
-            url: {base}/woshipm.xml
-"""
-
-TITLES = {
-    "城市夜跑人数三年翻倍，跑友说“比健身房自在”",
-    "老街区改造后，早餐铺子回来了",
-    "为什么雨后的空气闻起来特别清新？",
-    "章鱼有九个“大脑”吗",
-    "从零搭建一个用户增长模型：三个常见误区",
-}
+TREE = FIXTURE_TREE
+TITLES = FIXTURE_TITLES
 
 FEEDS = [
     "feeds/all.xml",
