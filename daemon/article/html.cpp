@@ -9,6 +9,7 @@
 #include "article/sanitize.hpp"
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
+#include "util/markup.hpp"
 
 namespace feedd::article {
 namespace {
@@ -132,33 +133,11 @@ std::string end_tag(const GumboElement& element) {
 // it from reading as markup to a lax reader, the feed validator ("<?import") or a browser where
 // its parse differs from gumbo's.
 void append_escaped_attribute(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '&') {
-      out += "&amp;";
-    } else if (c == '"') {
-      out += "&quot;";
-    } else if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else {
-      out += c;
-    }
-  }
+  append_escaped(out, value, Escape::kAttribute);
 }
 
 void append_escaped_text(std::string& out, std::string_view text) {
-  for (char c : text) {
-    if (c == '&') {
-      out += "&amp;";
-    } else if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else {
-      out += c;
-    }
-  }
+  append_escaped(out, text, Escape::kText);
 }
 
 struct Attribute {

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "lib/curl/url.hpp"
+#include "util/markup.hpp"
 
 namespace feedd::parse::detail {
 namespace {
@@ -36,27 +37,7 @@ bool is_xmlns(std::string_view attr) {
 }
 
 void escape_into(std::string& out, std::string_view s, bool attribute) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        if (attribute) {
-          out += "&quot;";
-          break;
-        }
-        [[fallthrough]];
-      default:
-        out += c;
-    }
-  }
+  append_escaped(out, s, attribute ? Escape::kAttribute : Escape::kText);
 }
 
 void open_tag(std::string& out, pugi::xml_node el) {

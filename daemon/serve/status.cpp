@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "util/markup.hpp"
 #include "util/time.hpp"
 
 namespace feedd::serve {
@@ -18,27 +19,7 @@ namespace {
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  append_escaped(out, s, Escape::kAnyQuoting);
   return out;
 }
 
