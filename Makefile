@@ -30,20 +30,26 @@ PKG_BUILD ?= build-deb
 .PHONY: all deps build test run clean format tidy bench bench-deps package
 all: build
 
+# $(call install_missing,WHO,PACKAGES): installs the Debian packages that are not installed yet
+# when root; otherwise prints the exact apt-get line and fails. WHO names the caller.
+define install_missing
+@missing=""; for p in $(2); do \
+  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "$(1): installing$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+  else \
+    echo "$(1): missing Debian packages. Run:"; \
+    echo "  sudo apt-get install -y$$missing"; \
+    exit 1; \
+  fi; \
+fi
+endef
+
 deps:
-	@missing=""; for p in $(DEPS); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "feedd: installing$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else \
-	    echo "feedd: missing Debian packages. Run:"; \
-	    echo "  sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install_missing,feedd,$(DEPS))
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -81,20 +87,7 @@ BENCH_ARGS ?=
 BENCH_DEPS := nginx-light newsboat libbenchmark-dev python3-feedparser
 
 bench-deps: deps
-	@missing=""; for p in $(BENCH_DEPS); do \
-	  if [ $$p = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi; \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "feedd bench: installing$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else \
-	    echo "feedd bench: missing Debian packages. Run:"; \
-	    echo "  sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install_missing,feedd bench,$(filter-out $(if $(shell command -v nginx),nginx-light),$(BENCH_DEPS)))
 
 bench: bench-deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DFEEDD_BENCH=ON -DBUILD_TESTING=OFF
@@ -148,19 +141,7 @@ test-tsan: deps
 	  -R '$(TSAN_TESTS)')
 
 fuzz-deps:
-	@missing=""; for p in $(FUZZ_DEPS); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "feedd fuzz: installing$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else \
-	    echo "feedd fuzz: missing Debian packages. Run:"; \
-	    echo "  sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install_missing,feedd fuzz,$(FUZZ_DEPS))
 
 # `make fuzz FUZZ_SECONDS=600` for a longer run; the corpus grows in $(FUZZ_BUILD)/corpus/.
 fuzz: deps fuzz-deps
