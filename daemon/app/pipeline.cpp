@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <system_error>
+#include <unordered_map>
 
 #include "article/article.hpp"
 #include "emit/emit.hpp"
@@ -60,6 +61,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
 
   std::vector<fetch::Request> requests;
   requests.reserve(channels.size());
+  std::unordered_map<std::string, std::size_t> index_of;  // request key (channel path) → index
   std::vector<store::ChannelState> states;
   states.reserve(channels.size());
   for (const auto* ch : channels) {
@@ -69,6 +71,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       state.etag.clear();
       state.last_modified.clear();
     }
+    index_of.emplace(ch->path(), requests.size());
     requests.push_back({ch->path(), ch->url, {state.etag, state.last_modified}});
     states.push_back(std::move(state));
   }
@@ -168,11 +171,9 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     };
 
     auto on_fetched = [&](fetch::Result& r) {
-      const auto i = static_cast<std::size_t>(
-          std::find_if(requests.begin(), requests.end(),
-                       [&](const fetch::Request& q) { return q.key == r.key; }) -
-          requests.begin());
-      if (i >= channels.size()) return;
+      const auto found = index_of.find(r.key);
+      if (found == index_of.end()) return;
+      const std::size_t i = found->second;
       // Shutting down mid-fetch: nothing was learned, so nothing is recorded or reported.
       if (r.outcome == fetch::Outcome::kCancelled) return settle(i, std::nullopt);
       const auto& ch = *channels[i];
