@@ -405,7 +405,8 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
                             article::html_to_text(e.article.html, emit::kSummaryBytes))
                    .first;
         }
-        entries.push_back({std::move(e.article), upstream_of(e.channel_path), it->second});
+        e.article.summary = it->second;
+        entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
       }
       // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
       views.push_back({config_.output / node.file,

@@ -22,7 +22,14 @@ struct Article {
   std::string image;                    // first <img> src after rewriting; "" when none
   std::string html;                     // rewritten, sanitised body (braces NOT escaped)
   std::string guid;                     // upstream guid, else link; "" for imports
+  // html_to_text(html, kSummaryBytes), made with the HTML so that no later stage parses the
+  // HTML again; nullopt when not computed (read from an article file, or a row stored before
+  // summaries were), and then whoever needs it computes it.
+  std::optional<std::string> summary{};
 };
+
+// The size of an Atom entry's plain-text summary.
+inline constexpr std::size_t kSummaryBytes = 500;
 
 // Entities decoded, tags stripped, every run of white space (ASCII, NBSP, U+3000 …) folded to
 // one space, trimmed. UTF-8 in and out; gumbo turns invalid UTF-8 into U+FFFD.
@@ -41,6 +48,7 @@ struct RewriteOptions {
 struct RewriteResult {
   std::string html;         // every byte as published except the tags that were changed
   std::string first_image;  // src of the first <img> after rewriting, "" when none
+  std::string summary{};    // html_to_text(html, kSummaryBytes), byte for byte
 };
 
 // Image rewriting, then allowlist sanitising (article/sanitize.hpp: elements dropped or

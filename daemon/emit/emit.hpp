@@ -38,13 +38,9 @@ struct UpstreamInfo {
 struct Entry {
   article::Article article;
   UpstreamInfo source;  // empty title+id = no atom:source (imported articles)
-  // The plain-text summary, html_to_text(article.html, kSummaryBytes), when the caller already
-  // has it: an article listed in many feeds is then summarised once, not once per feed.
-  std::optional<std::string> summary;
 };
 
-// The size of an entry's plain-text summary.
-inline constexpr std::size_t kSummaryBytes = 500;
+using article::kSummaryBytes;
 
 // An Atom 1.0 document for `node`. `entries` newest first (as given). `base_url` ends with
 // '/'; the self link is base_url + node.file. Feed `updated` = newest entry date, or

@@ -291,9 +291,9 @@ TEST(RenderAtom, PrecomputedSummaryIsUsedAndEqualsTheComputedOne) {
   const auto node = node_for("xinmeiti/zaker/source");
   Entry given = night_run();
   const auto computed = render_atom(node, {given}, kBase, kEmptyUpdated);
-  given.summary = article::html_to_text(given.article.html, kSummaryBytes);
+  given.article.summary = article::html_to_text(given.article.html, kSummaryBytes);
   EXPECT_EQ(render_atom(node, {given}, kBase, kEmptyUpdated), computed);
-  given.summary = "precomputed";
+  given.article.summary = "precomputed";
   const auto doc = parse(render_atom(node, {given}, kBase, kEmptyUpdated));
   EXPECT_STREQ(doc.child("feed").child("entry").child_value("summary"), "precomputed");
 }
