@@ -51,53 +51,63 @@ int open_dir(const fs::path& dir) {
 
 }  // namespace
 
-std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files) {
-  std::vector<WriteResult> results(files.size());
-  struct Staged {
-    std::size_t index;
-    fs::path tmp;
-  };
-  std::vector<Staged> staged;
+StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare) {
+  StagedFile staged{path, {}, {}};
+  auto& r = staged.result;
+  if (compare && same_content(path, bytes)) {
+    r.ok = true;
+    return staged;
+  }
   thread_local std::mt19937_64 rng{std::random_device{}()};
-
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const auto& [path, bytes] = files[i];
-    auto& r = results[i];
-    if (same_content(path, bytes)) {
-      r.ok = true;
-      continue;
-    }
+  fs::path tmp =
+      path.string() + "." + std::to_string(rng() % 1000000000ULL) + std::string(kTempSuffix);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // The folder usually exists: create it only when the first open says it does not, which
+  // saves a stat per file. A bare "name" has no parent to create.
+  if (fd < 0 && errno == ENOENT && !path.parent_path().empty()) {
     std::error_code ec;
-    // A bare "name" has no parent to create, and create_directories("") is an error (EINVAL).
-    if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);
+    fs::create_directories(path.parent_path(), ec);
     if (ec) {
       r.error = path.parent_path().string() + ": " + ec.message();
-      continue;
+      return staged;
     }
-    const fs::path tmp =
-        path.string() + "." + std::to_string(rng() % 1000000000ULL) + std::string(kTempSuffix);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      r.error = tmp.string() + ": " + errno_text(errno);
-      continue;
-    }
-    const bool written = write_all(fd, bytes);
-    const int write_errno = errno;
-    if (::close(fd) != 0 || !written) {
-      r.error = path.string() + ": " + errno_text(written ? errno : write_errno);
-      ::unlink(tmp.c_str());
-      continue;
-    }
-    staged.push_back({i, tmp});
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   }
+  if (fd < 0) {
+    r.error = tmp.string() + ": " + errno_text(errno);
+    return staged;
+  }
+  const bool written = write_all(fd, bytes);
+  const int write_errno = errno;
+  if (::close(fd) != 0 || !written) {
+    r.error = path.string() + ": " + errno_text(written ? errno : write_errno);
+    ::unlink(tmp.c_str());
+    return staged;
+  }
+  staged.temp = std::move(tmp);
+  return staged;
+}
 
+void discard_staged(std::vector<StagedFile>& files) {
+  for (auto& f : files) {
+    if (f.temp.empty()) continue;
+    ::unlink(f.temp.c_str());
+    f.temp.clear();
+  }
+}
+
+void publish_staged(std::vector<StagedFile>& files) {
   // The data must be on disk before any rename, or a crash could leave a new name pointing at
   // a partial file. One syncfs() per file system does that for the whole batch: an fsync per
   // file costs a disk flush each (seconds for thousands of posts).
   std::vector<dev_t> synced;
-  for (const auto& st : staged) {
+  std::vector<fs::path> checked;  // folders whose file system is in `synced`
+  for (const auto& f : files) {
+    if (f.temp.empty()) continue;
+    const fs::path dir = f.temp.parent_path();
+    if (std::find(checked.begin(), checked.end(), dir) != checked.end()) continue;
+    checked.push_back(dir);
     struct stat info {};
-    const fs::path dir = st.tmp.parent_path();
     if (::stat(dir.empty() ? "." : dir.c_str(), &info) != 0) continue;
     if (std::find(synced.begin(), synced.end(), info.st_dev) != synced.end()) continue;
     const int dfd = open_dir(dir);
@@ -106,28 +116,31 @@ std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files)
     if (dfd >= 0) ::close(dfd);
     if (!ok) {
       // Without a successful flush nothing of this batch may replace a good file.
-      for (const auto& s : staged) {
-        results[s.index].error = files[s.index].path.string() + ": " + errno_text(sync_errno);
-        ::unlink(s.tmp.c_str());
+      for (auto& g : files) {
+        if (g.temp.empty()) continue;
+        g.result.error = g.path.string() + ": " + errno_text(sync_errno);
       }
-      return results;
+      discard_staged(files);
+      return;
     }
     synced.push_back(info.st_dev);
   }
 
   std::vector<fs::path> dirs;
-  for (const auto& st : staged) {
-    const auto& path = files[st.index].path;
-    auto& r = results[st.index];
-    if (::rename(st.tmp.c_str(), path.c_str()) != 0) {
-      r.error = path.string() + ": " + errno_text(errno);
-      ::unlink(st.tmp.c_str());
+  for (auto& f : files) {
+    if (f.temp.empty()) continue;
+    auto& r = f.result;
+    if (::rename(f.temp.c_str(), f.path.c_str()) != 0) {
+      r.error = f.path.string() + ": " + errno_text(errno);
+      ::unlink(f.temp.c_str());
+      f.temp.clear();
       continue;
     }
+    f.temp.clear();
     r.ok = true;
     r.changed = true;
-    if (std::find(dirs.begin(), dirs.end(), path.parent_path()) == dirs.end()) {
-      dirs.push_back(path.parent_path());
+    if (std::find(dirs.begin(), dirs.end(), f.path.parent_path()) == dirs.end()) {
+      dirs.push_back(f.path.parent_path());
     }
   }
   // The renames themselves are directory entries: flushing each folder once makes them
@@ -139,6 +152,18 @@ std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files)
       ::close(dfd);
     }
   }
+}
+
+std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files) {
+  std::vector<StagedFile> staged;
+  staged.reserve(files.size());
+  for (const auto& f : files)
+    staged.push_back(stage_file(f.path, f.bytes));
+  publish_staged(staged);
+  std::vector<WriteResult> results;
+  results.reserve(staged.size());
+  for (auto& s : staged)
+    results.push_back(std::move(s.result));
   return results;
 }
 

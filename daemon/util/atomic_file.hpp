@@ -30,6 +30,31 @@ struct FileWrite {
 // file. Results are in the order of `files`. Never throws.
 std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files);
 
+// The two halves of write_files_atomic, for callers that prepare files on several threads
+// and put them in place later (after a store commit): stage_file() writes the bytes under a
+// temporary name beside `path`; publish_staged() makes a batch of them durable and renames
+// them into place; discard_staged() removes the temporaries of a batch that must not appear.
+struct StagedFile {
+  std::filesystem::path path;  // the target
+  std::filesystem::path temp;  // "" when there is nothing to rename (unchanged, or failed)
+  WriteResult result;          // !ok + error when staging failed; ok && !changed = unchanged
+};
+
+// Creates missing parent folders. With `compare`, a file that already holds exactly these
+// bytes is left alone (result ok, not changed); without, the caller knows the file is new or
+// must be replaced anyway, and the comparison read is saved. Thread-safe for distinct paths.
+// Never throws.
+StagedFile stage_file(const std::filesystem::path& path, std::string_view bytes,
+                      bool compare = true);
+
+// One syncfs() per file system, then each staged temporary renamed over its target, then one
+// fsync per folder. Fills each `result` (a failed flush or rename leaves the target as it
+// was and the temporary removed) and clears `temp`. Never throws.
+void publish_staged(std::vector<StagedFile>& files);
+
+// Removes the temporaries of `files` and clears their `temp`. Never throws.
+void discard_staged(std::vector<StagedFile>& files);
+
 // Reads a whole file; nullopt-like empty + false on error. Bounded by `max_bytes`.
 bool read_file(const std::filesystem::path& path, std::string& out,
                std::size_t max_bytes = 64u << 20);

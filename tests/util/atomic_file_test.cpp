@@ -128,6 +128,51 @@ TEST_F(AtomicFile, BatchWritesEveryFileReportsEachAndLeavesNoTemporary) {
             (std::set<std::string>{"a", "a/one.md", "b", "b/two.md", "blocked", "same.md"}));
 }
 
+// A staged file is invisible under its name until published: what a cycle writes before its
+// store commit must not appear if the commit fails.
+TEST_F(AtomicFile, StagedFileAppearsOnlyWhenPublished) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "old.md", "old").ok);
+  std::vector<StagedFile> batch;
+  batch.push_back(stage_file(dir_ / "posts" / "new.md", "new", false));
+  batch.push_back(stage_file(dir_ / "old.md", "replaced", false));
+  for (const auto& f : batch) {
+    EXPECT_FALSE(f.temp.empty()) << f.result.error;
+    EXPECT_FALSE(f.result.ok);  // not yet: only publish_staged() decides
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "posts" / "new.md"));
+  EXPECT_EQ(slurp(dir_ / "old.md"), "old");
+  publish_staged(batch);
+  for (const auto& f : batch) {
+    EXPECT_TRUE(f.result.ok && f.result.changed) << f.result.error;
+    EXPECT_TRUE(f.temp.empty());
+  }
+  EXPECT_EQ(slurp(dir_ / "posts" / "new.md"), "new");
+  EXPECT_EQ(slurp(dir_ / "old.md"), "replaced");
+  EXPECT_EQ(names(), (std::set<std::string>{"old.md", "posts", "posts/new.md"}));
+}
+
+TEST_F(AtomicFile, DiscardedStagedFilesLeaveNothingAndTheOldBytes) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "old.md", "old").ok);
+  std::vector<StagedFile> batch;
+  batch.push_back(stage_file(dir_ / "a.md", "a", false));
+  batch.push_back(stage_file(dir_ / "old.md", "replaced", true));
+  discard_staged(batch);
+  EXPECT_EQ(names(), (std::set<std::string>{"old.md"}));
+  EXPECT_EQ(slurp(dir_ / "old.md"), "old");
+}
+
+TEST_F(AtomicFile, StagingWithoutCompareRewritesIdenticalBytes) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "a.md", "same").ok);
+  const ino_t before = inode(dir_ / "a.md");
+  std::vector<StagedFile> compared{stage_file(dir_ / "a.md", "same", true)};
+  EXPECT_TRUE(compared[0].temp.empty());
+  EXPECT_TRUE(compared[0].result.ok && !compared[0].result.changed);
+  std::vector<StagedFile> forced{stage_file(dir_ / "a.md", "same", false)};
+  publish_staged(forced);
+  EXPECT_TRUE(forced[0].result.ok && forced[0].result.changed);
+  EXPECT_NE(inode(dir_ / "a.md"), before);
+}
+
 TEST_F(AtomicFile, LeavesNoTemporaryBehind) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(write_file_atomic(dir_ / "sub" / "a.md", "v" + std::to_string(i)).ok);
