@@ -79,6 +79,16 @@ CREATE TABLE channels (
   feed_url             TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+-- html_to_text(html), made with the HTML; NULL for rows stored before it was (made on use).
+ALTER TABLE articles ADD COLUMN summary TEXT;
+
+-- Small facts about the output as a whole, e.g. which views are known to be up to date.
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -182,7 +192,7 @@ class Savepoint {
 };
 
 constexpr const char* kArticleColumns =
-    "hash, title, categories, author, date, link, image, html, guid, channel_path, added";
+    "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary";
 
 Entry read_entry(const Statement& s) {
   Entry e;
@@ -197,6 +207,7 @@ Entry read_entry(const Statement& s) {
   e.article.guid = s.column_text(8);
   e.channel_path = s.column_text(9);
   e.added = from_db(s.column_int64(10));
+  if (!s.column_is_null(11)) e.article.summary = s.column_text(11);
   return e;
 }
 
@@ -406,7 +417,7 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
     }
     if (outcome == AddOutcome::kNew) {
       Use s(impl_->stmt(std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
-                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
       s->bind_text(1, a.hash)
           .bind_text(2, a.title)
           .bind_text(3, encode_categories(a.categories))
@@ -418,6 +429,7 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
           .bind_text(9, a.guid)
           .bind_text(10, channel_path)
           .bind_int64(11, to_db(now));
+      if (a.summary) s->bind_text(12, *a.summary);
       s->step();
     }
     if (!channel_path.empty()) {
@@ -505,6 +517,23 @@ std::optional<article::Article> Store::article(std::string_view hash) const {
     s->bind_text(1, hash);
     if (!s->step()) return std::nullopt;
     return read_entry(*s).article;
+  });
+}
+
+std::optional<std::string> Store::meta(std::string_view key) const {
+  return guarded(impl_->path, [&]() -> std::optional<std::string> {
+    Use s(impl_->stmt("SELECT value FROM meta WHERE key = ?1"));
+    s->bind_text(1, key);
+    if (!s->step()) return std::nullopt;
+    return s->column_text(0);
+  });
+}
+
+void Store::set_meta(std::string_view key, std::string_view value) {
+  guarded(impl_->path, [&] {
+    Use s(impl_->stmt("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
+    s->bind_text(1, key).bind_text(2, value);
+    s->step();
   });
 }
 

@@ -92,6 +92,11 @@ class Store {
 
   std::optional<article::Article> article(std::string_view hash) const;
   std::vector<std::string> all_hashes() const;  // every stored article, for file regeneration
+
+  // A small named value kept with the data (and committed with the open transaction, if any);
+  // nullopt when never set.
+  std::optional<std::string> meta(std::string_view key) const;
+  void set_meta(std::string_view key, std::string_view value);
   int article_count(std::string_view channel_path) const;  // articles this channel carries
   int total_articles() const;
 

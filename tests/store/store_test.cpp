@@ -364,14 +364,16 @@ TEST_F(StoreTest, ArticleRoundTripsEveryField) {
   a.image = "https://cors.example.test/?http://img.example.test/a.jpg";
   a.html = read_fixture("article.html");
   a.guid = "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+  a.summary = "“弯引号”摘要 with \\ and a\nline…";
   ASSERT_NE(a.html.find('\n'), std::string::npos);
 
   Article odd = make("0000000000000009", sys_seconds(-86400s));  // before the epoch
   odd.categories = {"line\nbreak", "back\\slash\\n", ""};
   odd.image = "";
   odd.link = "";
+  odd.summary = "";  // an article with no text: an empty summary, not a missing one
   Article empty_cats = make("000000000000000a", kNow);
-  empty_cats.categories = {};
+  empty_cats.categories = {};  // and no summary (nullopt): computed by whoever needs it
   Article one_empty_cat = make("000000000000000b", kNow);
   one_empty_cat.categories = {""};
 
@@ -393,10 +395,54 @@ TEST_F(StoreTest, ArticleRoundTripsEveryField) {
     EXPECT_EQ(got->image, want.image);
     EXPECT_EQ(got->html, want.html);
     EXPECT_EQ(got->guid, want.guid);
+    EXPECT_EQ(got->summary, want.summary);
   }
   EXPECT_FALSE(reopened.article("ffffffffffffffff").has_value());
   EXPECT_THAT(reopened.all_hashes(),
               ElementsAre("0000000000000009", "000000000000000a", "000000000000000b", a.hash));
+}
+
+TEST_F(StoreTest, MetaValuesPersistAndFollowTheTransaction) {
+  {
+    Store s(db_path());
+    EXPECT_EQ(s.meta("views"), std::nullopt);
+    s.set_meta("views", "a");
+    s.set_meta("views", "b");  // replaces
+    {
+      Store::Transaction tx(s);
+      s.set_meta("views", "rolled back");
+    }
+    EXPECT_EQ(s.meta("views"), "b");
+  }
+  Store reopened(db_path());
+  EXPECT_EQ(reopened.meta("views"), "b");
+  EXPECT_EQ(reopened.meta("other"), std::nullopt);
+}
+
+// A database written by the first schema (no summary column, no meta table) is migrated in
+// place: its articles keep every field and have no summary yet.
+TEST_F(StoreTest, SchemaOneDatabaseIsMigrated) {
+  {
+    Store s(db_path());
+    Article a = make("00000000000000c1", kNow);
+    a.summary = "dropped with the column";
+    s.add_article(a, "t/s/c", kNow);
+  }
+  {
+    lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
+    db.exec("ALTER TABLE articles DROP COLUMN summary; DROP TABLE meta; PRAGMA user_version=1");
+  }
+  Store s(db_path());
+  const auto old = s.article("00000000000000c1");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->title, "Title of 00000000000000c1");
+  EXPECT_EQ(old->summary, std::nullopt);
+  Article b = make("00000000000000c2", kNow);
+  b.summary = "new";
+  ASSERT_EQ(s.add_article(b, "t/s/c", kNow), AddOutcome::kNew);
+  EXPECT_EQ(s.article(b.hash)->summary, "new");
+  s.set_meta("k", "v");
+  EXPECT_EQ(s.meta("k"), "v");
 }
 
 TEST_F(StoreTest, NonDatabaseFileIsAClearError) {
@@ -482,7 +528,7 @@ TEST_F(StoreTest, FileSettingsAndIntegrity) {
     return st.step() ? st.column_text(0) : std::string("(no row)");
   };
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");  // persistent in the file
-  EXPECT_EQ(pragma("PRAGMA user_version"), "1");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "2");
   EXPECT_EQ(pragma("PRAGMA application_id"), std::to_string(0x66656564));
   EXPECT_EQ(pragma("PRAGMA foreign_key_check"), "(no row)");  // no orphans
 }
