@@ -108,11 +108,12 @@ class Daemon final : public ApiContext {
     }
     fetcher_ = fetch::make_curl_fetcher();
     worker_config_ = std::make_unique<config::Config>(config_);
-    pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_);
+    pipeline_ =
+        std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*keep_views=*/true);
 
     // The views exist (and missing files are rebuilt) before the first request is served.
     std::string error;
-    pipeline_->write_views({}, error);
+    pipeline_->write_views(error);
     install_views(pipeline_->views(), now_seconds());
     store_snapshot_ = snapshot_store();
 
@@ -317,8 +318,7 @@ class Daemon final : public ApiContext {
   }
 
   void on_cycle_done(std::uint64_t cycle, const std::vector<std::string>& paths,
-                     const CycleReport& report, const std::map<std::string, std::string>& views,
-                     StoreSnapshot snap) {
+                     const CycleReport& report, const Pipeline::Views& views, StoreSnapshot snap) {
     cycle_running_ = false;
     const auto now = now_seconds();
     std::map<std::string, const ChannelReport*> by_path;
@@ -370,19 +370,27 @@ class Daemon final : public ApiContext {
   }
 
   // Loop thread: keeps ETag and Last-Modified of views whose bytes did not change.
-  void install_views(const std::map<std::string, std::string>& rendered, sys_seconds now) {
+  void install_views(const Pipeline::Views& rendered, sys_seconds now) {
     serve::ViewMap next;
+    std::map<std::string, std::weak_ptr<const std::string>> next_rendered;
     for (const auto& [file, bytes] : rendered) {
       const std::string url = "/" + file;
       const auto old = views_.find(url);
-      if (old != views_.end() && old->second->body == bytes) {
+      const auto was = rendered_.find(url);
+      // A view the pipeline did not render again is the very same string: no byte
+      // comparison, no new gzip.
+      const bool same_object = was != rendered_.end() && !was->second.owner_before(bytes) &&
+                               !bytes.owner_before(was->second);
+      if (old != views_.end() && (same_object || old->second->body == *bytes)) {
         next[url] = old->second;
       } else {
         next[url] = std::make_shared<const serve::View>(
-            serve::make_view(content_type_of(file), bytes, now));
+            serve::make_view(content_type_of(file), *bytes, now));
       }
+      next_rendered[url] = bytes;
     }
     views_ = std::move(next);
+    rendered_ = std::move(next_rendered);
   }
 
   void reload() {
@@ -409,9 +417,10 @@ class Daemon final : public ApiContext {
     // views so new categories have feeds at once.
     asio::post(work_, [this, cfg = *r.config] {
       *worker_config_ = cfg;
-      pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_);
+      pipeline_ =
+          std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*keep_views=*/true);
       std::string error;
-      pipeline_->write_views({}, error);
+      pipeline_->write_views(error);
       auto views = pipeline_->views();
       auto snap = snapshot_store();
       asio::post(io_, [this, views = std::move(views), snap = std::move(snap)]() mutable {
@@ -468,6 +477,8 @@ class Daemon final : public ApiContext {
 
   // Loop-owned.
   serve::ViewMap views_;
+  // The pipeline's strings behind views_, to tell a re-rendered view from an untouched one.
+  std::map<std::string, std::weak_ptr<const std::string>> rendered_;
   StoreSnapshot store_snapshot_;
   bool cycle_running_ = false;
   bool stopping_ = false;

@@ -6,9 +6,11 @@
 #include <map>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "article/article.hpp"
 #include "emit/emit.hpp"
+#include "lib/crypto/sha256.hpp"
 #include "lib/curl/url.hpp"
 #include "parse/feed.hpp"
 #include "util/atomic_file.hpp"
@@ -32,6 +34,43 @@ std::vector<std::string> category_names(const config::Channel& ch) {
   return {ch.top_name, ch.source_name, ch.name};
 }
 
+// The store's record of the views: the fingerprint of the config and format they were last
+// written with in full agreement with the store, or "behind" from the moment a transaction
+// changes what they list until they are written again. A process that finds its own
+// fingerprint there renders only the feeds its own changes touch; anything else (first run, a
+// config or feedd upgrade, a crash between commit and views) renders every feed once.
+constexpr std::string_view kViewsKey = "views";
+constexpr std::string_view kViewsBehind = "behind";
+
+// Everything the feed and OPML bytes depend on besides the store's rows: the nodes, the base
+// URL, the entry count, and the output format itself — probed by rendering a fixed entry, so
+// that a feedd whose emitter writes different bytes re-renders everything without anyone
+// having to remember to bump a version.
+std::string views_fingerprint(const std::vector<emit::FeedNode>& nodes,
+                              const config::Config& config) {
+  std::string text = "base_url\n" + config.base_url + "\nfeed_entries\n" +
+                     std::to_string(config.feed_entries) + "\n";
+  for (const auto& n : nodes) {
+    for (const std::string* field : {&n.path, &n.title, &n.file, &n.upstream_url})
+      text += *field + '\n';
+    text += std::to_string(n.depth) + '\n';
+  }
+  article::Article probe;
+  probe.hash = "0123456789abcdef";
+  probe.title = "probe <&> “引号”";
+  probe.categories = {"a", "b", "c"};
+  probe.author = "author";
+  probe.link = "https://example.invalid/a?b=1&c=2";
+  probe.image = "https://example.invalid/i.png";
+  probe.html = "<p>text &amp; <img src=\"https://example.invalid/i.png\"></p>";
+  probe.summary = "text &";
+  const emit::FeedNode node{"a/b/c", "a › b › c", "feeds/a/b/c.xml", "https://up.invalid/", 3};
+  text += emit::render_atom(node, {{probe, {"up", "https://up.invalid/", "urn:up"}}},
+                            "https://example.invalid/", sys_seconds{});
+  text += emit::render_opml({node}, "https://example.invalid/");
+  return lib::sha256_hex(text);
+}
+
 }  // namespace
 
 std::string CycleReport::summary() const {
@@ -45,12 +84,60 @@ std::string ImportReport::summary() const {
          plural(failed, "failed");
 }
 
-Pipeline::Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher)
-    : config_(config), store_(store), fetcher_(fetcher) {}
+Pipeline::Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher,
+                   bool keep_views)
+    : config_(config), store_(store), fetcher_(fetcher), keep_views_(keep_views) {}
+
+void Pipeline::check_views_stamp() {
+  if (stamp_checked_) return;
+  all_dirty_ = store_.meta(kViewsKey) != views_fingerprint(emit::feed_nodes(config_), config_);
+  stamp_checked_ = true;
+}
+
+void Pipeline::mark_views_behind() {
+  store_.set_meta(kViewsKey, kViewsBehind);
+}
+
+int Pipeline::publish_posts(std::vector<StagedFile>& staged, std::string& error) {
+  publish_staged(staged);
+  int changed = 0;
+  int failed = 0;
+  for (const auto& f : staged) {
+    const auto& w = f.result;
+    if (w.ok) {
+      changed += w.changed ? 1 : 0;
+      continue;
+    }
+    // A full disk or a missing folder fails every post alike: the first one is logged, the
+    // rest are counted.
+    if (failed++ == 0) {
+      spdlog::error("write failed: {}", w.error);
+      if (error.empty()) error = w.error;
+    }
+  }
+  if (failed > 1) {
+    spdlog::error("write failed: {} more article files under {}", failed - 1,
+                  (config_.output / "posts").string());
+  }
+  // The store has committed these articles: a post that could not be written is not rolled
+  // back but rebuilt by the scan of the next write_views call after this one, in this process
+  // (daemon) or the next (once) — not by the one that follows at once, which would only log
+  // the same failure twice.
+  if (failed > 0) posts_failed_ = true;
+  return changed;
+}
 
 CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>& only) {
   const auto started = std::chrono::steady_clock::now();
   CycleReport report;
+  std::string error;
+  try {
+    check_views_stamp();
+  } catch (const store::StoreError& e) {
+    report.write_error = std::string("store: ") + e.what();
+    spdlog::error("cycle not started: {}", report.write_error);
+    return report;
+  }
 
   std::vector<const config::Channel*> channels;
   for (const auto* ch : config_.channels()) {
@@ -78,13 +165,21 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
 
   // Per channel, filled as its fetch, parse and article work complete; nullopt = cancelled.
   std::vector<std::optional<ChannelReport>> reports(channels.size());
-  std::vector<std::string> new_hashes;
+  // Channels whose feeds change with this cycle: articles added, or upstream details changed.
+  std::set<std::string> touched;
+  // Article files of this cycle's new articles, written under temporary names by the pool as
+  // their channels settle, renamed into place once the store has committed them.
+  std::vector<StagedFile> staged_posts;
+  const fs::path posts = config_.output / "posts";
+  // Declared out here so that a rolled-back cycle can stop it (finishing its queued work)
+  // before removing what that work wrote.
+  std::optional<WorkPool> pool;
 
   // Records a failed poll of channel i.
-  auto fail = [&](std::size_t i, std::string outcome, std::string error) {
+  auto fail = [&](std::size_t i, std::string outcome, std::string reason) {
     ChannelReport& cr = *reports[i];
     cr.outcome = std::move(outcome);
-    cr.error = std::move(error);
+    cr.error = std::move(reason);
     spdlog::error("{}: {}: {}", cr.path, cr.url, cr.error);
     auto& state = states[i];
     state.last_outcome = cr.outcome;
@@ -93,42 +188,74 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     store_.set_channel_state(cr.path, state);
   };
 
-  // Stores the articles made from channel i's new items (owner thread).
-  auto store_articles = [&](std::size_t i,
-                            std::vector<std::pair<std::string, article::Article>> made) {
+  // Stores the articles made from channel i's new items (owner thread); returns the new ones,
+  // whose files must be written.
+  using Made = std::vector<std::pair<std::string, article::Article>>;
+  auto store_articles = [&](std::size_t i, Made made) {
     ChannelReport& cr = *reports[i];
+    std::vector<article::Article> fresh;
     for (auto& [key, a] : made) {
+      touched.insert(cr.path);  // a new article, or a known one now listed here too
       if (store_.add_article(a, cr.path, now) == store::AddOutcome::kNew) {
-        new_hashes.push_back(a.hash);
         ++cr.new_articles;
+        fresh.push_back(std::move(a));
       } else {
         ++cr.known_articles;
       }
       if (!key.empty()) store_.mark_item_seen(cr.path, key, now);
     }
     store_.set_channel_state(cr.path, states[i]);
+    return fresh;
+  };
+
+  // Renders and stages the files of new articles on the pool: the store has their rows (in
+  // the open transaction), the pool only needs the values.
+  auto write_posts = [&](std::vector<article::Article> articles) {
+    pool->submit(
+        [articles = std::move(articles), posts, &staged_posts]() -> WorkPool::Continuation {
+          std::vector<StagedFile> staged;
+          staged.reserve(articles.size());
+          for (const auto& a : articles) {
+            // No comparison: the hash is new to the store, so any file by that name is stale.
+            staged.push_back(
+                stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
+          }
+          return [staged = std::move(staged), &staged_posts]() mutable {
+            std::move(staged.begin(), staged.end(), std::back_inserter(staged_posts));
+          };
+        });
   };
 
   // Articles enter the store in feeds.yaml order, whatever order the fetches finish in, so a
   // title carried by several channels is always filed under the same (first) one.
-  using Made = std::vector<std::pair<std::string, article::Article>>;
   std::vector<std::optional<Made>> ready(channels.size());
   std::vector<bool> settled(channels.size(), false);
   std::size_t next_settled = 0;
+  bool settling = false;
   auto settle = [&](std::size_t i, std::optional<Made> made) {
     ready[i] = std::move(made);
     settled[i] = true;
+    // Submitting work may drain finished work, whose continuation settles another channel:
+    // that nested call only records, and this loop stores it in order.
+    if (settling) return;
+    settling = true;
+    std::vector<std::vector<article::Article>> to_write;
     while (next_settled < channels.size() && settled[next_settled]) {
-      if (ready[next_settled]) store_articles(next_settled, std::move(*ready[next_settled]));
-      ready[next_settled].reset();
-      ++next_settled;
+      const std::size_t n = next_settled++;
+      if (!ready[n]) continue;
+      auto fresh = store_articles(n, std::move(*ready[n]));
+      ready[n].reset();
+      if (!fresh.empty()) to_write.push_back(std::move(fresh));
     }
+    settling = false;
+    for (auto& articles : to_write)
+      write_posts(std::move(articles));
   };
 
   try {
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
-    WorkPool pool(WorkPool::default_threads());
+    pool.emplace(WorkPool::default_threads());
 
     // Parsed feed of channel i (owner thread): drop items seen before, then make articles
     // from the rest on the pool — the rewrite is the expensive part.
@@ -143,6 +270,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       for (const auto& w : feed.warnings)
         spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
       auto& state = states[i];
+      // atom:source of every entry from this channel names the upstream feed.
+      if (state.feed_title != feed.title || state.feed_link != feed.link) touched.insert(cr.path);
       state.feed_title = feed.title;
       state.feed_link = feed.link;
       cr.ttl = feed.ttl;
@@ -157,9 +286,9 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       }
       article::Context ctx{category_names(ch), ch.source_name, config_.image_proxy, now};
       ctx.iframe_hosts = config_.iframe_hosts;
-      pool.submit(
+      pool->submit(
           [i, ctx = std::move(ctx), fresh = std::move(fresh), &settle]() -> WorkPool::Continuation {
-            std::vector<std::pair<std::string, article::Article>> made;
+            Made made;
             for (const auto& item : fresh) {
               // An item without a usable title has nothing to hash and nothing to show.
               if (auto a = article::make_article(item, ctx)) {
@@ -186,6 +315,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       cr.max_age = r.max_age;
       auto& state = states[i];
       state.last_poll = now;
+      if (state.feed_url != ch.url) touched.insert(cr.path);  // atom:source names it
       state.feed_url = ch.url;
       if (!r.ok()) {
         fail(i, cr.outcome, r.reason);
@@ -208,28 +338,34 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       opts.timezone = ch.timezone;
       // The body moves to the pool and dies with the parse: memory is bounded by the bodies
       // in flight, not by the whole cycle.
-      pool.submit([i, body = std::move(r.body), opts = std::move(opts),
-                   &on_parsed]() -> WorkPool::Continuation {
+      pool->submit([i, body = std::move(r.body), opts = std::move(opts),
+                    &on_parsed]() -> WorkPool::Continuation {
         auto parsed = parse::parse_feed(body, opts);
         return [i, parsed = std::move(parsed), &on_parsed]() mutable {
           on_parsed(i, std::move(parsed));
         };
       });
-      pool.drain(false);
+      pool->drain(false);
     };
 
     fetcher_.fetch_all(requests, on_fetched);
-    pool.drain(true);
+    pool->drain(true);
+    if (!touched.empty()) mark_views_behind();
     tx.commit();
   } catch (const store::StoreError& e) {
     // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
-    // fetches again (validators were not saved either) and retries.
+    // fetches again (validators were not saved either) and retries. Its article files must
+    // not appear: the pool finishes what it was given, then every temporary goes.
+    pool.reset();
+    discard_staged(staged_posts);
+    remove_stale_temporaries(posts);
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
     report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     return report;
   }
+  pool.reset();
 
   for (auto& cr : reports) {
     if (!cr) continue;
@@ -243,8 +379,9 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
     report.channels.push_back(std::move(*cr));
   }
 
-  std::string error;
-  report.files_written = write_views(new_hashes, error);
+  report.files_written = publish_posts(staged_posts, error);
+  touched_.insert(touched.begin(), touched.end());
+  report.files_written += write_views(error);
   if (!error.empty()) report.write_error = error;
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -275,8 +412,11 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
   for (const auto* ch : config_.channels())
     channel_by_names[category_names(*ch)] = ch->path();
 
-  std::vector<std::string> new_hashes;
+  const fs::path posts = config_.output / "posts";
+  std::vector<StagedFile> staged_posts;
+  std::set<std::string> touched;
   try {
+    check_views_stamp();
     store::Store::Transaction tx(store_);
     for (const auto& f : files) {
       std::string text;
@@ -304,27 +444,34 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
       if (a.image.empty()) a.image = std::move(rewritten.first_image);
       const auto it = channel_by_names.find(r.article->categories);
       const std::string channel = it == channel_by_names.end() ? "" : it->second;
-      if (store_.add_article(*r.article, channel, now) == store::AddOutcome::kNew) {
-        new_hashes.push_back(r.article->hash);
+      touched.insert(channel);
+      touched.insert("");  // imports are listed in the all feed whatever their channel
+      if (store_.add_article(a, channel, now) == store::AddOutcome::kNew) {
+        staged_posts.push_back(
+            stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
         ++report.imported;
       } else {
         ++report.duplicates;
       }
     }
+    if (!touched.empty()) mark_views_behind();
     tx.commit();
   } catch (const store::StoreError& e) {
+    discard_staged(staged_posts);
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("import rolled back: {}", report.write_error);
     report.imported = 0;
     return report;
   }
   std::string error;
-  write_views(new_hashes, error);
+  publish_posts(staged_posts, error);
+  touched_.insert(touched.begin(), touched.end());
+  write_views(error);
   if (!error.empty()) report.write_error = error;
   return report;
 }
 
-int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::string& error) {
+int Pipeline::write_views(std::string& error) {
   int changed = 0;
   const fs::path posts = config_.output / "posts";
   auto note = [&](const WriteResult& w) {
@@ -335,46 +482,65 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
       ++changed;
     }
   };
-  int failed_posts = 0;
-  std::vector<FileWrite> batch;
-  // Posts are written in batches: one disk flush per batch instead of one per file, and a
-  // bounded amount of rendered text in memory.
-  auto flush_posts = [&] {
-    const auto results = write_files_atomic(batch);
-    for (const auto& w : results) {
-      // A full disk or a missing folder fails every post alike: the first one is logged, the
-      // rest are counted.
-      if (!w.ok && failed_posts++ > 0) continue;
-      note(w);
-    }
-    batch.clear();
-  };
-  auto write_post = [&](const std::string& hash) {
-    if (auto a = store_.article(hash)) {
-      batch.push_back({posts / (hash + ".md"), article::render_article_file(*a)});
-      if (batch.size() >= 256) flush_posts();
-    }
-  };
+  bool complete = true;  // every feed this call had to write was written
 
   try {
+    check_views_stamp();
+    WorkPool pool(WorkPool::default_threads());
     if (!checked_missing_posts_) {
-      // The files are views of the store: a deleted or half-written one is rebuilt.
+      // The files are views of the store: a deleted or half-written one is rebuilt. One
+      // listing of the folder, not a stat per article.
       remove_stale_temporaries(config_.output);
-      for (const auto& hash : store_.all_hashes()) {
-        std::error_code ec;
-        if (!fs::exists(posts / (hash + ".md"), ec)) write_post(hash);
+      std::unordered_set<std::string> present;
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(posts, ec)) {
+        const auto& p = e.path();
+        if (p.extension() == ".md") present.insert(p.stem().string());
       }
+      std::vector<StagedFile> staged;
+      std::vector<article::Article> batch;
+      auto flush = [&] {
+        pool.submit([batch = std::move(batch), posts, &staged]() -> WorkPool::Continuation {
+          std::vector<StagedFile> out;
+          for (const auto& a : batch)
+            out.push_back(
+                stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
+          return [out = std::move(out), &staged]() mutable {
+            std::move(out.begin(), out.end(), std::back_inserter(staged));
+          };
+        });
+        batch.clear();
+      };
+      for (const auto& hash : store_.all_hashes()) {
+        if (present.contains(hash)) continue;
+        if (auto a = store_.article(hash)) batch.push_back(std::move(*a));
+        if (batch.size() >= 64) flush();
+      }
+      if (!batch.empty()) flush();
+      pool.drain(true);
+      checked_missing_posts_ = true;
+      changed += publish_posts(staged, error);
     }
-    for (const auto& hash : new_hashes)
-      write_post(hash);
-    flush_posts();
-    if (failed_posts > 1) {
-      spdlog::error("write failed: {} more article files under {}", failed_posts - 1,
-                    posts.string());
+    // Failures of this call or of the posts published just before it: rescan next time.
+    if (posts_failed_) checked_missing_posts_ = false;
+    posts_failed_ = false;
+
+    const auto nodes = emit::feed_nodes(config_);
+    // Nodes listing a touched channel: the channel's own feed and each ancestor's.
+    std::set<std::string> dirty;
+    for (const auto& path : touched_) {
+      dirty.insert("");
+      for (auto slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1))
+        dirty.insert(path.substr(0, slash));
+      dirty.insert(path);
     }
-    // The store has committed these articles: a post that could not be written is not rolled
-    // back but rebuilt by the next call's scan, in this process (daemon) or the next (once).
-    checked_missing_posts_ = failed_posts == 0;
+    auto needed = [&](const std::string& file, bool listed_change) {
+      if (all_dirty_ || listed_change) return true;
+      if (keep_views_ && !views_.contains(file)) return true;
+      std::error_code ec;
+      return !fs::exists(config_.output / file, ec);
+    };
 
     std::map<std::string, emit::UpstreamInfo> upstream;
     auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {
@@ -391,33 +557,50 @@ int Pipeline::write_views(const std::vector<std::string>& new_hashes, std::strin
       return upstream.emplace(channel_path, std::move(info)).first->second;
     };
 
-    const auto nodes = emit::feed_nodes(config_);
-    std::vector<FileWrite> views;
-    // An article appears in up to four feeds (channel, source, top, all): summarise it once.
-    std::map<std::string, std::string> summaries;
+    // Entries are read here (the store is this thread's); rendering, summaries the store
+    // lacks and the comparison with the file on disk happen on the pool.
+    std::vector<StagedFile> staged;
+    auto stage_view = [&](std::string file, std::function<std::string()> render) {
+      pool.submit([file = std::move(file), render = std::move(render), this,
+                   &staged]() -> WorkPool::Continuation {
+        auto bytes = std::make_shared<const std::string>(render());
+        StagedFile f = stage_file(config_.output / file, *bytes);
+        return [f = std::move(f), file, bytes, this, &staged]() mutable {
+          if (keep_views_) views_[file] = std::move(bytes);
+          staged.push_back(std::move(f));
+        };
+      });
+    };
     for (const auto& node : nodes) {
+      if (!needed(node.file, dirty.contains(node.path))) continue;
       std::vector<emit::Entry> entries;
-      for (auto& e : store_.latest(node.path, config_.feed_entries)) {
-        auto it = summaries.find(e.article.hash);
-        if (it == summaries.end()) {
-          it = summaries
-                   .emplace(e.article.hash,
-                            article::html_to_text(e.article.html, emit::kSummaryBytes))
-                   .first;
-        }
-        e.article.summary = it->second;
+      for (auto& e : store_.latest(node.path, config_.feed_entries))
         entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
-      }
-      // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
-      views.push_back({config_.output / node.file,
-                       emit::render_atom(node, entries, config_.base_url, sys_seconds{})});
+      stage_view(node.file, [node, entries = std::move(entries), this]() mutable {
+        for (auto& e : entries) {
+          if (!e.article.summary) {
+            e.article.summary = article::html_to_text(e.article.html, emit::kSummaryBytes);
+          }
+        }
+        // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
+        return emit::render_atom(node, entries, config_.base_url, sys_seconds{});
+      });
     }
-    views.push_back({config_.output / "feeds.opml", emit::render_opml(nodes, config_.base_url)});
-    for (const auto& w : write_files_atomic(views))
-      note(w);
-    for (std::size_t i = 0; i < views.size(); ++i) {
-      const std::string file = i < nodes.size() ? nodes[i].file : "feeds.opml";
-      views_[file] = std::move(views[i].bytes);
+    if (needed("feeds.opml", false)) {
+      stage_view("feeds.opml",
+                 [&nodes, this] { return emit::render_opml(nodes, config_.base_url); });
+    }
+    pool.drain(true);
+    publish_staged(staged);
+    for (const auto& f : staged) {
+      note(f.result);
+      complete = complete && f.result.ok;
+    }
+    if (complete) {
+      all_dirty_ = false;
+      touched_.clear();
+      const std::string stamp = views_fingerprint(nodes, config_);
+      if (store_.meta(kViewsKey) != stamp) store_.set_meta(kViewsKey, stamp);
     }
   } catch (const store::StoreError& e) {
     error = std::string("store: ") + e.what();
@@ -460,13 +643,18 @@ int Pipeline::prune(sys_seconds now) {
   const auto cutoff = now - std::chrono::days(config_.keep_days);
   std::vector<std::string> gone;
   try {
+    check_views_stamp();
     store::Store::Transaction tx(store_);
     gone = store_.prune_before(cutoff);
+    if (!gone.empty()) mark_views_behind();
     tx.commit();
   } catch (const store::StoreError& e) {
     spdlog::error("pruning articles older than {} days: {}", config_.keep_days, e.what());
     return 0;
   }
+  // Which feeds listed them is not worth finding out: pruning is rare, and every feed is
+  // rendered once.
+  if (!gone.empty()) all_dirty_ = true;
   int removed = 0;
   for (const auto& hash : gone) {
     std::error_code ec;

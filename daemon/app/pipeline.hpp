@@ -9,13 +9,16 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
 #include "store/store.hpp"
+#include "util/atomic_file.hpp"
 
 namespace feedd::app {
 
@@ -63,22 +66,33 @@ struct ImportReport {
 
 class Pipeline {
  public:
-  // `config`, `store` and `fetcher` must outlive the Pipeline.
-  Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher);
+  // Feed and OPML bytes by relative path ("feeds/all.xml"); shared so that handing them to the
+  // server copies no feed.
+  using Views = std::map<std::string, std::shared_ptr<const std::string>>;
 
-  // Polls the channels whose paths are in `only` (all when empty), stores new articles and
-  // rewrites the views that changed.
+  // `config`, `store` and `fetcher` must outlive the Pipeline. With `keep_views` (the daemon,
+  // which serves them) every feed and the OPML are kept in memory as last written; without
+  // (`once`, `import`) views() stays empty and a feed is only rendered when it must be written.
+  Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher,
+           bool keep_views = false);
+
+  // Polls the channels whose paths are in `only` (all when empty), stores new articles, writes
+  // their files (staged on the work pool during the cycle, renamed into place after the
+  // commit) and rewrites the feeds that changed.
   CycleReport run_cycle(std::chrono::sys_seconds now, const std::vector<std::string>& only = {});
 
   // Imports article files and folders of them (*.md, *.txt), then rewrites the views.
   ImportReport import_paths(const std::vector<std::filesystem::path>& paths,
                             std::chrono::sys_seconds now);
 
-  // Writes posts for `new_hashes`, regenerates missing article files (on the first call and
-  // on the call after one where an article file failed), rewrites every feed and the OPML
-  // whose bytes changed. Returns files changed; on failure sets `error` and keeps going with
-  // the other files. The store is not rolled back: the files are views, rebuilt next time.
-  int write_views(const std::vector<std::string>& new_hashes, std::string& error);
+  // Regenerates missing article files (on the first call and on the call after one where an
+  // article file failed), then renders the feeds whose content may have changed since they
+  // were last written — those listing a channel that got articles or new upstream details,
+  // or all of them after a prune, a config change or an interrupted write — plus any whose
+  // file is missing, and writes those whose bytes changed. Returns files changed; on failure
+  // sets `error` and keeps going with the other files. The store is not rolled back: the
+  // files are views, rebuilt next time.
+  int write_views(std::string& error);
 
   // Imports the files in the configured inbox (none configured: no-op), then moves each to
   // inbox/done/, or to inbox/failed/ beside a "<name>.error" file saying why. When the store
@@ -89,15 +103,29 @@ class Pipeline {
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
   int prune(std::chrono::sys_seconds now);
 
-  // Feeds and OPML as last written by write_views: relative path ("feeds/all.xml") → bytes.
-  const std::map<std::string, std::string>& views() const { return views_; }
+  // Feeds and OPML as last written by write_views (empty without keep_views).
+  const Views& views() const { return views_; }
 
  private:
+  // Once per Pipeline, before its first change to the store: whether the feeds on disk are
+  // known to match the store and this config (see kViewsKey in pipeline.cpp).
+  void check_views_stamp();
+  // Records, in the open transaction, that the feeds on disk are behind the store.
+  void mark_views_behind();
+  // Puts staged article files in place; logs the first failure and counts the rest.
+  int publish_posts(std::vector<StagedFile>& staged, std::string& error);
+
   const config::Config& config_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
+  const bool keep_views_;
   bool checked_missing_posts_ = false;
-  std::map<std::string, std::string> views_;
+  bool posts_failed_ = false;  // an article file failed since the last write_views
+  bool stamp_checked_ = false;
+  bool all_dirty_ = true;  // every feed must be rendered (first use, config change, prune)
+  // Channel paths whose feeds must be rendered ("" = imports, listed only in the all feed).
+  std::set<std::string> touched_;
+  Views views_;
 };
 
 }  // namespace feedd::app

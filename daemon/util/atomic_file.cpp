@@ -64,7 +64,7 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   // The folder usually exists: create it only when the first open says it does not, which
   // saves a stat per file. A bare "name" has no parent to create.
-  if (fd < 0 && errno == ENOENT && !path.parent_path().empty()) {
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR) && !path.parent_path().empty()) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {

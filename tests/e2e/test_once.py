@@ -1,6 +1,7 @@
 """`feedd once` end to end: real binary, fixture feeds over loopback HTTP, real readers."""
 import os
 import re
+import sqlite3
 import unittest
 
 from harness import (FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase, feedparser_entries, jing,
@@ -117,6 +118,69 @@ class OnceTest(FeeddTestCase):
         os.remove(os.path.join(self.output, "feeds/xinmeiti/guokr.xml"))
         self.feedd("once", "-c", "feeds.yaml", check=0)
         self.assertEqual({k: v[1] for k, v in self.snapshot().items()}, before)
+
+    # Feeds are rendered from the store only when it changed what they list (issue 5: a warm
+    # cycle rewrites no feed whose content did not change, and renders none either). The store
+    # remembers whether the files on disk are up to date; these tests fail if it is ignored.
+    def add_woshipm_item(self, title):
+        path = os.path.join(self.feeds_dir, "woshipm.xml")
+        with open(path, encoding="utf-8") as f:
+            xml = f.read()
+        item = ("<item><title>%s</title><link>https://www.woshipm.example/pmd/6002.html</link>"
+                "<pubDate>Thu, 15 Jul 2021 02:00:00 GMT</pubDate><description>正文</description></item>"
+                % title)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml.replace("<item>", item + "<item>", 1))
+        os.utime(path, (os.stat(path).st_atime + 10, os.stat(path).st_mtime + 10))
+
+    def spoil(self, rel):
+        with open(os.path.join(self.output, rel), "w", encoding="utf-8") as f:
+            f.write("spoiled by hand\n")
+
+    def test_unchanged_store_renders_no_feed(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.spoil("feeds/all.xml")  # not a feedd write: only a render would replace it
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertEqual(self.read("feeds/all.xml"), "spoiled by hand\n")
+
+    def test_new_article_renders_only_the_feeds_listing_its_channel(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        for rel in FEEDS:
+            self.spoil(rel)
+        self.add_woshipm_item("增量渲染：只动该动的")
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("articles: 1 new", proc.stdout)
+        rendered = {rel for rel in FEEDS if self.read(rel) != "spoiled by hand\n"}
+        self.assertEqual(rendered, {"feeds/all.xml", "feeds/xinmeiti.xml", "feeds/xinmeiti/woshipm.xml",
+                                    "feeds/xinmeiti/woshipm/popular.xml"})
+        for rel in rendered:
+            self.assertIn("增量渲染：只动该动的", self.read(rel))
+
+    def test_views_left_behind_by_an_interrupted_run_are_all_rendered_again(self):
+        # What a crash between the store's commit and the feed writes leaves: the store says
+        # the views are behind, and some feed on disk is stale.
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        want = self.read("feeds/xinmeiti/guokr.xml")
+        self.spoil("feeds/xinmeiti/guokr.xml")
+        with sqlite3.connect(os.path.join(self.output, "feedd.db")) as db:
+            db.execute("UPDATE meta SET value = 'behind' WHERE key = 'views'")
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertEqual(self.read("feeds/xinmeiti/guokr.xml"), want)
+        self.spoil("feeds/xinmeiti/guokr.xml")  # and once written, the store says so again
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertEqual(self.read("feeds/xinmeiti/guokr.xml"), "spoiled by hand\n")
+
+    def test_config_change_renders_every_feed(self):
+        self.write_config(TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.write_config(TREE, base_url="http://elsewhere.test/")
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        for rel in FEEDS + ["feeds.opml"]:
+            self.assertIn("http://elsewhere.test/", self.read(rel), rel)
+            self.assertNotIn("http://feeds.test/", self.read(rel), rel)
 
     def test_one_broken_channel_does_not_stop_the_others(self):
         self.write_config(TREE + """          - name: broken
