@@ -30,6 +30,11 @@ TEST(Iconv, ToUtf8) {
        2},
       {"UTF-8", "a\xE4\xB8", "a\xEF\xBF\xBD", 1},
       {"UTF-8", "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD", 2},  // overlong '/'
+      // Valid UTF-8 is not converted but checked: these must not pass as valid.
+      {"UTF-8", "\xE0\x80\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 3},  // overlong
+      {"UTF-8", "\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 3},  // surrogate
+      {"UTF-8", "\xF0\x9F\x98", "\xEF\xBF\xBD", 1},                          // cut short
+      {"UTF-8", "\x80", "\xEF\xBF\xBD", 1},                                  // lone trail
       {"GB18030", "x\xD6", "x\xEF\xBF\xBD", 1},
       {"GB18030", "", "", 0},
   };
