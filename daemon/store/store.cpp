@@ -274,6 +274,10 @@ Store::Store(const std::filesystem::path& db_path) {
     im.db.prepare("PRAGMA journal_mode=WAL").step();
     // FULL: each committed cycle survives power loss, as the status page promises.
     im.db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+    // Each add_article is a savepoint inside the cycle's transaction, whose undo pages go to a
+    // sub-journal: in a temporary file that was ~20 page writes per article (200k pwrite calls
+    // for a cold cycle of 9000). In memory it is a few pages, freed at each release.
+    im.db.exec("PRAGMA temp_store=MEMORY");
 
     const std::int64_t app_id = im.pragma_int("application_id");
     const std::int64_t version = im.pragma_int("user_version");
