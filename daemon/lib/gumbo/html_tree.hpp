@@ -3,8 +3,8 @@
 //
 // gumbo 0.10 has no depth or memory limit, is quadratic in nesting depth (scope checks walk the
 // stack of open elements) and frees its tree recursively. Hence: callers cut hostile input with
-// html_cut_point() first, parses run against a memory budget, and the tree is released by
-// freeing its allocations one by one, never by gumbo's recursive destroy.
+// html_cut_point() first, parses run against a memory budget, and every allocation of a parse
+// comes from one arena, released chunk by chunk with the tree, never by gumbo's recursive destroy.
 #include <gumbo.h>
 
 #include <cstddef>
@@ -27,7 +27,9 @@ std::size_t html_cut_point(std::string_view html, const HtmlLimits& limits = {})
 struct HtmlParseOptions {
   // GUMBO_TAG_LAST parses a whole document; any other tag parses a fragment in that context.
   GumboTag fragment_context = GUMBO_TAG_LAST;
-  // Parser allocations past this make parse() return nullopt; 0 = 32 MiB + 8 × input size.
+  // The parse's memory budget: when its arena would need more heap than this (chunks, headers
+  // and memory gumbo freed during the parse all count), parse() returns nullopt.
+  // 0 = 32 MiB + 8 × input size.
   std::size_t max_memory = 0;
 };
 
@@ -47,6 +49,10 @@ class HtmlTree {
   const GumboNode* document() const;
   const GumboNode* root() const;  // the <html> element
   std::string_view source() const;
+
+  // Heap bytes the parse took (its arena), at most HtmlParseOptions::max_memory. The source
+  // buffer is not counted.
+  std::size_t memory_bytes() const;
 
   // Byte offset of `piece` in source(), or nullopt when it is empty or does not point into
   // source() (parser-inserted elements, decoded strings).
