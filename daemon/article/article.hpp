@@ -57,6 +57,7 @@ struct RewriteResult {
 // tags is cut at a tag boundary (lib::HtmlLimits). Input that only makes sense through tokens the
 // parser ignores (an <html>/<body> tag with attributes inside the body) is written out afresh from
 // the sanitised tree instead; a document that exhausts the parser's memory budget yields "".
+// The result is parsed once more, to check it (html.cpp); the summary comes from that parse.
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options);
 
 // Plain text of an HTML fragment (gumbo: entities decoded, tags dropped, white space folded),

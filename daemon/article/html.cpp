@@ -581,20 +581,63 @@ class Rewriter {
   bool hostile_ = false;
 };
 
-// True when `html`, read inside a <div> of a page, holds nothing the sanitiser removes. Removing
+// html_to_text(html, kSummaryBytes), from `tree`: kPrefix + html parsed as a document. nullopt
+// when that tree may not give html_to_text's text, which parses `html` alone, as a fragment in
+// <div> context (html_to_text is then called).
+//
+// Why the two agree otherwise: both parses see the same tokens (the tokenizer starts in the data
+// state either way) in no-quirks mode, and their stacks of open elements differ only below the
+// article's own elements: the fragment's [html] against this page's [html, body, div]. The tree
+// builder looks below the article's elements only
+//  - for the page's <html>, <body> and <frameset> start tags, which in body it ignores (merging
+//    attributes): such a tag leaves an unreported '<', so summary_if_clean() has refused it;
+//  - for </body> and </html>, ignored in the fragment; here they switch to the after-body modes,
+//    which put every token but comments (refused) back through the in-body rules unchanged;
+//  - for </div> when no article <div> is in scope: ignored in the fragment, it closes the page's
+//    <div> here, and what follows lands elsewhere. That is the one divergence, and it shows: the
+//    page's <div> then has an end tag of its own; then, or whenever anything lies outside it, this
+//    returns nullopt.
+// So, with the page's <div> closed only by the end of input, its children are the fragment's
+// children, node for node, and the same walk over them gives the same text. html_to_text also
+// cuts input past lib::HtmlLimits first; such HTML is left to it as well.
+std::optional<std::string> page_summary(const lib::HtmlTree& tree, std::string_view html) {
+  if (lib::html_cut_point(html) != html.size()) return std::nullopt;
+  const auto only = [](const GumboNode* node, GumboTag tag) {
+    return node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == tag;
+  };
+  const GumboVector& top = lib::children_of(tree.document());
+  if (top.length != 1 || !only(lib::child(top, 0), GUMBO_TAG_HTML)) return std::nullopt;
+  const GumboVector& page = lib::children_of(lib::child(top, 0));
+  if (page.length != 2 || !only(lib::child(page, 0), GUMBO_TAG_HEAD) ||
+      lib::children_of(lib::child(page, 0)).length != 0 ||
+      !only(lib::child(page, 1), GUMBO_TAG_BODY)) {
+    return std::nullopt;
+  }
+  const GumboVector& body = lib::children_of(lib::child(page, 1));
+  if (body.length != 2 || !only(lib::child(body, 1), GUMBO_TAG_DIV)) return std::nullopt;
+  const GumboElement& div = lib::child(body, 1)->v.element;
+  const auto at = tree.offset_of(div.original_tag);
+  if (!at || *at >= kPrefix.size() || div.original_end_tag.length != 0) return std::nullopt;
+  return detail::summary_of(detail::folded_text(lib::child(body, 1), true, kSummaryBytes),
+                            kSummaryBytes);
+}
+
+// When `html`, read inside a <div> of a page, holds nothing the sanitiser removes: its summary,
+// html_to_text(html, kSummaryBytes), taken from the parse made for the check when it can be
+// (page_summary). nullopt when it is not clean. Removing
 // bytes changes the context the rest is parsed in (a dropped <embed> no longer breaks out of
 // <math>, a dropped <form> no longer hides a nested one), so the result is checked by parsing
 // it again rather than trusted: every element must be one the allowlist keeps, with attributes
 // it keeps as they are, no comment may be left, and every '<' that opens anything but an end tag
 // must be the start of an element or lie in text or a tag gumbo reports — a start tag the
 // parser ignored (<td onclick> outside a table) could count in another context.
-bool is_clean(std::string_view html, const RewriteOptions& options) {
+std::optional<std::string> summary_if_clean(std::string_view html, const RewriteOptions& options) {
   std::string source;
   source.reserve(kPrefix.size() + html.size());
   source += kPrefix;
   source += html;
   const auto tree = lib::HtmlTree::parse(std::move(source));
-  if (!tree) return false;
+  if (!tree) return std::nullopt;
   std::vector<bool> seen(tree->source().size(), false);
   const auto mark = [&](const GumboStringPiece& piece) {
     if (const auto at = tree->offset_of(piece)) {
@@ -605,30 +648,30 @@ bool is_clean(std::string_view html, const RewriteOptions& options) {
   while (!stack.empty()) {
     const GumboNode* node = stack.back();
     stack.pop_back();
-    if (node->type == GUMBO_NODE_COMMENT) return false;
+    if (node->type == GUMBO_NODE_COMMENT) return std::nullopt;
     if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
       const GumboElement& element = node->v.element;
       const auto offset = tree->offset_of(element.original_tag);
       const bool page = element.tag == GUMBO_TAG_HTML || element.tag == GUMBO_TAG_HEAD ||
                         element.tag == GUMBO_TAG_BODY;
-      if (page && element.attributes.length > 0) return false;
+      if (page && element.attributes.length > 0) return std::nullopt;
       if (!page && !(offset && *offset < kPrefix.size())) {
-        if (decide(element, options) != ElementAction::keep) return false;
-        if (has_unrecorded_bytes(element)) return false;
+        if (decide(element, options) != ElementAction::keep) return std::nullopt;
+        if (has_unrecorded_bytes(element)) return std::nullopt;
         const std::string name = lower_name(element);
         for (unsigned i = 0; i < element.attributes.length; ++i) {
           const GumboAttribute* a = lib::attribute(element.attributes, i);
           const std::string_view value = a->value;
           const auto filtered = filter_attribute(name, a->name, value);
-          if (!filtered || *filtered != value) return false;
+          if (!filtered || *filtered != value) return std::nullopt;
           if (lib::view(a->original_value).find_first_of("<>") != std::string_view::npos) {
-            return false;
+            return std::nullopt;
           }
         }
         if (element.tag == GUMBO_TAG_IFRAME &&
             (gumbo_get_attribute(&element.attributes, "sandbox") == nullptr ||
              element.children.length > 0)) {
-          return false;
+          return std::nullopt;
         }
         mark(element.original_tag);
       }
@@ -642,9 +685,10 @@ bool is_clean(std::string_view html, const RewriteOptions& options) {
   const std::string_view text = tree->source();
   for (std::size_t i = text.find('<', kPrefix.size()); i != std::string_view::npos;
        i = text.find('<', i + 1)) {
-    if (!seen[i] && (i + 1 == text.size() || text[i + 1] != '/')) return false;
+    if (!seen[i] && (i + 1 == text.size() || text[i + 1] != '/')) return std::nullopt;
   }
-  return true;
+  if (auto summary = page_summary(*tree, html)) return summary;
+  return html_to_text(html, kSummaryBytes);
 }
 
 }  // namespace
@@ -659,12 +703,19 @@ RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options)
   if (!tree) return {};  // a pathological document that exhausted the parser's budget
   Rewriter rewriter(*tree, options);
   RewriteResult result = rewriter.run();
-  if (is_clean(result.html, options)) return result;
+  if (auto summary = summary_if_clean(result.html, options)) {
+    result.summary = std::move(*summary);
+    return result;
+  }
   result = rewriter.serialize_all();
-  if (is_clean(result.html, options)) return result;
+  if (auto summary = summary_if_clean(result.html, options)) {
+    result.summary = std::move(*summary);
+    return result;
+  }
   // Last resort, not known to be reachable: the text alone.
   result = {};
   append_escaped_text(result.html, detail::fold_space(detail::fragment_text(input, true)));
+  result.summary = html_to_text(result.html, kSummaryBytes);
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "article/html_text.hpp"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -90,51 +91,63 @@ bool has_no_text(GumboTag tag) {
          tag == GUMBO_TAG_HEAD;
 }
 
-}  // namespace
+// fold_space() over text that comes in pieces: the same result as folding their concatenation,
+// as long as no piece ends inside a UTF-8 sequence (gumbo's text never does).
+class Folder {
+ public:
+  explicit Folder(std::string& out) : out_(out) {}
 
-std::string fold_space(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool pending = false;
-  for (std::size_t i = 0; i < text.size();) {
-    if (const std::size_t n = space_at(text, i); n != 0) {
-      pending = true;
-      i += n;
-      continue;
+  void add(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+      if (const std::size_t n = space_at(text, i); n != 0) {
+        pending_ = true;
+        i += n;
+        continue;
+      }
+      std::size_t end = i + 1;
+      while (end < text.size() && space_at(text, end) == 0)
+        ++end;
+      if (pending_ && !out_.empty()) out_ += ' ';
+      pending_ = false;
+      out_.append(text.substr(i, end - i));
+      i = end;
     }
-    if (pending && !out.empty()) out += ' ';
-    pending = false;
-    out += text[i++];
   }
-  return out;
-}
 
-std::string fragment_text(std::string_view html, bool separate_blocks) {
-  const std::string_view input = html.substr(0, lib::html_cut_point(html));
-  const auto tree = lib::HtmlTree::parse(std::string(input), {.fragment_context = GUMBO_TAG_DIV});
-  if (!tree) return {};
-  std::string out;
+ private:
+  std::string& out_;
+  bool pending_ = false;
+};
+
+// Calls emit(text) for the text under `container` in document order, with " " around block
+// elements when `separate_blocks`; stops when emit returns false.
+template <typename Emit>
+void walk_text(const GumboNode* container, bool separate_blocks, Emit emit) {
   // Explicit stack instead of recursion: nesting depth is attacker-controlled. A null entry
   // marks the end of a block element, where a separating space goes.
-  std::vector<const GumboNode*> stack{tree->document()};
+  std::vector<const GumboNode*> stack;
+  const GumboVector& top = lib::children_of(container);
+  for (unsigned i = top.length; i-- > 0;)
+    stack.push_back(lib::child(top, i));
   while (!stack.empty()) {
     const GumboNode* node = stack.back();
     stack.pop_back();
     if (node == nullptr) {
-      out += ' ';
+      if (!emit(std::string_view(" "))) return;
       continue;
     }
     switch (node->type) {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_WHITESPACE:
       case GUMBO_NODE_CDATA:
-        out += node->v.text.text;
+        if (!emit(std::string_view(node->v.text.text))) return;
         continue;
       case GUMBO_NODE_ELEMENT:
       case GUMBO_NODE_TEMPLATE:
         if (has_no_text(node->v.element.tag)) continue;
         if (separate_blocks && is_block(node->v.element.tag)) {
-          out += ' ';
+          if (!emit(std::string_view(" "))) return;
           stack.push_back(nullptr);
         }
         break;
@@ -147,13 +160,44 @@ std::string fragment_text(std::string_view html, bool separate_blocks) {
     for (unsigned i = children.length; i-- > 0;)
       stack.push_back(lib::child(children, i));
   }
+}
+
+std::optional<lib::HtmlTree> parse_fragment(std::string_view html) {
+  const std::string_view input = html.substr(0, lib::html_cut_point(html));
+  return lib::HtmlTree::parse(std::string(input), {.fragment_context = GUMBO_TAG_DIV});
+}
+
+}  // namespace
+
+std::string fold_space(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  Folder(out).add(text);
   return out;
 }
 
-}  // namespace detail
+std::string fragment_text(std::string_view html, bool separate_blocks) {
+  const auto tree = parse_fragment(html);
+  if (!tree) return {};
+  std::string out;
+  walk_text(tree->document(), separate_blocks, [&](std::string_view text) {
+    out += text;
+    return true;
+  });
+  return out;
+}
 
-std::string html_to_text(std::string_view html, std::size_t max_bytes) {
-  std::string text = detail::fold_space(detail::fragment_text(html, true));
+std::string folded_text(const GumboNode* container, bool separate_blocks, std::size_t enough) {
+  std::string out;
+  Folder folder(out);
+  walk_text(container, separate_blocks, [&](std::string_view text) {
+    folder.add(text);
+    return out.size() <= enough;
+  });
+  return out;
+}
+
+std::string summary_of(std::string text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   static constexpr std::string_view kEllipsis = "…";
   if (max_bytes < kEllipsis.size()) return {};
@@ -166,6 +210,14 @@ std::string html_to_text(std::string_view html, std::size_t max_bytes) {
     text.pop_back();
   text += kEllipsis;
   return text;
+}
+
+}  // namespace detail
+
+std::string html_to_text(std::string_view html, std::size_t max_bytes) {
+  const auto tree = detail::parse_fragment(html);
+  if (!tree) return {};
+  return detail::summary_of(detail::folded_text(tree->document(), true, max_bytes), max_bytes);
 }
 
 }  // namespace feedd::article

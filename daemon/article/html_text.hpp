@@ -1,5 +1,9 @@
 #pragma once
-// Internal to the article stage: text extraction shared by html_to_text and normalize_title.
+// Internal to the article stage: text extraction shared by html_to_text, normalize_title and
+// rewrite_html (which takes its summary from a tree it has parsed anyway).
+#include <gumbo.h>
+
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,5 +19,15 @@ std::string fold_space(std::string_view text);
 // elements and <br> are surrounded by spaces so that words in adjacent blocks stay apart.
 // White space is not folded. Input past lib::HtmlLimits is cut first.
 std::string fragment_text(std::string_view html, bool separate_blocks);
+
+// fold_space() of the text of the nodes under `container` (the text fragment_text gives when
+// `container` is the root of its tree; `container` itself adds no block space). Stops once the
+// result is longer than `enough` bytes: what it has then is a prefix of the whole, long enough
+// for summary_of(…, max_bytes) with max_bytes <= enough.
+std::string folded_text(const GumboNode* container, bool separate_blocks, std::size_t enough);
+
+// html_to_text's cut of a folded text: `text` itself when it fits in `max_bytes`, else cut at a
+// UTF-8 boundary, trailing spaces dropped, "…" appended, within `max_bytes`.
+std::string summary_of(std::string text, std::size_t max_bytes);
 
 }  // namespace feedd::article::detail

@@ -49,6 +49,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   options.iframe_hosts = context.iframe_hosts;
   RewriteResult rewritten = rewrite_html(item.html, options);
   article.html = std::move(rewritten.html);
+  article.summary = std::move(rewritten.summary);
   // The image goes into the front-matter twice; the HTML keeps it whatever its size.
   if (rewritten.first_image.size() <= kMaxUrlBytes) {
     article.image = std::move(rewritten.first_image);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "article/article.hpp"
+#include "article/summary_check.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
 namespace feedd::article {
@@ -157,6 +158,7 @@ TEST(RewriteHtml, Table) {
     const RewriteResult r = rewrite_html(c.input, {.base_url = c.base, .image_proxy = c.proxy});
     EXPECT_EQ(r.html, c.expected) << c.name;
     EXPECT_EQ(r.first_image, c.first_image) << c.name;
+    EXPECT_TRUE(summary_matches(r)) << c.name;
   }
 }
 
@@ -199,6 +201,7 @@ TEST(RewriteHtml, GoldenFiles) {
     if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr) std::ofstream(out_path) << r.html;
     EXPECT_EQ(r.html, read_file(out_path)) << g.name;
     EXPECT_EQ(r.first_image, g.first_image) << g.name;
+    EXPECT_TRUE(summary_matches(r)) << g.name;
   }
 }
 
@@ -215,6 +218,7 @@ TEST(RewriteHtml, HugeInputIsCutAtATagBoundary) {
   EXPECT_GT(r.html.size(), std::size_t{3} << 20);
   EXPECT_EQ(big.compare(0, r.html.size(), r.html), 0);
   EXPECT_TRUE(r.html.ends_with("</p>\n")) << r.html.substr(r.html.size() - 40);
+  EXPECT_TRUE(summary_matches(r));
 }
 
 TEST(RewriteHtml, ManyTagsAreCutAtTheTagLimit) {
@@ -224,6 +228,7 @@ TEST(RewriteHtml, ManyTagsAreCutAtTheTagLimit) {
   const RewriteResult r = rewrite_html(many, {});
   // 20000 '<' = 10000 paragraphs of 8 bytes.
   EXPECT_EQ(r.html, many.substr(0, 8 * lib::HtmlLimits{}.max_tags / 2));
+  EXPECT_TRUE(summary_matches(r));
 }
 
 TEST(RewriteHtml, DeepNestingIsBoundedInTime) {
@@ -238,6 +243,7 @@ TEST(RewriteHtml, DeepNestingIsBoundedInTime) {
   EXPECT_EQ(r.first_image, "");
   EXPECT_EQ(r.html.size(), 5u * lib::HtmlLimits{}.max_tags);
   EXPECT_LT(elapsed, std::chrono::seconds(20));
+  EXPECT_TRUE(summary_matches(r));
   EXPECT_EQ(html_to_text(deep + "text"), "");
 }
 

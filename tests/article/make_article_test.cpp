@@ -146,6 +146,9 @@ TEST(MakeArticle, GoldenArticleFiles) {
     EXPECT_EQ(back.article->hash, article->hash);
     EXPECT_EQ(back.article->html, article->html);
     EXPECT_EQ(render_article_file(*back.article), file);
+
+    ASSERT_TRUE(article->summary.has_value());
+    EXPECT_EQ(*article->summary, html_to_text(article->html, kSummaryBytes));
   }
 }
 
@@ -167,6 +170,36 @@ TEST(MakeArticle, FieldsFromItemAndContext) {
   EXPECT_EQ(a->guid, "urn:uuid:1");
   EXPECT_EQ(a->html, "<p>正文</p>");
   EXPECT_EQ(a->image, "");
+  EXPECT_EQ(a->summary, "正文");
+}
+
+// The summary is made with the HTML, from the rewritten body: what the sanitiser removed is not
+// in it, and it is cut to kSummaryBytes.
+TEST(MakeArticle, SummaryOfTheRewrittenBody) {
+  FeedItem item;
+  item.title = "摘要";
+  item.link = "https://example.com/a";
+  item.html =
+      "<p>第一段&amp;more</p><script>var secret = 1;</script><p>第二段<br>下一行"
+      "<iframe src=\"https://evil.example/\">iframe text</iframe></p><style>p{}</style>";
+  std::optional<Article> a = make_article(item, context({}, ""));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->summary, "第一段&more 第二段 下一行");
+
+  item.html.clear();
+  for (int i = 0; i < 100; ++i)
+    item.html += "<p>一段很长的正文。</p>";
+  a = make_article(item, context({}, ""));
+  ASSERT_TRUE(a && a->summary);
+  EXPECT_LE(a->summary->size(), kSummaryBytes);
+  EXPECT_TRUE(a->summary->starts_with("一段很长的正文。 一段很长的正文。")) << *a->summary;
+  EXPECT_TRUE(a->summary->ends_with("…")) << *a->summary;
+  EXPECT_EQ(*a->summary, html_to_text(a->html, kSummaryBytes));
+
+  item.html.clear();
+  a = make_article(item, context({}, ""));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->summary, "");  // computed, and empty: not nullopt
 }
 
 TEST(MakeArticle, OverlongTitleCutAndOverlongUrlsLeftOut) {

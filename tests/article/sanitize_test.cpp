@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "article/article.hpp"
+#include "article/summary_check.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
 namespace feedd::article {
@@ -480,6 +481,7 @@ TEST(Sanitize, Rules) {
     const RewriteResult r = rewrite_html(c.input, options(c.hosts));
     EXPECT_EQ(r.html, c.expected) << c.name;
     EXPECT_EQ(joined(problems(r.html, c.hosts)), "") << c.name;
+    EXPECT_TRUE(summary_matches(r)) << c.name;
     EXPECT_EQ(rewrite_html(r.html, options(c.hosts)).html, r.html) << "idempotent: " << c.name;
   }
 }
@@ -605,11 +607,13 @@ TEST(Sanitize, OwaspVectorsLeaveNothingDangerous) {
   for (const auto& v : kOwaspInertVectors) {
     const RewriteResult r = rewrite_html(v, options());
     EXPECT_EQ(joined(problems(r.html)), "") << v << "\n→ " << r.html;
+    EXPECT_TRUE(summary_matches(r)) << v;
   }
   for (const auto& v : kOwaspVectors) {
     EXPECT_NE(joined(problems(v)), "") << "not dangerous to begin with: " << v;
     const RewriteResult r = rewrite_html(v, options());
     EXPECT_EQ(joined(problems(r.html)), "") << v << "\n→ " << r.html;
+    EXPECT_TRUE(summary_matches(r)) << v;
     EXPECT_EQ(rewrite_html(r.html, options()).html, r.html) << "idempotent: " << v;
   }
 }
@@ -618,6 +622,7 @@ TEST(Sanitize, OwaspVectorsWithIframeHostsConfigured) {
   for (const auto& v : kOwaspVectors) {
     const RewriteResult r = rewrite_html(v, options(kHosts));
     EXPECT_EQ(joined(problems(r.html, kHosts)), "") << v << "\n→ " << r.html;
+    EXPECT_TRUE(summary_matches(r)) << v;
   }
 }
 
@@ -898,6 +903,7 @@ TEST(Sanitize, FeedValidatorSecurityWarningsDoNotApply) {
     const RewriteResult r = rewrite_html(input, options(hosts));
     EXPECT_EQ(joined(validator_warnings(r.html)), "") << r.html;
     EXPECT_EQ(joined(problems(r.html)), "") << r.html;
+    EXPECT_TRUE(summary_matches(r));
   }
   // Each element on its own, too: inside others, many would be dropped with their parent.
   for (const auto& name : names) {
@@ -905,6 +911,7 @@ TEST(Sanitize, FeedValidatorSecurityWarningsDoNotApply) {
     const RewriteResult r = rewrite_html(one, options());
     EXPECT_EQ(joined(validator_warnings(r.html)), "") << name << " → " << r.html;
     EXPECT_EQ(joined(problems(r.html)), "") << name << " → " << r.html;
+    EXPECT_TRUE(summary_matches(r)) << name;
   }
 }
 
@@ -921,7 +928,9 @@ TEST(Sanitize, SeedShapesPassByteForByte) {
   for (const char* name : {"seed_guokr.html", "seed_zaker.html", "seed_zaker_strong.html"}) {
     const std::string input = read_file(dir + name);
     ASSERT_GT(input.size(), 500u) << name;
-    EXPECT_EQ(rewrite_html(input, options()).html, input) << name;
+    const RewriteResult r = rewrite_html(input, options());
+    EXPECT_EQ(r.html, input) << name;
+    EXPECT_TRUE(summary_matches(r)) << name;
     EXPECT_EQ(joined(problems(input)), "") << name;
   }
 }
@@ -937,6 +946,7 @@ TEST(Sanitize, SeedFeaturesRemoved) {
   if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr) std::ofstream(out_path) << r.html;
   EXPECT_EQ(r.html, read_file(out_path));
   EXPECT_EQ(joined(problems(r.html)), "");
+  EXPECT_TRUE(summary_matches(r));
   EXPECT_EQ(r.first_image,
             "https://cors.zfour.workers.dev/?http://img.example.cn/202105/b4_1024.jpg");
 }
