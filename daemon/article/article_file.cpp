@@ -176,6 +176,7 @@ class HtmlPlace {
   enum Where { kText, kTag, kQuoted };
 
   Where where() const { return where_; }
+  char quote() const { return quote_; }  // the quote that ends a kQuoted value
 
   // Moves past s[i].
   void step(std::string_view s, std::size_t i) {
@@ -226,19 +227,63 @@ std::size_t markdown_break_at(std::string_view s, std::size_t i) {
   return 0;
 }
 
-// The body as written: no blank line (see kBlankLineMark). It starts a line.
-std::string without_blank_lines(std::string_view html) {
-  std::string out;
-  out.reserve(html.size());
+// A set of bytes, for scanning to the next one of them.
+class ByteSet {
+ public:
+  constexpr explicit ByteSet(std::string_view bytes) {
+    for (char c : bytes)
+      in_[static_cast<unsigned char>(c)] = true;
+  }
+  bool has(char c) const { return in_[static_cast<unsigned char>(c)]; }
+
+ private:
+  std::array<bool, 256> in_{};
+};
+
+// Bytes that end a run the body writer copies as it is: where HtmlPlace may change state, a
+// line break, a brace.
+constexpr ByteSet kTextStops("<\r\n{}");
+constexpr ByteSet kDoubleQuotedStops("\"\r\n{}");
+constexpr ByteSet kSingleQuotedStops("'\r\n{}");
+
+// Appends the body as written: escape_braces(html) without blank lines (see kBlankLineMark). It
+// starts a line. Both in one pass over `html`: HtmlPlace ends up where it would over the escaped
+// bytes, for a brace and its reference alike neither open nor close a tag or a quote, do not
+// start a tag after a '<', and leave a tag's last byte unequal to '='.
+void append_body(std::string& out, std::string_view html) {
   HtmlPlace place;
   bool blank = true;  // nothing but spaces and tabs on the output line so far
   std::size_t i = 0;
   while (i < html.size()) {
+    if (place.where() != HtmlPlace::kTag) {
+      // In text and in quoted values, up to the next byte that matters: copied as it is.
+      const ByteSet& stops = place.where() == HtmlPlace::kText ? kTextStops
+                             : place.quote() == '"'            ? kDoubleQuotedStops
+                                                               : kSingleQuotedStops;
+      std::size_t end = i;
+      while (end < html.size() && !stops.has(html[end]))
+        ++end;
+      if (end > i) {
+        const std::string_view run = html.substr(i, end - i);
+        if (blank && run.find_first_not_of(" \t") != std::string_view::npos) blank = false;
+        out.append(run);
+        i = end;
+        continue;
+      }
+    }
     const std::size_t n = markdown_break_at(html, i);
     if (n == 0) {
-      if (!is_blank(html[i])) blank = false;
+      const char c = html[i];
+      if (!is_blank(c)) blank = false;
       place.step(html, i);
-      out += html[i++];
+      if (c == '{') {
+        out += "&#123;";
+      } else if (c == '}') {
+        out += "&#125;";
+      } else {
+        out += c;
+      }
+      ++i;
       continue;
     }
     if (blank && place.where() == HtmlPlace::kTag) {
@@ -256,10 +301,10 @@ std::string without_blank_lines(std::string_view html) {
     blank = true;
     i += n;
   }
-  return out;
 }
 
-// Inverse of without_blank_lines, except for line breaks it dropped inside tags.
+// Undoes the blank-line part of append_body (unescape_braces the rest), except for line breaks it
+// dropped inside tags.
 std::string with_blank_lines(std::string_view body) {
   std::string out;
   out.reserve(body.size());
@@ -353,14 +398,12 @@ std::string yaml_scalar(std::string_view text) {
 std::string escape_braces(std::string_view html) {
   std::string out;
   out.reserve(html.size());
-  for (char c : html) {
-    if (c == '{') {
-      out += "&#123;";
-    } else if (c == '}') {
-      out += "&#125;";
-    } else {
-      out += c;
-    }
+  for (std::size_t i = 0; i < html.size();) {
+    const std::size_t brace = std::min(html.find_first_of("{}", i), html.size());
+    out.append(html.substr(i, brace - i));
+    if (brace == html.size()) break;
+    out += html[brace] == '{' ? "&#123;" : "&#125;";
+    i = brace + 1;
   }
   return out;
 }
@@ -411,7 +454,7 @@ std::string render_article_file(const Article& article) {
     out += '\n';
   }
   out += "---\n\n<div>   \n";
-  out += without_blank_lines(escape_braces(article.html));
+  append_body(out, article.html);
   out += "  \n</div>\n            ";
   return out;
 }
