@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -239,14 +240,25 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
 bool has_unrecorded_bytes(const GumboElement& element) {
   const std::string_view text = lib::view(element.original_tag);
   if (text.empty()) return false;
-  std::vector<bool> covered(text.size(), false);
+  // The byte ranges of `text` that the name and the attributes account for; the bytes between
+  // them must be syntax. Most tags have a few attributes: no allocation for those.
+  struct Range {
+    std::size_t begin;
+    std::size_t end;
+  };
+  std::array<Range, 32> inline_ranges;
+  std::vector<Range> more_ranges;
+  std::size_t count = 0;
+  const std::size_t needed = 1 + 2 * std::size_t{element.attributes.length};
+  if (needed > inline_ranges.size()) more_ranges.resize(needed);
+  Range* const ranges = needed > inline_ranges.size() ? more_ranges.data() : inline_ranges.data();
   const auto cover = [&](const GumboStringPiece& piece) {
     if (piece.data == nullptr || piece.data < text.data() ||
         piece.data + piece.length > text.data() + text.size()) {
       return;
     }
     const auto at = static_cast<std::size_t>(piece.data - text.data());
-    std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(at), piece.length, true);
+    ranges[count++] = {at, at + piece.length};
   };
   GumboStringPiece name = element.original_tag;
   gumbo_tag_from_original_text(&name);
@@ -256,14 +268,25 @@ bool has_unrecorded_bytes(const GumboElement& element) {
     cover(a->original_name);
     cover(a->original_value);
   }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (!covered[i] && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '/' &&
-        c != '=' && c != '<' && c != '>') {
-      return true;
+  // In source order already, as gumbo reports them; sorting makes sure.
+  std::sort(ranges, ranges + count,
+            [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  const auto only_syntax = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const char c = text[i];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '/' && c != '=' &&
+          c != '<' && c != '>') {
+        return false;
+      }
     }
+    return true;
+  };
+  std::size_t from = 0;
+  for (std::size_t r = 0; r < count; ++r) {
+    if (ranges[r].begin > from && !only_syntax(from, ranges[r].begin)) return true;
+    from = std::max(from, ranges[r].end);
   }
-  return false;
+  return !only_syntax(from, text.size());
 }
 
 // The image rewriting (lazy sources, proxy, referrer policy) and link resolution first, then the

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to the article stage: text extraction shared by html_to_text, normalize_title and
-// rewrite_html (which takes its summary from a tree it has parsed anyway).
+// rewrite_html (which takes its summary from a tree it has parsed anyway), and the title hash.
 #include <gumbo.h>
 
 #include <cstddef>
@@ -29,5 +29,8 @@ std::string folded_text(const GumboNode* container, bool separate_blocks, std::s
 // html_to_text's cut of a folded text: `text` itself when it fits in `max_bytes`, else cut at a
 // UTF-8 boundary, trailing spaces dropped, "…" appended, within `max_bytes`.
 std::string summary_of(std::string text, std::size_t max_bytes);
+
+// title_hash(title) from normalize_title(title), which make_article has anyway.
+std::string normalized_title_hash(std::string_view normalized);
 
 }  // namespace feedd::article::detail

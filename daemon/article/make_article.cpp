@@ -5,6 +5,7 @@
 
 #include "article/article.hpp"
 #include "article/article_file.hpp"
+#include "article/html_text.hpp"
 
 namespace feedd::article {
 namespace {
@@ -32,10 +33,11 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
   const std::string folded = fold_to_line(item.title);
   std::string title(trim_spaces(utf8_prefix(trim_spaces(folded), kMaxTitleBytes)));
-  if (normalize_title(title).empty()) return std::nullopt;
+  const std::string normalized = normalize_title(title);
+  if (normalized.empty()) return std::nullopt;
 
   Article article;
-  article.hash = title_hash(title);
+  article.hash = detail::normalized_title_hash(normalized);
   article.title = std::move(title);
   article.categories = context.categories;
   article.author = context.author;

@@ -11,7 +11,15 @@ std::string normalize_title(std::string_view title) {
 }
 
 std::string title_hash(std::string_view title) {
-  return lib::sha256_hex(normalize_title(title)).substr(0, 16);
+  return detail::normalized_title_hash(normalize_title(title));
 }
+
+namespace detail {
+
+std::string normalized_title_hash(std::string_view normalized) {
+  return lib::sha256_hex(normalized).substr(0, 16);
+}
+
+}  // namespace detail
 
 }  // namespace feedd::article

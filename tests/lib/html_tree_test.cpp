@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,6 +109,32 @@ TEST(HtmlTree, NodesStayValidWhenTheTreeMoves) {
     const GumboNode* t = first_text(trees[i].document());
     EXPECT_EQ(std::string(t->v.text.text), "tree " + std::to_string(i));
     EXPECT_EQ(trees[i].offset_of(t->v.text.original_text), std::optional<std::size_t>(3));
+  }
+}
+
+// html_cut_point counts '<' a block at a time: the same cut as a byte-by-byte count, wherever
+// the limit falls relative to the blocks.
+TEST(HtmlTree, CutPointAgreesWithAByteByByteCount) {
+  const auto reference = [](std::string_view html, const HtmlLimits& limits) {
+    const std::size_t end = std::min(html.size(), limits.max_bytes);
+    std::size_t tags = 0;
+    for (std::size_t i = 0; i < end; ++i) {
+      if (html[i] == '<' && ++tags > limits.max_tags) return i;
+    }
+    if (end == html.size()) return end;
+    const auto lt = html.substr(0, end).rfind('<');
+    return lt == std::string_view::npos ? end : lt;
+  };
+  std::mt19937 random(7);
+  for (int n = 0; n < 300; ++n) {
+    std::string html(random() % 20000, 'x');
+    const std::size_t density = 2 + random() % 60;
+    for (char& c : html) {
+      if (random() % density == 0) c = '<';
+    }
+    const HtmlLimits limits{.max_bytes = 1 + random() % 25000, .max_tags = random() % 2000};
+    ASSERT_EQ(html_cut_point(html, limits), reference(html, limits))
+        << html.size() << " bytes, limits " << limits.max_bytes << "/" << limits.max_tags;
   }
 }
 
