@@ -86,9 +86,11 @@ class Upstream:
             title = "频道%02d的第%d篇：关于测试数据的第%d个问题" % (c, j, j % 7)
             date = BASE_DATE + j * 600 + c
         if self.body == "dense":
-            # Markup-heavy: escaped into Atom it grows about 2.5 times, so a feed outgrows the
+            # Markup-heavy: escaped into Atom it grows about 2.3 times, so a feed outgrows the
             # database that holds it (the disk-full test needs one file bigger than the other).
-            html = "<p>" + "<i>字</i>" * 800 + "</p>"
+            # Sized to fill one 16 KiB database page per article: the store's pages, not its
+            # bytes, are what the file grows by.
+            html = "<p>" + "<i>a</i>" * 1600 + "</p>"
         else:
             html = ("<p>第%d篇正文，来自频道%d。</p><p><img src=\"http://img.example/%d/%d.jpg\"></p>"
                     "<p>%s</p><p>{{ 模板语法 }} 不应被 Hexo 执行。</p>" % (j, c, c, j, "内容" * 120))
