@@ -84,7 +84,7 @@ clean:
 # `make bench BENCH_ARGS="--feeds 300,1000,3000 --memory-cycles 1000"` for the full report.
 BENCH_BUILD ?= build-bench
 BENCH_ARGS ?=
-BENCH_DEPS := nginx-light newsboat libbenchmark-dev python3-feedparser
+BENCH_DEPS := time nginx-light newsboat libbenchmark-dev python3-feedparser
 
 bench-deps: deps
 	$(call install_missing,feedd bench,$(filter-out $(if $(shell command -v nginx),nginx-light),$(BENCH_DEPS)))

@@ -8,7 +8,7 @@ Last-Modified on, so an unchanged upstream answers 304) and times, alternating A
   newsboat        `newsboat -x reload` cold (empty cache) and warm, reload-threads 8
   feedparser      Debian's python3-feedparser parsing the same files from disk (parse only)
 
-Reports medians of wall time, CPU (user+sys) and peak RSS of each child (wait4 rusage), corpus
+Reports medians of wall time, CPU (user+sys) and peak RSS of each child (GNU time), corpus
 items per second of wall time, and each row's ratio to feedd in the same mode. Checks that a
 warm feedd cycle rewrites no file (mtimes unchanged) and gets only 304s (nginx access log).
 With --memory-cycles N it then runs `feedd run`, drives N warm cycles through POST /refresh and
@@ -53,15 +53,30 @@ class Sample:
         self.wall, self.cpu, self.rss_mb, self.rc = wall, cpu, rss_mb, rc
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def measure(argv, log_path, env=None, cwd=None):
-    """Runs argv to completion; wall from the monotonic clock, CPU and peak RSS from wait4."""
+    """Runs argv to completion; wall from the monotonic clock, CPU and peak RSS from GNU time.
+
+    Not from our own wait4(): Linux carries the RSS high-water mark of the process image an
+    exec() replaces into the child's ru_maxrss, and a child forked from this Python runner
+    starts as a copy of it (25-30 MB and growing with the snapshots it keeps), which then
+    showed up as every tool's "peak RSS". GNU time is a small C program; its own image
+    (about 2 MB) is what carries over instead.
+    """
     with open(log_path, "ab") as out:
+        report = log_path + ".time"
         t0 = time.monotonic()
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-        _, status, ru = os.wait4(p.pid, 0)
+        p = subprocess.run([GNU_TIME, "-o", report, "-f", "%x %U %S %M", *argv], stdout=out,
+                           stderr=subprocess.STDOUT, env=env, cwd=cwd)
         wall = time.monotonic() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, p.returncode)
+    with open(report) as f:
+        last = f.read().split("\n")[-2].split()  # "Command exited with non-zero status" first
+    rc, user, system, rss_kb = int(last[0]), float(last[1]), float(last[2]), int(last[3])
+    if p.returncode != rc:
+        rc = p.returncode  # time itself failed (or was killed): its report is not the tool's
+    return Sample(wall, user + system, rss_kb / 1024.0, rc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +541,17 @@ def main():
         r = subprocess.run(["/usr/bin/python3", "-c", "import feedparser"], capture_output=True)
         if r.returncode != 0:
             sys.exit("bench: python3-feedparser is missing: apt-get install -y python3-feedparser")
+    # Regression guard for the peak-RSS defect (measure() says why): a program that uses
+    # almost nothing must measure as almost nothing, however big this runner has grown.
+    os.makedirs(args.work, exist_ok=True)
+    ballast = bytearray(64 << 20)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    probe = measure(["/bin/true"], os.path.join(args.work, "rss-probe.log"))
+    del ballast
+    if probe.rc != 0 or probe.rss_mb > 8:
+        sys.exit("bench: /bin/true measured %.1f MB peak RSS: the measurement counts the runner"
+                 % probe.rss_mb)
     sizes = [int(x) for x in args.feeds.split(",") if x.strip()]
     log("bench: %d CPUs, load average %s" % (os.cpu_count(), os.getloadavg()))
     outs = [bench_size(args, n, feedd_bin, newsboat_bin) for n in sizes]
