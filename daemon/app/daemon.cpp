@@ -1,4 +1,5 @@
 #include "app/daemon.hpp"
+#include <malloc.h>
 
 #include <spdlog/spdlog.h>
 
@@ -57,11 +58,6 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   return {host, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
 }
 
-std::string content_type_of(const std::string& file) {
-  return file.ends_with(".opml") ? "text/x-opml; charset=utf-8"
-                                 : "application/atom+xml; charset=utf-8";
-}
-
 // What the worker learns from the store for the status page, after each cycle.
 struct StoreSnapshot {
   std::map<std::string, store::ChannelState> states;
@@ -109,12 +105,13 @@ class Daemon final : public ApiContext {
     fetcher_ = fetch::make_curl_fetcher();
     worker_config_ = std::make_unique<config::Config>(config_);
     pipeline_ =
-        std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*keep_views=*/true);
+        std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*serve_views=*/true);
 
     // The views exist (and missing files are rebuilt) before the first request is served.
     std::string error;
-    pipeline_->write_views(error);
-    install_views(pipeline_->views(), now_seconds());
+    pipeline_->write_views(now_seconds(), error);
+    install_views(pipeline_->take_views(), true);
+    return_free_memory();
     store_snapshot_ = snapshot_store();
 
     try {
@@ -308,8 +305,9 @@ class Daemon final : public ApiContext {
       pipeline_->import_inbox(now);
       pipeline_->prune(now);  // before the cycle, whose views then no longer list them
       auto report = pipeline_->run_cycle(now, paths);
-      auto views = pipeline_->views();
+      auto views = pipeline_->take_views();
       auto snap = snapshot_store();
+      return_free_memory();
       asio::post(io_, [this, cycle, paths, report = std::move(report), views = std::move(views),
                        snap = std::move(snap)]() mutable {
         on_cycle_done(cycle, paths, report, views, std::move(snap));
@@ -318,7 +316,7 @@ class Daemon final : public ApiContext {
   }
 
   void on_cycle_done(std::uint64_t cycle, const std::vector<std::string>& paths,
-                     const CycleReport& report, const Pipeline::Views& views, StoreSnapshot snap) {
+                     const CycleReport& report, const serve::ViewMap& views, StoreSnapshot snap) {
     cycle_running_ = false;
     const auto now = now_seconds();
     std::map<std::string, const ChannelReport*> by_path;
@@ -341,7 +339,7 @@ class Daemon final : public ApiContext {
       }
       scheduler_.completed(path, outcome, now);
     }
-    install_views(views, now);
+    install_views(views, false);
     store_snapshot_ = std::move(snap);
     last_cycle_seconds_ = std::chrono::duration<double>(report.duration).count();
     last_cycle_end_ = now;
@@ -369,28 +367,21 @@ class Daemon final : public ApiContext {
     return s;
   }
 
-  // Loop thread: keeps ETag and Last-Modified of views whose bytes did not change.
-  void install_views(const Pipeline::Views& rendered, sys_seconds now) {
-    serve::ViewMap next;
-    std::map<std::string, std::weak_ptr<const std::string>> next_rendered;
-    for (const auto& [file, bytes] : rendered) {
-      const std::string url = "/" + file;
+  // Worker thread, after a cycle: a cycle's buffers (bodies, articles, rendered feeds) are
+  // spread over the pool threads' malloc arenas, which glibc keeps mapped; handing the free
+  // pages back keeps a long-running daemon at its working set, not at its busiest cycle's.
+  static void return_free_memory() { ::malloc_trim(0); }
+
+  // Loop thread: `fresh` replaces the views of the same URL — keeping the old object, and so
+  // its Last-Modified, when the bytes are the same — and with `complete` it is every view
+  // there is (startup, reload), so views not in it are dropped.
+  void install_views(const serve::ViewMap& fresh, bool complete) {
+    serve::ViewMap next = complete ? serve::ViewMap{} : views_;
+    for (const auto& [url, view] : fresh) {
       const auto old = views_.find(url);
-      const auto was = rendered_.find(url);
-      // A view the pipeline did not render again is the very same string: no byte
-      // comparison, no new gzip.
-      const bool same_object = was != rendered_.end() && !was->second.owner_before(bytes) &&
-                               !bytes.owner_before(was->second);
-      if (old != views_.end() && (same_object || old->second->body == *bytes)) {
-        next[url] = old->second;
-      } else {
-        next[url] = std::make_shared<const serve::View>(
-            serve::make_view(content_type_of(file), *bytes, now));
-      }
-      next_rendered[url] = bytes;
+      next[url] = old != views_.end() && old->second->etag == view->etag ? old->second : view;
     }
     views_ = std::move(next);
-    rendered_ = std::move(next_rendered);
   }
 
   void reload() {
@@ -418,13 +409,14 @@ class Daemon final : public ApiContext {
     asio::post(work_, [this, cfg = *r.config] {
       *worker_config_ = cfg;
       pipeline_ =
-          std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*keep_views=*/true);
+          std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*serve_views=*/true);
       std::string error;
-      pipeline_->write_views(error);
-      auto views = pipeline_->views();
+      pipeline_->write_views(now_seconds(), error);
+      auto views = pipeline_->take_views();
       auto snap = snapshot_store();
+      return_free_memory();
       asio::post(io_, [this, views = std::move(views), snap = std::move(snap)]() mutable {
-        install_views(views, now_seconds());
+        install_views(views, true);
         store_snapshot_ = std::move(snap);
       });
     });
@@ -477,8 +469,6 @@ class Daemon final : public ApiContext {
 
   // Loop-owned.
   serve::ViewMap views_;
-  // The pipeline's strings behind views_, to tell a re-rendered view from an untouched one.
-  std::map<std::string, std::weak_ptr<const std::string>> rendered_;
   StoreSnapshot store_snapshot_;
   bool cycle_running_ = false;
   bool stopping_ = false;

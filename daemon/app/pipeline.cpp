@@ -71,6 +71,11 @@ std::string views_fingerprint(const std::vector<emit::FeedNode>& nodes,
   return lib::sha256_hex(text);
 }
 
+std::string content_type_of(const std::string& file) {
+  return file.ends_with(".opml") ? "text/x-opml; charset=utf-8"
+                                 : "application/atom+xml; charset=utf-8";
+}
+
 }  // namespace
 
 std::string CycleReport::summary() const {
@@ -85,8 +90,8 @@ std::string ImportReport::summary() const {
 }
 
 Pipeline::Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher,
-                   bool keep_views)
-    : config_(config), store_(store), fetcher_(fetcher), keep_views_(keep_views) {}
+                   bool serve_views)
+    : config_(config), store_(store), fetcher_(fetcher), serve_views_(serve_views) {}
 
 void Pipeline::check_views_stamp() {
   if (stamp_checked_) return;
@@ -385,7 +390,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
   report.files_written = publish_posts(staged_posts, error);
   const auto posts_at = std::chrono::steady_clock::now();
   touched_.insert(touched.begin(), touched.end());
-  report.files_written += write_views(error);
+  report.files_written += write_views(now, error);
   if (!error.empty()) report.write_error = error;
   const auto done_at = std::chrono::steady_clock::now();
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(done_at - started);
@@ -478,12 +483,12 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
   std::string error;
   publish_posts(staged_posts, error);
   touched_.insert(touched.begin(), touched.end());
-  write_views(error);
+  write_views(now, error);
   if (!error.empty()) report.write_error = error;
   return report;
 }
 
-int Pipeline::write_views(std::string& error) {
+int Pipeline::write_views(sys_seconds now, std::string& error) {
   int changed = 0;
   const fs::path posts = config_.output / "posts";
   auto note = [&](const WriteResult& w) {
@@ -549,7 +554,7 @@ int Pipeline::write_views(std::string& error) {
     }
     auto needed = [&](const std::string& file, bool listed_change) {
       if (all_dirty_ || listed_change) return true;
-      if (keep_views_ && !views_.contains(file)) return true;
+      if (serve_views_ && !rendered_.contains(file)) return true;
       std::error_code ec;
       return !fs::exists(config_.output / file, ec);
     };
@@ -573,12 +578,20 @@ int Pipeline::write_views(std::string& error) {
     // lacks and the comparison with the file on disk happen on the pool.
     std::vector<StagedFile> staged;
     auto stage_view = [&](std::string file, std::function<std::string()> render) {
-      pool.submit([file = std::move(file), render = std::move(render), this,
+      pool.submit([file = std::move(file), render = std::move(render), this, now,
                    &staged]() -> WorkPool::Continuation {
-        auto bytes = std::make_shared<const std::string>(render());
-        StagedFile f = stage_file(config_.output / file, *bytes);
-        return [f = std::move(f), file, bytes, this, &staged]() mutable {
-          if (keep_views_) views_[file] = std::move(bytes);
+        std::string bytes = render();
+        StagedFile f = stage_file(config_.output / file, bytes);
+        std::shared_ptr<const serve::View> view;
+        if (serve_views_) {
+          view = std::make_shared<const serve::View>(
+              serve::make_view(content_type_of(file), std::move(bytes), now));
+        }
+        return [f = std::move(f), file, view = std::move(view), this, &staged]() mutable {
+          if (view) {
+            rendered_.insert(file);
+            views_["/" + file] = std::move(view);
+          }
           staged.push_back(std::move(f));
         };
       });

@@ -13,10 +13,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
+#include "serve/http.hpp"
 #include "store/store.hpp"
 #include "util/atomic_file.hpp"
 
@@ -66,15 +68,16 @@ struct ImportReport {
 
 class Pipeline {
  public:
-  // Feed and OPML bytes by relative path ("feeds/all.xml"); shared so that handing them to the
-  // server copies no feed.
-  using Views = std::map<std::string, std::shared_ptr<const std::string>>;
+  // Servable feeds and OPML (ETag, gzip) by URL path ("/feeds/all.xml").
+  using Views = serve::ViewMap;
 
-  // `config`, `store` and `fetcher` must outlive the Pipeline. With `keep_views` (the daemon,
-  // which serves them) every feed and the OPML are kept in memory as last written; without
-  // (`once`, `import`) views() stays empty and a feed is only rendered when it must be written.
+  // `config`, `store` and `fetcher` must outlive the Pipeline. With `serve_views` (the daemon)
+  // the first write_views renders every feed and the OPML, and each render is also made
+  // servable (on the work pool, so compressing hundreds of feeds takes both cores) and kept
+  // for take_views(); without (`once`, `import`) a feed is only rendered when it must be
+  // written.
   Pipeline(const config::Config& config, store::Store& store, fetch::Fetcher& fetcher,
-           bool keep_views = false);
+           bool serve_views = false);
 
   // Polls the channels whose paths are in `only` (all when empty), stores new articles, writes
   // their files (staged on the work pool during the cycle, renamed into place after the
@@ -92,7 +95,8 @@ class Pipeline {
   // file is missing, and writes those whose bytes changed. Returns files changed; on failure
   // sets `error` and keeps going with the other files. The store is not rolled back: the
   // files are views, rebuilt next time.
-  int write_views(std::string& error);
+  // `now` is the Last-Modified of views made servable.
+  int write_views(std::chrono::sys_seconds now, std::string& error);
 
   // Imports the files in the configured inbox (none configured: no-op), then moves each to
   // inbox/done/, or to inbox/failed/ beside a "<name>.error" file saying why. When the store
@@ -103,8 +107,9 @@ class Pipeline {
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
   int prune(std::chrono::sys_seconds now);
 
-  // Feeds and OPML as last written by write_views (empty without keep_views).
-  const Views& views() const { return views_; }
+  // The feeds and OPML rendered since the last call (with serve_views; else empty). A view not
+  // in it is unchanged.
+  Views take_views() { return std::exchange(views_, {}); }
 
  private:
   // Once per Pipeline, before its first change to the store: whether the feeds on disk are
@@ -118,7 +123,8 @@ class Pipeline {
   const config::Config& config_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
-  const bool keep_views_;
+  const bool serve_views_;
+  std::set<std::string> rendered_;  // views rendered by this Pipeline (serve_views only)
   bool checked_missing_posts_ = false;
   bool posts_failed_ = false;  // an article file failed since the last write_views
   bool stamp_checked_ = false;

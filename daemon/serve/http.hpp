@@ -75,17 +75,23 @@ class Server {
   std::shared_ptr<Impl> impl_;
 };
 
-// A generated file that may be served.
+// A generated file that may be served. Held compressed: feeds are what a daemon keeps in
+// memory (a few hundred KB each, a tenth of that gzipped), and nearly every reader asks for
+// gzip; the others get the bytes inflated for their request.
 struct View {
   std::string content_type;  // e.g. "application/atom+xml; charset=utf-8"
-  std::string body;
-  std::string etag;  // strong, quoted: "\"<hex>\""
+  std::string etag;          // strong, quoted: "\"<hex>\""
   std::chrono::sys_seconds last_modified{};
-  std::string gzip_body;  // body gzip-compressed (make_view fills it)
+  std::size_t size = 0;   // of the bytes as generated
+  std::string gzip_body;  // those bytes gzip-compressed; "" when `body` holds them instead
+  std::string body;       // the bytes themselves, only when they could not be compressed
 };
 
-// Builds a View: ETag from a hash of the body, gzip precomputed.
+// Builds a View: ETag from a hash of `body`, gzip precomputed.
 View make_view(std::string content_type, std::string body, std::chrono::sys_seconds modified);
+
+// The bytes a View was made from. Never throws but std::bad_alloc.
+std::string identity_body(const View& view);
 
 // URL path ("/feeds/all.xml") → View. Lookups are exact after percent-decoding; nothing else.
 using ViewMap = std::map<std::string, std::shared_ptr<const View>>;

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cstddef>
 #include <limits>
 
 namespace feedd::lib {
@@ -26,7 +27,46 @@ class Deflater {
   bool ok_ = false;
 };
 
+// inflateEnd must run on every path once inflateInit2 succeeded.
+class Inflater {
+ public:
+  Inflater() { ok_ = inflateInit2(&zs_, 15 + 16) == Z_OK; }
+  ~Inflater() {
+    if (ok_) inflateEnd(&zs_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  bool ok() const { return ok_; }
+  z_stream* get() { return &zs_; }
+
+ private:
+  z_stream zs_{};
+  bool ok_ = false;
+};
+
 }  // namespace
+
+std::optional<std::string> gzip_decompress(std::string_view gz, std::size_t size) {
+  if (gz.size() > std::numeric_limits<uInt>::max() || size >= std::numeric_limits<uInt>::max()) {
+    return std::nullopt;
+  }
+  Inflater d;
+  if (!d.ok()) return std::nullopt;
+  z_stream* zs = d.get();
+  // One byte of room more than expected: a member that inflates to more shows as output left
+  // over instead of Z_STREAM_END.
+  std::string out(size + 1, '\0');
+  zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs->avail_in = static_cast<uInt>(gz.size());
+  zs->next_out = reinterpret_cast<Bytef*>(out.data());
+  zs->avail_out = static_cast<uInt>(out.size());
+  if (inflate(zs, Z_FINISH) != Z_STREAM_END || zs->total_out != size || zs->avail_in != 0) {
+    return std::nullopt;
+  }
+  out.resize(size);
+  return out;
+}
 
 std::optional<std::string> gzip_compress(std::string_view data) {
   if (data.size() > std::numeric_limits<uInt>::max() / 2) return std::nullopt;
@@ -42,6 +82,9 @@ std::optional<std::string> gzip_compress(std::string_view data) {
   zs->avail_out = static_cast<uInt>(out.size());
   if (deflate(zs, Z_FINISH) != Z_STREAM_END) return std::nullopt;
   out.resize(zs->total_out);
+  // The bound is about the input's size: a daemon keeps every feed compressed, and without
+  // this each kept the capacity of its uncompressed bytes.
+  out.shrink_to_fit();
   return out;
 }
 
