@@ -75,7 +75,9 @@ struct LastResult {
 
 struct RefreshRecord {
   std::uint64_t min_cycle = 0;  // done when every channel has a result from this cycle or later
-  std::vector<std::string> channels;
+  // Shared: every refresh of all channels points at the same list, so the history of 256
+  // refreshes of thousands of channels costs one list, not 256.
+  std::shared_ptr<const std::vector<std::string>> channels;
 };
 
 class Daemon final : public ApiContext {
@@ -197,13 +199,20 @@ class Daemon final : public ApiContext {
     if (!t.unknown.empty()) return t;
     scheduler_.request_now(channels, now_seconds());
     t.id = ++refresh_seq_;
+    std::shared_ptr<const std::vector<std::string>> list;
     if (channels.empty()) {
-      for (const auto* ch : config_.channels())
-        t.channels.push_back(ch->path());
+      if (!all_channels_) {
+        std::vector<std::string> all;
+        for (const auto* ch : config_.channels())
+          all.push_back(ch->path());
+        all_channels_ = std::make_shared<const std::vector<std::string>>(std::move(all));
+      }
+      list = all_channels_;
     } else {
-      t.channels = channels;
+      list = std::make_shared<const std::vector<std::string>>(channels);
     }
-    refreshes_[t.id] = {cycle_seq_ + 1, t.channels};
+    t.channels = *list;
+    refreshes_[t.id] = {cycle_seq_ + 1, std::move(list)};
     while (refreshes_.size() > kRefreshHistory)
       refreshes_.erase(refreshes_.begin());
     spdlog::info("refresh {} requested for {} channel(s)", t.id, t.channels.size());
@@ -216,7 +225,7 @@ class Daemon final : public ApiContext {
     if (it == refreshes_.end()) return std::nullopt;
     bool done = true;
     std::string channels;
-    for (const auto& path : it->second.channels) {
+    for (const auto& path : *it->second.channels) {
       const auto r = last_results_.find(path);
       // A channel removed by a reload after the request will never be polled: it is done.
       const bool removed = scheduler_.info(path) == nullptr;
@@ -403,6 +412,7 @@ class Daemon final : public ApiContext {
       r.config->state = config_.state;
     }
     config_ = *r.config;
+    all_channels_.reset();
     scheduler_.set_channels(plans_of(config_), now_seconds());
     // The worker switches config between cycles (its queue is ordered), then rewrites the
     // views so new categories have feeds at once.
@@ -475,6 +485,7 @@ class Daemon final : public ApiContext {
   std::uint64_t cycle_seq_ = 0;
   std::uint64_t refresh_seq_ = 0;
   std::map<std::uint64_t, RefreshRecord> refreshes_;
+  std::shared_ptr<const std::vector<std::string>> all_channels_;  // of config_, made on demand
   std::map<std::string, LastResult> last_results_;
   std::map<std::string, std::uint64_t> fetches_by_outcome_;
   sys_seconds started_{};
