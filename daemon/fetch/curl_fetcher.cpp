@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "fetch/fetcher.hpp"
@@ -288,9 +289,6 @@ Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
 std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
                                            const std::function<void(Result&)>& on_result) {
   std::vector<Result> results(requests.size());
-  std::deque<std::size_t> queue;
-  for (std::size_t i = 0; i < requests.size(); ++i)
-    queue.push_back(i);
   std::map<std::string, int> per_host;
   std::map<CURL*, std::unique_ptr<Transfer>> active;
 
@@ -308,52 +306,67 @@ std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
     results[index] = std::move(r);
     if (on_result) on_result(results[index]);
   };
+  auto failed = [&](std::size_t index, Outcome outcome, std::string reason) {
+    const Request& req = requests[index];
+    Result r;
+    r.key = req.key;
+    r.url = req.url;
+    r.effective_url = req.url;
+    r.validators = req.validators;
+    r.outcome = outcome;
+    r.reason = std::move(reason);
+    complete(std::move(r), index);
+  };
 
-  // Starts queued requests while the limits allow; a request whose host is saturated waits
-  // without blocking the ones behind it.
+  // Requests wait per host, in request order. `ready` holds the hosts that have a request
+  // waiting and a connection to spare, by the index of their first waiting request: the next
+  // transfer is always the earliest request that may start, and finding it costs the same
+  // whether three or three thousand channels share a host (RSSHub). Scanning one queue for
+  // it, parsing every waiting URL each time, was quadratic in the channels of a host.
+  std::map<std::string, std::deque<std::size_t>> waiting;
+  std::set<std::pair<std::size_t, std::string>> ready;
+  std::vector<std::size_t> invalid;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!lib::is_fetchable_url(requests[i].url)) {
+      invalid.push_back(i);
+      continue;
+    }
+    auto& q = waiting[lib::url_host(requests[i].url)];
+    q.push_back(i);
+  }
+  for (const auto& [host, q] : waiting)
+    ready.emplace(q.front(), host);
+  auto mark_ready = [&](const std::string& host) {
+    const auto w = waiting.find(host);
+    if (w == waiting.end() || w->second.empty()) return;
+    const auto used = per_host.find(host);
+    if (used != per_host.end() && used->second >= limits_.max_per_host) return;
+    ready.emplace(w->second.front(), host);
+  };
+
+  // Starts the earliest waiting requests while the limits allow.
   auto start_ready = [&] {
-    for (auto it = queue.begin();
-         it != queue.end() && active.size() < static_cast<std::size_t>(limits_.max_parallel);) {
-      const std::size_t index = *it;
-      const Request& req = requests[index];
-      if (!lib::is_fetchable_url(req.url)) {
-        it = queue.erase(it);
-        Result r;
-        r.key = req.key;
-        r.url = req.url;
-        r.effective_url = req.url;
-        r.validators = req.validators;
-        r.outcome = Outcome::kNetworkError;
-        r.reason = "invalid URL (only absolute http, https and file URLs are fetched)";
-        complete(std::move(r), index);
-        continue;
-      }
-      std::string host = lib::url_host(req.url);
-      if (per_host[host] >= limits_.max_per_host) {
-        ++it;
-        continue;
-      }
-      it = queue.erase(it);
+    while (!ready.empty() && active.size() < static_cast<std::size_t>(limits_.max_parallel)) {
+      const std::string host = std::move(ready.begin()->second);
+      ready.erase(ready.begin());
+      auto& q = waiting[host];
+      const std::size_t index = q.front();
+      q.pop_front();
       std::unique_ptr<Transfer> t;
       try {
-        t = make_transfer(index, req);
+        t = make_transfer(index, requests[index]);
         t->host_key = host;
         t->started = Clock::now();
         multi_.add(t->easy);
       } catch (const std::exception& ex) {
-        Result r;
-        r.key = req.key;
-        r.url = req.url;
-        r.effective_url = req.url;
-        r.validators = req.validators;
-        r.outcome = Outcome::kNetworkError;
-        r.reason = std::string("cannot start transfer: ") + ex.what();
-        complete(std::move(r), index);
+        mark_ready(host);
+        failed(index, Outcome::kNetworkError, std::string("cannot start transfer: ") + ex.what());
         continue;
       }
       ++per_host[host];
       CURL* handle = t->easy.get();
       active.emplace(handle, std::move(t));
+      mark_ready(host);
     }
   };
 
@@ -373,10 +386,22 @@ std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
       cancelled(t->index);
     }
     active.clear();
-    for (const std::size_t index : queue)
+    // In request order, as they would have started.
+    std::vector<std::size_t> rest;
+    for (auto& [host, q] : waiting) {
+      rest.insert(rest.end(), q.begin(), q.end());
+      q.clear();
+    }
+    std::sort(rest.begin(), rest.end());
+    for (const std::size_t index : rest)
       cancelled(index);
-    queue.clear();
+    ready.clear();
   };
+
+  for (const std::size_t index : invalid) {
+    failed(index, Outcome::kNetworkError,
+           "invalid URL (only absolute http, https and file URLs are fetched)");
+  }
 
   if (cancelled_) cancel_rest();
   start_ready();
@@ -395,6 +420,7 @@ std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
       std::unique_ptr<Transfer> t = std::move(node.mapped());
       multi_.remove(t->easy);
       if (--per_host[t->host_key] == 0) per_host.erase(t->host_key);
+      mark_ready(t->host_key);
       Result r = finish(*t, code);
       const std::size_t index = t->index;
       t.reset();

@@ -474,6 +474,30 @@ TEST_F(FetcherTest, ParallelismLimits) {
   }
 }
 
+// Requests wait per host: a host at its connection limit holds back only its own requests, and
+// among those that may start, the earliest requested starts first.
+TEST_F(FetcherTest, SaturatedHostHoldsBackOnlyItsOwnRequests) {
+  Limits l = test_limits();
+  l.max_parallel = 8;
+  l.max_per_host = 1;
+  auto other_host = [](std::string u) {  // same server, another host name
+    return u.replace(u.find("127.0.0.1"), 9, "localhost");
+  };
+  const std::vector<Request> requests = {
+      {"a1", url("/delay?ms=600&c=a1"), {}},
+      {"a2", url("/delay?ms=600&c=a2"), {}},
+      {"a3", url("/delay?ms=600&c=a3"), {}},
+      {"b1", other_host(url("/delay?ms=100&c=b1")), {}},
+      {"b2", other_host(url("/delay?ms=100&c=b2")), {}},
+  };
+  std::vector<std::string> order;
+  const auto results =
+      make_curl_fetcher(l)->fetch_all(requests, [&](Result& r) { order.push_back(r.key); });
+  for (const auto& r : results)
+    EXPECT_EQ(r.outcome, Outcome::kOk) << r.key << ": " << r.reason;
+  EXPECT_EQ(order, (std::vector<std::string>{"b1", "b2", "a1", "a2", "a3"}));
+}
+
 TEST(OutcomeName, StableNames) {
   const std::vector<std::pair<Outcome, std::string>> cases = {
       {Outcome::kOk, "ok"},
