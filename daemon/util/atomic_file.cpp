@@ -49,18 +49,30 @@ int open_dir(const fs::path& dir) {
   return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+// The folder part of a file path as a string ("" for a bare name): cheaper than a
+// filesystem::path, which splits into components, for each of tens of thousands of files.
+std::string folder_of(const std::string& file) {
+  const auto slash = file.rfind('/');
+  if (slash == std::string::npos) return "";
+  return file.substr(0, slash == 0 ? 1 : slash);
+}
+
 }  // namespace
 
+std::string StagedFile::temp() const {
+  return path + "." + std::to_string(tag) + std::string(kTempSuffix);
+}
+
 StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare) {
-  StagedFile staged{path, {}, {}};
+  StagedFile staged{path.native(), 0, {}};
   auto& r = staged.result;
   if (compare && same_content(path, bytes)) {
     r.ok = true;
     return staged;
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  fs::path tmp =
-      path.string() + "." + std::to_string(rng() % 1000000000ULL) + std::string(kTempSuffix);
+  staged.tag = 1 + static_cast<std::uint32_t>(rng() % 999999999ULL);
+  const std::string tmp = staged.temp();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   // The folder usually exists: create it only when the first open says it does not, which
   // saves a stat per file. A bare "name" has no parent to create.
@@ -68,31 +80,32 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
+      staged.tag = 0;
       r.error = path.parent_path().string() + ": " + ec.message();
       return staged;
     }
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   }
   if (fd < 0) {
-    r.error = tmp.string() + ": " + errno_text(errno);
+    staged.tag = 0;
+    r.error = tmp + ": " + errno_text(errno);
     return staged;
   }
   const bool written = write_all(fd, bytes);
   const int write_errno = errno;
   if (::close(fd) != 0 || !written) {
+    staged.tag = 0;
     r.error = path.string() + ": " + errno_text(written ? errno : write_errno);
     ::unlink(tmp.c_str());
-    return staged;
   }
-  staged.temp = std::move(tmp);
   return staged;
 }
 
 void discard_staged(std::vector<StagedFile>& files) {
   for (auto& f : files) {
-    if (f.temp.empty()) continue;
-    ::unlink(f.temp.c_str());
-    f.temp.clear();
+    if (!f.staged()) continue;
+    ::unlink(f.temp().c_str());
+    f.tag = 0;
   }
 }
 
@@ -101,10 +114,10 @@ void publish_staged(std::vector<StagedFile>& files) {
   // a partial file. One syncfs() per file system does that for the whole batch: an fsync per
   // file costs a disk flush each (seconds for thousands of posts).
   std::vector<dev_t> synced;
-  std::vector<fs::path> checked;  // folders whose file system is in `synced`
+  std::vector<std::string> checked;  // folders whose file system is in `synced`
   for (const auto& f : files) {
-    if (f.temp.empty()) continue;
-    const fs::path dir = f.temp.parent_path();
+    if (!f.staged()) continue;
+    const std::string dir = folder_of(f.path);
     if (std::find(checked.begin(), checked.end(), dir) != checked.end()) continue;
     checked.push_back(dir);
     struct stat info {};
@@ -117,8 +130,7 @@ void publish_staged(std::vector<StagedFile>& files) {
     if (!ok) {
       // Without a successful flush nothing of this batch may replace a good file.
       for (auto& g : files) {
-        if (g.temp.empty()) continue;
-        g.result.error = g.path.string() + ": " + errno_text(sync_errno);
+        if (g.staged()) g.result.error = g.path + ": " + errno_text(sync_errno);
       }
       discard_staged(files);
       return;
@@ -126,22 +138,21 @@ void publish_staged(std::vector<StagedFile>& files) {
     synced.push_back(info.st_dev);
   }
 
-  std::vector<fs::path> dirs;
+  std::vector<std::string> dirs;
   for (auto& f : files) {
-    if (f.temp.empty()) continue;
+    if (!f.staged()) continue;
     auto& r = f.result;
-    if (::rename(f.temp.c_str(), f.path.c_str()) != 0) {
-      r.error = f.path.string() + ": " + errno_text(errno);
-      ::unlink(f.temp.c_str());
-      f.temp.clear();
+    const std::string tmp = f.temp();
+    f.tag = 0;
+    if (::rename(tmp.c_str(), f.path.c_str()) != 0) {
+      r.error = f.path + ": " + errno_text(errno);
+      ::unlink(tmp.c_str());
       continue;
     }
-    f.temp.clear();
     r.ok = true;
     r.changed = true;
-    if (std::find(dirs.begin(), dirs.end(), f.path.parent_path()) == dirs.end()) {
-      dirs.push_back(f.path.parent_path());
-    }
+    std::string dir = folder_of(f.path);
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(std::move(dir));
   }
   // The renames themselves are directory entries: flushing each folder once makes them
   // survive a power cut, not just a crash of feedd.

@@ -3,6 +3,7 @@
 // same folder, flush it to disk, rename over the target, flush the folder. Readers see the old or
 // the new bytes, never a mix; a crash leaves at most a "*.tmp-feedd" file, which
 // remove_stale_temporaries() cleans.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -34,10 +35,14 @@ std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files)
 // and put them in place later (after a store commit): stage_file() writes the bytes under a
 // temporary name beside `path`; publish_staged() makes a batch of them durable and renames
 // them into place; discard_staged() removes the temporaries of a batch that must not appear.
+// Compact (a cycle of 3000 feeds stages 90,000 of them): the temporary's name is derived
+// from the target and a tag rather than stored.
 struct StagedFile {
-  std::filesystem::path path;  // the target
-  std::filesystem::path temp;  // "" when there is nothing to rename (unchanged, or failed)
-  WriteResult result;          // !ok + error when staging failed; ok && !changed = unchanged
+  std::string path;       // the target
+  std::uint32_t tag = 0;  // names the temporary; 0 when there is nothing to rename
+  WriteResult result;     // !ok + error when staging failed; ok && !changed = unchanged
+  bool staged() const { return tag != 0; }
+  std::string temp() const;  // path + "." + tag + kTempSuffix
 };
 
 // Creates missing parent folders. With `compare`, a file that already holds exactly these
@@ -49,10 +54,10 @@ StagedFile stage_file(const std::filesystem::path& path, std::string_view bytes,
 
 // One syncfs() per file system, then each staged temporary renamed over its target, then one
 // fsync per folder. Fills each `result` (a failed flush or rename leaves the target as it
-// was and the temporary removed) and clears `temp`. Never throws.
+// was and the temporary removed) and clears each tag. Never throws.
 void publish_staged(std::vector<StagedFile>& files);
 
-// Removes the temporaries of `files` and clears their `temp`. Never throws.
+// Removes the temporaries of `files` and clears their tags. Never throws.
 void discard_staged(std::vector<StagedFile>& files);
 
 // Reads a whole file; nullopt-like empty + false on error. Bounded by `max_bytes`.

@@ -136,7 +136,7 @@ TEST_F(AtomicFile, StagedFileAppearsOnlyWhenPublished) {
   batch.push_back(stage_file(dir_ / "posts" / "new.md", "new", false));
   batch.push_back(stage_file(dir_ / "old.md", "replaced", false));
   for (const auto& f : batch) {
-    EXPECT_FALSE(f.temp.empty()) << f.result.error;
+    EXPECT_TRUE(f.staged()) << f.result.error;
     EXPECT_FALSE(f.result.ok);  // not yet: only publish_staged() decides
   }
   EXPECT_FALSE(fs::exists(dir_ / "posts" / "new.md"));
@@ -144,7 +144,7 @@ TEST_F(AtomicFile, StagedFileAppearsOnlyWhenPublished) {
   publish_staged(batch);
   for (const auto& f : batch) {
     EXPECT_TRUE(f.result.ok && f.result.changed) << f.result.error;
-    EXPECT_TRUE(f.temp.empty());
+    EXPECT_FALSE(f.staged());
   }
   EXPECT_EQ(slurp(dir_ / "posts" / "new.md"), "new");
   EXPECT_EQ(slurp(dir_ / "old.md"), "replaced");
@@ -165,7 +165,7 @@ TEST_F(AtomicFile, StagingWithoutCompareRewritesIdenticalBytes) {
   ASSERT_TRUE(write_file_atomic(dir_ / "a.md", "same").ok);
   const ino_t before = inode(dir_ / "a.md");
   std::vector<StagedFile> compared{stage_file(dir_ / "a.md", "same", true)};
-  EXPECT_TRUE(compared[0].temp.empty());
+  EXPECT_FALSE(compared[0].staged());
   EXPECT_TRUE(compared[0].result.ok && !compared[0].result.changed);
   std::vector<StagedFile> forced{stage_file(dir_ / "a.md", "same", false)};
   publish_staged(forced);
