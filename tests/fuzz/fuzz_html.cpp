@@ -1,6 +1,7 @@
 // article::rewrite_html and article::html_to_text on arbitrary bytes: no crash, no UB, no leak,
 // html_to_text stays within its byte budget, and the rewritten HTML, parsed again as a reader
-// would (a fragment in <div> context), holds no <script>, no on* attribute and no script URL.
+// would (a fragment in <div> context), holds no <script>, no on* attribute and no script URL;
+// the summary that comes with it is html_to_text of it.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -58,5 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   feedd::lib::HtmlParseOptions options;
   options.fragment_context = GUMBO_TAG_DIV;
   if (auto tree = feedd::lib::HtmlTree::parse(result.html, options)) check_clean(tree->root());
+  // The summary is made from the safety check's parse, not by html_to_text: they must agree.
+  FUZZ_CHECK(
+      result.summary == feedd::article::html_to_text(result.html, feedd::article::kSummaryBytes),
+      "rewrite_html's summary is html_to_text of its HTML");
   return 0;
 }
