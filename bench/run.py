@@ -55,6 +55,19 @@ class Sample:
 
 GNU_TIME = "/usr/bin/time"
 
+# Bulky per-round files, removed only once the last measurement of the last size is done (see
+# the comment where rounds add to it).
+TRASH = []
+
+
+def empty_trash():
+    for path in TRASH:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.remove(path)
+    TRASH.clear()
+
 
 def measure(argv, log_path, env=None, cwd=None):
     """Runs argv to completion; wall from the monotonic clock, CPU and peak RSS from GNU time.
@@ -394,7 +407,7 @@ def bench_size(args, n, feedd_bin, newsboat_bin):
     nb = Newsboat(newsboat_bin, urls, work) if newsboat_bin else None
     res = {k: [] for k in ("feedd_cold", "feedd_warm", "nb_cold", "nb_warm", "fp")}
     checks = []
-    trash = []  # removed after the last measurement of this size
+    trash = []  # removed after the last measurement of the last size
     try:
         for r in range(args.runs):
             log("round %d/%d (%d feeds)" % (r + 1, args.runs, n))
@@ -447,7 +460,8 @@ def bench_size(args, n, feedd_bin, newsboat_bin):
             # a file scans the inodes deleted in the last minutes (recently_deleted()): right
             # after 18000 deletions, feedd's cold cycle took 2x as long and newsboat's (whose
             # SQLite journal is a new file per transaction) 3x, so deleting between rounds
-            # measured the file system, not the tools.
+            # measured the file system, not the tools. The window is minutes (60 s, 360 s
+            # while the inode table block is dirty): leave that long between two invocations.
             if not args.keep:
                 trash.extend([os.path.join(fd, "output"), os.path.join(fd, "state")])
                 if nb:
@@ -463,11 +477,7 @@ def bench_size(args, n, feedd_bin, newsboat_bin):
             mem = memory_run(feedd_bin, n, base_url, work, args.memory_cycles, nginx)
     finally:
         nginx.stop()
-        for path in trash:
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            elif os.path.exists(path):
-                os.remove(path)
+        TRASH.extend(trash)  # removed when every size has been measured
     return {"n": n, "items": items, "mb": manifest["bytes"] / 1e6, "res": res, "checks": checks,
             "mem": mem}
 
@@ -554,7 +564,10 @@ def main():
                  % probe.rss_mb)
     sizes = [int(x) for x in args.feeds.split(",") if x.strip()]
     log("bench: %d CPUs, load average %s" % (os.cpu_count(), os.getloadavg()))
-    outs = [bench_size(args, n, feedd_bin, newsboat_bin) for n in sizes]
+    try:
+        outs = [bench_size(args, n, feedd_bin, newsboat_bin) for n in sizes]
+    finally:
+        empty_trash()
     print()
     for out in outs:
         print(table(out))
