@@ -95,12 +95,15 @@ Pipeline::Pipeline(const config::Config& config, store::Store& store, fetch::Fet
 
 void Pipeline::check_views_stamp() {
   if (stamp_checked_) return;
-  all_dirty_ = store_.meta(kViewsKey) != views_fingerprint(emit::feed_nodes(config_), config_);
+  fingerprint_ = views_fingerprint(emit::feed_nodes(config_), config_);
+  stamp_current_ = store_.meta(kViewsKey) == fingerprint_;
+  all_dirty_ = !stamp_current_;
   stamp_checked_ = true;
 }
 
 void Pipeline::mark_views_behind() {
   store_.set_meta(kViewsKey, kViewsBehind);
+  stamp_current_ = false;
 }
 
 int Pipeline::publish_posts(std::vector<StagedFile>& staged, std::string& error) {
@@ -627,8 +630,10 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
     if (complete) {
       all_dirty_ = false;
       touched_.clear();
-      const std::string stamp = views_fingerprint(nodes, config_);
-      if (store_.meta(kViewsKey) != stamp) store_.set_meta(kViewsKey, stamp);
+      if (!stamp_current_) {
+        store_.set_meta(kViewsKey, fingerprint_);
+        stamp_current_ = true;
+      }
     }
   } catch (const store::StoreError& e) {
     error = std::string("store: ") + e.what();

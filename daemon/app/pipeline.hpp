@@ -128,7 +128,9 @@ class Pipeline {
   bool checked_missing_posts_ = false;
   bool posts_failed_ = false;  // an article file failed since the last write_views
   bool stamp_checked_ = false;
-  bool all_dirty_ = true;  // every feed must be rendered (first use, config change, prune)
+  std::string fingerprint_;     // views_fingerprint() of config_, made once
+  bool stamp_current_ = false;  // the store's views stamp is fingerprint_ (not "behind")
+  bool all_dirty_ = true;       // every feed must be rendered (first use, config change, prune)
   // Channel paths whose feeds must be rendered ("" = imports, listed only in the all feed).
   std::set<std::string> touched_;
   Views views_;
