@@ -200,7 +200,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
   // Stores the articles made from channel i's new items (owner thread); returns the new ones,
   // whose files must be written.
   using Made = std::vector<std::pair<std::string, article::Article>>;
-  auto store_articles = [&](std::size_t i, Made made) {
+  auto store_articles = [&](std::size_t i, Made&& made) {
     ChannelReport& cr = *reports[i];
     std::vector<article::Article> fresh;
     for (auto& [key, a] : made) {

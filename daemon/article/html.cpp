@@ -246,7 +246,7 @@ bool has_unrecorded_bytes(const GumboElement& element) {
     std::size_t begin;
     std::size_t end;
   };
-  std::array<Range, 32> inline_ranges;
+  std::array<Range, 32> inline_ranges{};
   std::vector<Range> more_ranges;
   std::size_t count = 0;
   const std::size_t needed = 1 + 2 * std::size_t{element.attributes.length};

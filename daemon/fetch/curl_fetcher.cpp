@@ -347,7 +347,7 @@ std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
   // Starts the earliest waiting requests while the limits allow.
   auto start_ready = [&] {
     while (!ready.empty() && active.size() < static_cast<std::size_t>(limits_.max_parallel)) {
-      const std::string host = std::move(ready.begin()->second);
+      const std::string host = ready.begin()->second;  // set elements are const: a copy
       ready.erase(ready.begin());
       auto& q = waiting[host];
       const std::size_t index = q.front();
