@@ -88,8 +88,7 @@ void add_entry(pugi::xml_node feed, const Entry& entry) {
     set_attr(category, "term", name);
     set_attr(category, "label", name);
   }
-  const std::string summary =
-      a.summary ? *a.summary : article::html_to_text(a.html, kSummaryBytes);
+  const std::string summary = a.summary ? *a.summary : article::html_to_text(a.html, kSummaryBytes);
   if (!summary.empty()) set_attr(add_text(e, "summary", summary), "type", "text");
   // Always present, even empty: with no link it is what satisfies RFC 4287 §4.1.2.
   set_attr(add_text(e, "content", a.html), "type", "html");
