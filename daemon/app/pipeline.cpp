@@ -71,6 +71,28 @@ std::string views_fingerprint(const std::vector<emit::FeedNode>& nodes,
   return lib::sha256_hex(text);
 }
 
+// The article file of `a` under a temporary name in `posts`, for publish_staged(). No
+// comparison with a file already there: the hash is new to the store, or its file is missing,
+// so any file by that name is stale.
+StagedFile stage_post(const fs::path& posts, const article::Article& a) {
+  return stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false);
+}
+
+// stage_post() of each of `articles` on the pool; the results are appended to `out` (owner
+// thread) as the pool drains. `out` must outlive the pool's work.
+void stage_posts_on(WorkPool& pool, std::vector<article::Article> articles, const fs::path& posts,
+                    std::vector<StagedFile>& out) {
+  pool.submit([articles = std::move(articles), posts, &out]() -> WorkPool::Continuation {
+    std::vector<StagedFile> staged;
+    staged.reserve(articles.size());
+    for (const auto& a : articles)
+      staged.push_back(stage_post(posts, a));
+    return [staged = std::move(staged), &out]() mutable {
+      std::move(staged.begin(), staged.end(), std::back_inserter(out));
+    };
+  });
+}
+
 std::string content_type_of(const std::string& file) {
   return file.ends_with(".opml") ? "text/x-opml; charset=utf-8"
                                  : "application/atom+xml; charset=utf-8";
@@ -220,19 +242,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
   // Renders and stages the files of new articles on the pool: the store has their rows (in
   // the open transaction), the pool only needs the values.
   auto write_posts = [&](std::vector<article::Article> articles) {
-    pool->submit(
-        [articles = std::move(articles), posts, &staged_posts]() -> WorkPool::Continuation {
-          std::vector<StagedFile> staged;
-          staged.reserve(articles.size());
-          for (const auto& a : articles) {
-            // No comparison: the hash is new to the store, so any file by that name is stale.
-            staged.push_back(
-                stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
-          }
-          return [staged = std::move(staged), &staged_posts]() mutable {
-            std::move(staged.begin(), staged.end(), std::back_inserter(staged_posts));
-          };
-        });
+    stage_posts_on(*pool, std::move(articles), posts, staged_posts);
   };
 
   // Articles enter the store in feeds.yaml order, whatever order the fetches finish in, so a
@@ -467,8 +477,7 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
       touched.insert(channel);
       touched.insert("");  // imports are listed in the all feed whatever their channel
       if (store_.add_article(a, channel, now) == store::AddOutcome::kNew) {
-        staged_posts.push_back(
-            stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
+        staged_posts.push_back(stage_post(posts, a));
         ++report.imported;
       } else {
         ++report.duplicates;
@@ -523,15 +532,7 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
       std::vector<StagedFile> staged;
       std::vector<article::Article> batch;
       auto flush = [&] {
-        pool.submit([batch = std::move(batch), posts, &staged]() -> WorkPool::Continuation {
-          std::vector<StagedFile> out;
-          for (const auto& a : batch)
-            out.push_back(
-                stage_file(posts / (a.hash + ".md"), article::render_article_file(a), false));
-          return [out = std::move(out), &staged]() mutable {
-            std::move(out.begin(), out.end(), std::back_inserter(staged));
-          };
-        });
+        stage_posts_on(pool, std::move(batch), posts, staged);
         batch.clear();
       };
       for (const auto& hash : store_.all_hashes()) {
