@@ -9,38 +9,32 @@ namespace feedd::lib {
 
 namespace {
 
-// deflateEnd must run on every path once deflateInit2 succeeded.
-class Deflater {
+// A gzip z_stream for one direction; its End function runs on every path once Init succeeded.
+class GzipStream {
  public:
-  Deflater() { ok_ = deflateInit2(&zs_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK; }
-  ~Deflater() {
-    if (ok_) deflateEnd(&zs_);
+  enum class Mode { kDeflate, kInflate };
+  explicit GzipStream(Mode mode) : mode_(mode) {
+    // 15 + 16: a 32 KiB window with the gzip wrapper (RFC 1952), not zlib's.
+    ok_ =
+        (mode == Mode::kDeflate ? deflateInit2(&zs_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+                                : inflateInit2(&zs_, 15 + 16)) == Z_OK;
   }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
+  ~GzipStream() {
+    if (!ok_) return;
+    if (mode_ == Mode::kDeflate) {
+      deflateEnd(&zs_);
+    } else {
+      inflateEnd(&zs_);
+    }
+  }
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
 
   bool ok() const { return ok_; }
   z_stream* get() { return &zs_; }
 
  private:
-  z_stream zs_{};
-  bool ok_ = false;
-};
-
-// inflateEnd must run on every path once inflateInit2 succeeded.
-class Inflater {
- public:
-  Inflater() { ok_ = inflateInit2(&zs_, 15 + 16) == Z_OK; }
-  ~Inflater() {
-    if (ok_) inflateEnd(&zs_);
-  }
-  Inflater(const Inflater&) = delete;
-  Inflater& operator=(const Inflater&) = delete;
-
-  bool ok() const { return ok_; }
-  z_stream* get() { return &zs_; }
-
- private:
+  Mode mode_;
   z_stream zs_{};
   bool ok_ = false;
 };
@@ -51,7 +45,7 @@ std::optional<std::string> gzip_decompress(std::string_view gz, std::size_t size
   if (gz.size() > std::numeric_limits<uInt>::max() || size >= std::numeric_limits<uInt>::max()) {
     return std::nullopt;
   }
-  Inflater d;
+  GzipStream d(GzipStream::Mode::kInflate);
   if (!d.ok()) return std::nullopt;
   z_stream* zs = d.get();
   // One byte of room more than expected: a member that inflates to more shows as output left
@@ -70,7 +64,7 @@ std::optional<std::string> gzip_decompress(std::string_view gz, std::size_t size
 
 std::optional<std::string> gzip_compress(std::string_view data) {
   if (data.size() > std::numeric_limits<uInt>::max() / 2) return std::nullopt;
-  Deflater d;
+  GzipStream d(GzipStream::Mode::kDeflate);
   if (!d.ok()) return std::nullopt;
   z_stream* zs = d.get();
   // deflateBound is an upper limit for one Z_FINISH call, so a single call always finishes.
