@@ -6,15 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "article/article.hpp"
 #include "article/summary_check.hpp"
 #include "parse/feed.hpp"
+#include "util/atomic_file.hpp"
 
 namespace feedd::article {
 namespace {
@@ -25,12 +24,10 @@ const RewriteOptions kOptions{.base_url = "https://www.example.com/news/2021/a.h
                               .image_proxy = "https://cors.zfour.workers.dev/?",
                               .iframe_hosts = {"player.bilibili.com"}};
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string contents(const fs::path& path) {
+  std::string text;
+  EXPECT_TRUE(feedd::read_file(path, text)) << path;
+  return text;
 }
 
 // Every file under tests/data whose name ends in one of `extensions`, in a stable order.
@@ -52,7 +49,7 @@ TEST(Summary, EveryHtmlFixture) {
   ASSERT_GE(files.size(), 15u);
   std::size_t with_text = 0;
   for (const auto& path : files) {
-    const RewriteResult r = rewrite_html(read_file(path), kOptions);
+    const RewriteResult r = rewrite_html(contents(path), kOptions);
     EXPECT_TRUE(summary_matches(r)) << path;
     if (!r.summary.empty()) ++with_text;
   }
@@ -72,7 +69,7 @@ TEST(Summary, EveryFeedFixtureItem) {
     parse::Options options;
     options.base_url = "https://feeds.example.com/" + path.filename().string();
     options.content_type = "text/xml";
-    const auto parsed = parse::parse_feed(read_file(path), options);
+    const auto parsed = parse::parse_feed(contents(path), options);
     if (!parsed.feed) continue;
     for (const auto& item : parsed.feed->items) {
       const auto a = make_article(item, context);
