@@ -138,5 +138,57 @@ TEST(UrlHost, LowerCaseHostOrEmpty) {
     EXPECT_EQ(url_host(url), want) << url;
 }
 
+// The URL contract: what may be written into front-matter, feeds, OPML and bodies.
+TEST(WebUrl, AbsoluteHttpOnlyEscapedThroughCurl) {
+  const std::vector<ResolveCase> cases = {
+      // {base, url, want}
+      {"", "https://example.com/a/b?x=1#f", "https://example.com/a/b?x=1#f"},
+      {"", "HTTP://Example.COM/A", "http://example.com/A"},
+      {"", "http://example.com", "http://example.com/"},
+      {"", "  https://example.com/x  ", "https://example.com/x"},
+      {"", "https://exa\tmple.com/x\n", "https://example.com/x"},
+      {"", "http://example.com/\"><script>alert(1)</script>",
+       "http://example.com/%22%3e%3cscript%3ealert(1)%3c/script%3e"},
+      {"", "https://a.example/?http://example.com/\"onerror=alert(1)//",
+       "https://a.example/?http://example.com/%22onerror=alert(1)//"},
+      {"", "https://a.example/p q?r s#t `u`", "https://a.example/p%20q?r+s#t%20%60u%60"},
+      {"", "https://a.example/{x}|^\\y", "https://a.example/%7bx%7d%7c%5e%5cy"},
+      {"", "https://a.example/路径?中=文",
+       "https://a.example/%e8%b7%af%e5%be%84?%e4%b8%ad=%e6%96%87"},
+      {"", "https://例子.example/", nullptr},  // IDN: curl's punycode depends on the locale
+      {"", "https://user:secret@a.example/x", "https://a.example/x"},
+      {"", "https://a.example/%20already", "https://a.example/%20already"},
+      // Not http(s), not absolute, or no host: dropped.
+      {"", "javascript:alert(1)", nullptr},
+      {"", " JaVaScRiPt:alert(1)", nullptr},
+      {"", "vbscript:msgbox(1)", nullptr},
+      {"", "data:text/html,<script>alert(1)</script>", nullptr},
+      {"", "data:image/png;base64,iVBORw0KGgo=", nullptr},
+      {"", "mailto:a@example.com", nullptr},
+      {"", "ftp://example.com/x", nullptr},
+      {"", "file:///etc/passwd", nullptr},
+      {"", "/relative/x.png", nullptr},
+      {"", "", nullptr},
+      {"", "   ", nullptr},
+      {"", "http:///nohost", "http://nohost/"},  // as browsers read it
+      {"", "http://", nullptr},
+      {"", "https://a.example:99999/", nullptr},
+      // Relative references are resolved against the base first.
+      {"https://example.com/a/b.html", "c.png", "https://example.com/a/c.png"},
+      {"https://example.com/a/b.html", "//cdn.example.org/i.png", "https://cdn.example.org/i.png"},
+      {"https://example.com/a/b.html?q=1", "#sec", "https://example.com/a/b.html?q=1#sec"},
+      {"https://example.com/a/b.html", "javascript:alert(1)", nullptr},
+      {"file:///srv/feed.xml", "x.png", nullptr},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "base \"" << c.base << "\" url \"" << c.ref << "\"");
+    const auto got = web_url(c.ref, c.base);
+    EXPECT_EQ(show(got), c.want ? c.want : "nullopt");
+    if (got) {
+      EXPECT_EQ(show(web_url(*got)), *got) << "not idempotent";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace feedd::lib

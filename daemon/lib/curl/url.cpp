@@ -37,7 +37,109 @@ UrlHandle parse_absolute(std::string_view url) {
   return u;
 }
 
+// Bytes a URL written into HTML, XML, YAML or Markdown must not carry raw: anything but
+// printable ASCII, and the characters RFC 3986 never allows unescaped. '%' stays: it starts
+// the escapes already there (a stray one is harmless to every reader).
+bool must_escape(unsigned char c) {
+  if (c <= 0x20 || c >= 0x7F) return true;
+  switch (c) {
+    case '"':
+    case '<':
+    case '>':
+    case '`':
+    case '{':
+    case '}':
+    case '|':
+    case '^':
+    case '\\':
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string escape_unsafe(std::string_view part) {
+  static constexpr char kHex[] = "0123456789abcdef";  // as curl writes its own escapes
+  std::string out;
+  out.reserve(part.size());
+  for (const char ch : part) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (must_escape(c)) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> web_url(std::string_view url, std::string_view base) {
+  // A browser strips leading and trailing C0 controls and spaces, and drops tabs and newlines
+  // anywhere in a URL; curl refuses them. Do as the browser does, so that we check what it
+  // would load.
+  std::string cleaned;
+  cleaned.reserve(url.size());
+  for (const char c : url) {
+    if (c != '\t' && c != '\n' && c != '\r') cleaned += c;
+  }
+  const auto is_blank = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  const auto first = std::find_if_not(cleaned.begin(), cleaned.end(), is_blank);
+  const auto last = std::find_if_not(cleaned.rbegin(), cleaned.rend(), is_blank).base();
+  if (first >= last || cleaned.find('\0') != std::string::npos) return std::nullopt;
+  cleaned = std::string(first, last);
+
+  UrlHandle u(curl_url());
+  if (!u) return std::nullopt;
+  // Spaces and non-ASCII inside are allowed in and escaped; browsers accept both.
+  constexpr unsigned kFlags = CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE | CURLU_ALLOW_SPACE;
+  if (!base.empty()) {
+    const std::string b(base);
+    if (curl_url_set(u.get(), CURLUPART_URL, b.c_str(), kFlags) != CURLUE_OK) return std::nullopt;
+  }
+  if (!base.empty() && cleaned.front() == '#') {
+    // As in resolve_url: curl 7.88 would resolve "#f" like ".", losing the base's document.
+    if (curl_url_set(u.get(), CURLUPART_FRAGMENT, cleaned.c_str() + 1, CURLU_URLENCODE) !=
+        CURLUE_OK) {
+      return std::nullopt;
+    }
+  } else if (curl_url_set(u.get(), CURLUPART_URL, cleaned.c_str(), kFlags) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  const auto scheme = get_part(u.get(), CURLUPART_SCHEME);
+  if (!scheme || (*scheme != "http" && *scheme != "https")) return std::nullopt;
+  // Hosts must be ASCII already: curl 7.88 converts an IDN to punycode through libidn2 in the
+  // process locale, so the result would depend on the environment. Such hosts are rare here;
+  // their URLs are dropped rather than written in a form a reader may not resolve.
+  const auto host = get_part(u.get(), CURLUPART_HOST);
+  if (!host || host->empty() || std::any_of(host->begin(), host->end(), [](char c) {
+        const auto b = static_cast<unsigned char>(c);
+        return must_escape(b) || c == '%' || c == '\'' || c == '&';
+      })) {
+    return std::nullopt;
+  }
+  std::string lower_host(*host);
+  std::transform(lower_host.begin(), lower_host.end(), lower_host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (curl_url_set(u.get(), CURLUPART_HOST, lower_host.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(u.get(), CURLUPART_USER, nullptr, 0) != CURLUE_OK ||
+      curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  for (const CURLUPart part : {CURLUPART_PATH, CURLUPART_QUERY, CURLUPART_FRAGMENT}) {
+    const auto value = get_part(u.get(), part);
+    if (!value) continue;  // absent
+    const std::string escaped = escape_unsafe(*value);
+    if (escaped != *value &&
+        curl_url_set(u.get(), part, escaped.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+      return std::nullopt;
+    }
+  }
+  return get_part(u.get(), CURLUPART_URL);
+}
 
 std::optional<std::string> resolve_url(std::string_view base, std::string_view ref) {
   const std::string r(ref);

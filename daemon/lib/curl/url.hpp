@@ -19,6 +19,16 @@ bool is_fetchable_url(std::string_view url);
 // with everything between "://" and the last '@' before the next '/' replaced by "***@".
 std::string redact_url(std::string_view url);
 
+// The URL contract (../shared/DESIGN.md "Article file"): every URL feedd writes goes through
+// this. `url` resolved against `base` when relative (`base` may be "" for absolute-only), then
+// kept only when it is an absolute http or https URL with a host; written back through libcurl's
+// URL API: scheme and host lower-cased, user:password dropped, a non-ASCII (IDN) host refused, and
+// in path, query and fragment every space, control, non-ASCII byte and `"<>\`{}|^` percent-encoded
+// (existing %XX escapes stay). So the result can stand in an HTML or XML attribute, a YAML
+// scalar or a Markdown link without further escaping but for `&` and `'`. nullopt otherwise.
+// Idempotent: web_url(*web_url(u)) == web_url(u).
+std::optional<std::string> web_url(std::string_view url, std::string_view base = {});
+
 // Lower-case host of an absolute URL, or "" when there is none (file://, garbage).
 std::string url_host(std::string_view url);
 
