@@ -152,11 +152,14 @@ TEST(WebUrl, AbsoluteHttpOnlyEscapedThroughCurl) {
       {"", "https://a.example/?http://example.com/\"onerror=alert(1)//",
        "https://a.example/?http://example.com/%22onerror=alert(1)//"},
       {"", "https://a.example/p q?r s#t `u`", "https://a.example/p%20q?r+s#t%20%60u%60"},
-      {"", "https://a.example/{x}|^\\y", "https://a.example/%7bx%7d%7c%5e%5cy"},
+      {"", "https://a.example/{x}|^?\\y", "https://a.example/%7bx%7d%7c%5e?%5cy"},
       {"", "https://a.example/路径?中=文",
        "https://a.example/%e8%b7%af%e5%be%84?%e4%b8%ad=%e6%96%87"},
       {"", "https://例子.example/", nullptr},  // IDN: curl's punycode depends on the locale
       {"", "https://user:secret@a.example/x", "https://a.example/x"},
+      // A backslash before the query is a slash to a browser: the host is evil.example.
+      {"", "https://evil.example\\@player.example/", "https://evil.example/@player.example/"},
+      {"", "https://a.example/p?q=\\x", "https://a.example/p?q=%5cx"},
       {"", "https://a.example/%20already", "https://a.example/%20already"},
       // Not http(s), not absolute, or no host: dropped.
       {"", "javascript:alert(1)", nullptr},

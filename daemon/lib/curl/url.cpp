@@ -91,6 +91,13 @@ std::optional<std::string> web_url(std::string_view url, std::string_view base) 
   const auto last = std::find_if_not(cleaned.rbegin(), cleaned.rend(), is_blank).base();
   if (first >= last || cleaned.find('\0') != std::string::npos) return std::nullopt;
   cleaned = std::string(first, last);
+  // Browsers read a backslash before the query as a slash in http(s) URLs, curl does not:
+  // "https://evil.example\\@good.example/" is evil.example to a browser, good.example to curl.
+  // Take the browser's reading, so that the URL we check is the one that is loaded.
+  for (char& c : cleaned) {
+    if (c == '?' || c == '#') break;
+    if (c == '\\') c = '/';
+  }
 
   UrlHandle u(curl_url());
   if (!u) return std::nullopt;
