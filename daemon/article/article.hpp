@@ -46,18 +46,21 @@ struct RewriteOptions {
 };
 
 struct RewriteResult {
-  std::string html;         // every byte as published except the tags that were changed
+  std::string html;         // the sanitised tree, serialised (html.cpp); "" when nothing is left
   std::string first_image;  // src of the first <img> after rewriting, "" when none
-  std::string summary{};    // html_to_text(html, kSummaryBytes), byte for byte
+  std::string summary{};    // html_to_text(html, kSummaryBytes), made from the same tree
 };
 
-// Image rewriting, then allowlist sanitising (article/sanitize.hpp: elements dropped or
-// unwrapped, attributes, URL schemes and CSS filtered, comments removed), with gumbo, changing
-// only the tags it must: every other byte stays as published. Bounded: input over 4 MiB or 20000
-// tags is cut at a tag boundary (lib::HtmlLimits). Input that only makes sense through tokens the
-// parser ignores (an <html>/<body> tag with attributes inside the body) is written out afresh from
-// the sanitised tree instead; a document that exhausts the parser's memory budget yields "".
-// The result is parsed once more, to check it (html.cpp); the summary comes from that parse.
+// Parses `html` once (gumbo, as a fragment in <div> context, as the post's <div> and a reader's
+// innerHTML hold it), rewrites images (lazy-load sources, `image_proxy`, referrerpolicy) and
+// serialises the tree through the allowlist (article/sanitize.hpp): allowlisted elements and
+// attributes only, names lower-case, values double-quoted and escaped, text escaped, void
+// elements without end tags, every element opened closed; unknown elements unwrapped, dropped
+// ones removed with their content, comments removed. Every URL follows the URL contract
+// (lib::web_url), relative ones resolved against `base_url`. Attribute order stays as in the
+// source. So the output is balanced: nothing in it can close an element around it. Bounded:
+// input over 4 MiB or 20000 tags is cut at a tag boundary (lib::HtmlLimits); a document that
+// exhausts the parser's memory budget yields "". Thread-safe; never throws but std::bad_alloc.
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options);
 
 // Plain text of an HTML fragment (gumbo: entities decoded, tags dropped, white space folded),

@@ -41,7 +41,27 @@ std::size_t space_at(std::string_view s, std::size_t i) {
   }
 }
 
-bool is_block(GumboTag tag) {
+}  // namespace
+
+void TextFolder::add(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (const std::size_t n = space_at(text, i); n != 0) {
+      pending_ = true;
+      i += n;
+      continue;
+    }
+    std::size_t end = i + 1;
+    while (end < text.size() && space_at(text, end) == 0)
+      ++end;
+    if (pending_ && !out_.empty()) out_ += ' ';
+    pending_ = false;
+    out_.append(text.substr(i, end - i));
+    i = end;
+  }
+}
+
+bool is_text_block(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_ADDRESS:
     case GUMBO_TAG_ARTICLE:
@@ -86,39 +106,12 @@ bool is_block(GumboTag tag) {
   }
 }
 
+namespace {
+
 bool has_no_text(GumboTag tag) {
   return tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
          tag == GUMBO_TAG_HEAD;
 }
-
-// fold_space() over text that comes in pieces: the same result as folding their concatenation,
-// as long as no piece ends inside a UTF-8 sequence (gumbo's text never does).
-class Folder {
- public:
-  explicit Folder(std::string& out) : out_(out) {}
-
-  void add(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-      if (const std::size_t n = space_at(text, i); n != 0) {
-        pending_ = true;
-        i += n;
-        continue;
-      }
-      std::size_t end = i + 1;
-      while (end < text.size() && space_at(text, end) == 0)
-        ++end;
-      if (pending_ && !out_.empty()) out_ += ' ';
-      pending_ = false;
-      out_.append(text.substr(i, end - i));
-      i = end;
-    }
-  }
-
- private:
-  std::string& out_;
-  bool pending_ = false;
-};
 
 // Calls emit(text) for the text under `container` in document order, with " " around block
 // elements when `separate_blocks`; stops when emit returns false.
@@ -146,7 +139,7 @@ void walk_text(const GumboNode* container, bool separate_blocks, Emit emit) {
       case GUMBO_NODE_ELEMENT:
       case GUMBO_NODE_TEMPLATE:
         if (has_no_text(node->v.element.tag)) continue;
-        if (separate_blocks && is_block(node->v.element.tag)) {
+        if (separate_blocks && is_text_block(node->v.element.tag)) {
           if (!emit(std::string_view(" "))) return;
           stack.push_back(nullptr);
         }
@@ -172,7 +165,7 @@ std::optional<lib::HtmlTree> parse_fragment(std::string_view html) {
 std::string fold_space(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  Folder(out).add(text);
+  TextFolder(out).add(text);
   return out;
 }
 
@@ -189,7 +182,7 @@ std::string fragment_text(std::string_view html, bool separate_blocks) {
 
 std::string folded_text(const GumboNode* container, bool separate_blocks, std::size_t enough) {
   std::string out;
-  Folder folder(out);
+  TextFolder folder(out);
   walk_text(container, separate_blocks, [&](std::string_view text) {
     folder.add(text);
     return out.size() <= enough;

@@ -14,6 +14,22 @@ namespace feedd::article::detail {
 // are.
 std::string fold_space(std::string_view text);
 
+// fold_space() over text that comes in pieces, appended to `out`: the same result as folding
+// their concatenation, as long as no piece ends inside a UTF-8 sequence (gumbo's text never
+// does). `out` must outlive the folder and be written by nothing else meanwhile.
+class TextFolder {
+ public:
+  explicit TextFolder(std::string& out) : out_(out) {}
+  void add(std::string_view text);
+
+ private:
+  std::string& out_;
+  bool pending_ = false;
+};
+
+// Elements around which html_to_text puts a space, so that words in adjacent blocks stay apart.
+bool is_text_block(GumboTag tag);
+
 // Concatenated text of `html` parsed by gumbo as a fragment in <div> context: entities decoded,
 // comments and the content of script/style/template dropped. With `separate_blocks`, block
 // elements and <br> are surrounded by spaces so that words in adjacent blocks stay apart.

@@ -51,30 +51,6 @@ bool is_ignored_byte(char c) {
   return static_cast<unsigned char>(c) <= 0x20;
 }
 
-// `s` without the bytes browsers ignore in a URL's scheme, case-folded; at most `max` bytes.
-std::string squeezed_prefix(std::string_view s, std::size_t max) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) break;
-    if (!is_ignored_byte(c)) out += ascii_lower(c);
-  }
-  return out;
-}
-
-// data: URLs of raster images: an <img> never runs them (SVG is left out all the same).
-bool is_raster_data_image(std::string_view url) {
-  const std::string s = squeezed_prefix(url, 32);
-  for (std::string_view type : {"png", "gif", "jpeg", "jpg", "webp", "avif", "apng", "bmp"}) {
-    std::string prefix = "data:image/";
-    prefix += type;
-    if (s.starts_with(prefix) && s.size() > prefix.size() &&
-        (s[prefix.size()] == ';' || s[prefix.size()] == ',')) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Attributes every kept element may have (style and data-* are handled on their own).
 constexpr std::string_view kGlobal[] = {"class", "id", "title", "lang", "dir"};
 
@@ -121,20 +97,6 @@ bool element_allows(std::string_view element, std::string_view name) {
   return std::any_of(rules.begin(), rules.end(), [&](const ElementAttributes& rule) {
     return contains(rule.elements, element) && contains(rule.attributes, name);
   });
-}
-
-// data-* names are for scripts and styles of the page; kept when plainly spelt, unless the value
-// is a script URL a page's lazy loader might copy into a src or href.
-bool data_attribute_allowed(std::string_view name, std::string_view value) {
-  const std::string_view rest = name.substr(5);
-  if (rest.empty() || !std::all_of(rest.begin(), rest.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_' || c == '.';
-      })) {
-    return false;
-  }
-  const std::string scheme = url_scheme(value);
-  if (scheme == "data") return is_raster_data_image(value);
-  return scheme != "javascript" && scheme != "vbscript" && scheme != "livescript";
 }
 
 // One UTF-8 fullwidth form (U+FF01..U+FF5E) as its ASCII letter: old IE read "ｅｘｐｒｅｓｓｉｏｎ"
@@ -196,26 +158,19 @@ std::string url_scheme(std::string_view url) {
   return "";  // no ':' at all: relative
 }
 
-bool is_safe_url(std::string_view url, UrlUse use) {
-  const std::string scheme = url_scheme(url);
-  if (scheme.empty() || scheme == "http" || scheme == "https") return true;
-  if (scheme == "mailto") return use == UrlUse::link;
-  if (scheme == "data") return use == UrlUse::image && is_raster_data_image(url);
-  return false;
-}
-
-bool is_safe_srcset(std::string_view srcset) {
+std::optional<std::string> sanitize_srcset(std::string_view srcset, std::string_view base) {
   // HTML's "parse a srcset attribute": candidates are a URL (a run of non-space characters whose
   // trailing commas are not part of it) and descriptors up to the next comma outside parentheses.
   const auto is_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
   };
+  std::string out;
   std::size_t i = 0;
   const std::size_t n = srcset.size();
   while (true) {
     while (i < n && (is_space(srcset[i]) || srcset[i] == ','))
       ++i;
-    if (i >= n) return true;
+    if (i >= n) break;
     const std::size_t start = i;
     while (i < n && !is_space(srcset[i]))
       ++i;
@@ -223,14 +178,31 @@ bool is_safe_srcset(std::string_view srcset) {
     const bool had_commas = url.ends_with(',');
     while (url.ends_with(','))
       url.remove_suffix(1);
-    if (!is_safe_url(url, UrlUse::resource)) return false;
-    if (had_commas) continue;
-    int depth = 0;
-    for (; i < n && (srcset[i] != ',' || depth > 0); ++i) {
-      if (srcset[i] == '(') ++depth;
-      if (srcset[i] == ')' && depth > 0) --depth;
+    std::string_view descriptors;
+    if (!had_commas) {
+      const std::size_t from = i;
+      int depth = 0;
+      for (; i < n && (srcset[i] != ',' || depth > 0); ++i) {
+        if (srcset[i] == '(') ++depth;
+        if (srcset[i] == ')' && depth > 0) --depth;
+      }
+      descriptors = srcset.substr(from, i - from);
+      while (!descriptors.empty() && is_space(descriptors.front()))
+        descriptors.remove_prefix(1);
+      while (!descriptors.empty() && is_space(descriptors.back()))
+        descriptors.remove_suffix(1);
+    }
+    const auto safe = lib::web_url(url, base);
+    if (!safe) continue;
+    if (!out.empty()) out += ", ";
+    out += *safe;
+    if (!descriptors.empty()) {
+      out += ' ';
+      out += descriptors;
     }
   }
+  if (out.empty()) return std::nullopt;
+  return out;
 }
 
 std::optional<std::string> sanitize_style(std::string_view css) {
@@ -259,23 +231,19 @@ std::optional<std::string> sanitize_style(std::string_view css) {
 }
 
 std::optional<std::string> filter_attribute(std::string_view element, std::string_view name,
-                                            std::string_view value) {
+                                            std::string_view value, std::string_view base) {
   const auto keep = [&]() -> std::optional<std::string> { return std::string(value); };
   if (name == "style") return sanitize_style(value);
   if (name.starts_with("data-")) {
-    return data_attribute_allowed(name, value) ? keep() : std::nullopt;
+    if (!contains(kInertDataAttributes, name)) return std::nullopt;
+    return contains(kLazyImageAttributes, name) ? lib::web_url(value, base) : keep();
   }
   if (contains(kGlobal, name)) return keep();
   if (!element_allows(element, name)) return std::nullopt;
-  if (name == "href") return is_safe_url(value, UrlUse::link) ? keep() : std::nullopt;
-  if (name == "src") {
-    const UrlUse use = element == "img" ? UrlUse::image : UrlUse::resource;
-    return is_safe_url(value, use) ? keep() : std::nullopt;
+  if (name == "href" || name == "src" || name == "poster" || name == "cite") {
+    return lib::web_url(value, base);
   }
-  if (name == "poster" || name == "cite") {
-    return is_safe_url(value, UrlUse::resource) ? keep() : std::nullopt;
-  }
-  if (name == "srcset") return is_safe_srcset(value) ? keep() : std::nullopt;
+  if (name == "srcset") return sanitize_srcset(value, base);
   if (name == "sandbox") return value == kIframeSandbox ? keep() : std::nullopt;
   return keep();
 }

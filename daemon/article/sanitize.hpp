@@ -28,22 +28,15 @@ enum class ElementAction {
 // stays only when iframe_allowed() accepts its src.
 ElementAction element_action(std::string_view name);
 
-// How a URL-valued attribute is used, which decides the schemes it may have.
-enum class UrlUse {
-  link,      // <a href>: http, https, mailto, or relative
-  resource,  // src, poster, cite, srcset candidates: http, https, or relative
-  image,     // <img src>: as resource, plus data:image/{png,gif,jpeg,webp,avif,apng,bmp}
-};
-
 // The lower-case scheme of `url` as a browser finds it, "" for a relative URL. Every byte
 // <= 0x20 is skipped wherever it is: browsers strip leading C0 controls and spaces and drop tabs
 // and newlines anywhere, so this sees at least the scheme a browser would ("java\tscript:").
 std::string url_scheme(std::string_view url);
 
-bool is_safe_url(std::string_view url, UrlUse use);
-
-// True when every candidate URL of a srcset (HTML's srcset grammar) is a safe resource URL.
-bool is_safe_srcset(std::string_view srcset);
+// A srcset (HTML's "parse a srcset attribute" grammar) with every candidate URL put through the
+// URL contract (lib::web_url, relative ones resolved against `base`) and the candidates that fail
+// it left out; descriptors are kept as written. nullopt when no candidate is left.
+std::optional<std::string> sanitize_srcset(std::string_view srcset, std::string_view base);
 
 // The CSS of a style attribute without the declarations that could load or run something
 // (url(), image-set(), expression(), behavior, -moz-binding, javascript:, …, and any backslash
@@ -53,11 +46,25 @@ bool is_safe_srcset(std::string_view srcset);
 std::optional<std::string> sanitize_style(std::string_view css);
 
 // What attribute `name` on element `element` (both lower-case; `value` decoded, "" for an
-// attribute without a value) may keep: `value` itself, a cleaned value (style), or nullopt to
-// remove it. Checks URL schemes of href, src, poster, cite and srcset. On an iframe, `sandbox`
-// passes only as kIframeSandbox: the caller adds that value when missing.
+// attribute without a value) may keep: `value` itself, a cleaned value, or nullopt to remove it.
+// URL attributes (href, src, poster, cite, and the lazy-image data-src, data-original,
+// data-actualsrc, data-lazy-src) follow the URL contract: lib::web_url(value, base), so an
+// absolute http(s) URL, percent-encoded, or nothing; srcset goes through sanitize_srcset. Of
+// data-*, only kInertDataAttributes pass. On an iframe, `sandbox` passes only as kIframeSandbox:
+// the caller adds that value when missing.
 std::optional<std::string> filter_attribute(std::string_view element, std::string_view name,
-                                            std::string_view value);
+                                            std::string_view value, std::string_view base = {});
+
+// The data-* attributes kept: lazy-image sources and layout hints that the sources' pages carry
+// and that no framework reads as code. Every other data-* goes (data-ng-*, data-bind,
+// data-toggle/data-html and the like are script gadgets on pages that run those frameworks).
+inline constexpr std::string_view kInertDataAttributes[] = {
+    "data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-ratio",
+    "data-w",   "data-width",    "data-height",    "data-type"};
+
+// The data-* attributes that hold an image URL (and so follow the URL contract).
+inline constexpr std::string_view kLazyImageAttributes[] = {"data-src", "data-original",
+                                                            "data-actualsrc", "data-lazy-src"};
 
 // True when an iframe with this src may stay: an absolute http(s) URL (resolve relative ones
 // first) whose host equals one of `hosts`, ignoring case. Subdomains must be listed themselves.

@@ -1,14 +1,18 @@
 // article::rewrite_html and article::html_to_text on arbitrary bytes: no crash, no UB, no leak,
 // html_to_text stays within its byte budget, and the rewritten HTML, parsed again as a reader
 // would (a fragment in <div> context), holds no <script>, no on* attribute and no script URL;
-// the summary that comes with it is html_to_text of it.
+// the summary that comes with it is html_to_text of it; and the serialiser's contract
+// (tests/article/serialised_check.hpp): only allowlisted names and attributes, rewriting the
+// output again gives the same bytes, and inside the post's <div> nothing lands outside it.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "article/article.hpp"
+#include "article/serialised_check.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
@@ -53,13 +57,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text = feedd::article::html_to_text(html, kBudget);
   FUZZ_CHECK(text.size() <= kBudget + std::string_view("…").size(), "html_to_text budget");
 
-  const auto result =
-      feedd::article::rewrite_html(html, {.base_url = "https://news.example.com/a/b/page.html",
-                                          .image_proxy = "https://proxy.example.net/?"});
+  const feedd::article::RewriteOptions rewrite{.base_url = "https://news.example.com/a/b/page.html",
+                                               .image_proxy = "https://proxy.example.net/?"};
+  const auto result = feedd::article::rewrite_html(html, rewrite);
   feedd::lib::HtmlParseOptions options;
   options.fragment_context = GUMBO_TAG_DIV;
   if (auto tree = feedd::lib::HtmlTree::parse(result.html, options)) check_clean(tree->root());
-  // The summary is made from the safety check's parse, not by html_to_text: they must agree.
+  const std::string problem = feedd::article::check::serialised_problem(result, rewrite);
+  if (!problem.empty()) std::fprintf(stderr, "%s\n", problem.c_str());
+  FUZZ_CHECK(problem.empty(), "the serialiser's contract");
+  // The summary is made while serialising, not by html_to_text: they must agree.
   FUZZ_CHECK(
       result.summary == feedd::article::html_to_text(result.html, feedd::article::kSummaryBytes),
       "rewrite_html's summary is html_to_text of its HTML");
