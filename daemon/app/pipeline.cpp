@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "article/article.hpp"
+#include "article/article_file.hpp"
 #include "emit/emit.hpp"
 #include "lib/crypto/sha256.hpp"
 #include "lib/curl/url.hpp"
@@ -471,7 +472,9 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
       auto rewritten =
           article::rewrite_html(a.html, {a.link, config_.image_proxy, config_.iframe_hosts});
       a.html = std::move(rewritten.html);
-      if (a.image.empty()) a.image = std::move(rewritten.first_image);
+      a.summary = std::move(rewritten.summary);
+      a.link = article::front_matter_url(a.link);
+      a.image = article::front_matter_url(a.image.empty() ? rewritten.first_image : a.image);
       const auto it = channel_by_names.find(r.article->categories);
       const std::string channel = it == channel_by_names.end() ? "" : it->second;
       touched.insert(channel);

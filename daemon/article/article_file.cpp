@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "article/article.hpp"
+#include "lib/curl/url.hpp"
 #include "parse/date.hpp"
 #include "util/time.hpp"
 
@@ -429,8 +430,17 @@ std::string unescape_braces(std::string_view html) {
   return out;
 }
 
+std::string front_matter_url(std::string_view url) {
+  if (url.empty() || url.size() > kMaxUrlBytes) return {};
+  return lib::web_url(url).value_or(std::string());
+}
+
 std::string render_article_file(const Article& article) {
-  const std::string image = yaml_single_quoted(fold_to_line(article.image));
+  // The URL contract once more, whoever made the Article (a row stored by an older feedd, say):
+  // a theme prints these into attributes unescaped.
+  const std::string link = front_matter_url(article.link);
+  const std::string image_url = front_matter_url(article.image);
+  const std::string image = yaml_single_quoted(image_url);
   std::string out;
   out.reserve(article.html.size() + article.title.size() + 2 * image.size() + 512);
   out += "\n---\ntitle: ";
@@ -441,16 +451,16 @@ std::string render_article_file(const Article& article) {
     out += yaml_scalar(fold_to_line(category));
     out += '\n';
   }
-  if (!article.image.empty()) out += "headimg: " + image + "\n";
+  if (!image_url.empty()) out += "headimg: " + image + "\n";
   out += "author: ";
   out += yaml_scalar(fold_to_line(article.author));
   out += "\ncomments: false\ndate: ";
   out += format_rfc822_gmt(article.date);
   out += '\n';
-  if (!article.image.empty()) out += "thumbnail: " + image + "\n";
-  if (!article.link.empty()) {
+  if (!image_url.empty()) out += "thumbnail: " + image + "\n";
+  if (!link.empty()) {
     out += "link: ";
-    out += yaml_single_quoted(fold_to_line(article.link));
+    out += yaml_single_quoted(link);
     out += '\n';
   }
   out += "---\n\n<div>   \n";

@@ -19,6 +19,11 @@ inline constexpr std::size_t kMaxFrontMatterBytes = std::size_t{64} << 10;
 inline constexpr std::size_t kMaxTitleBytes = 2048;
 inline constexpr std::size_t kMaxUrlBytes = 4096;
 
+// `url` under the URL contract (lib::web_url: absolute http/https, percent-encoded), or "" when
+// it fails it or is longer than kMaxUrlBytes: what the front-matter's link, headimg and thumbnail
+// may hold. A "" key is left out of the file.
+std::string front_matter_url(std::string_view url);
+
 // Every line break (CR, LF, NEL, U+2028, U+2029) together with the blanks around it becomes one
 // space; tabs and the other characters YAML may not carry (C0/C1 controls, DEL) become a space
 // each. Other bytes, invalid UTF-8 included, are kept. The result is one line that YAML reads

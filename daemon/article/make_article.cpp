@@ -42,7 +42,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.categories = context.categories;
   article.author = context.author;
   article.date = item.published.value_or(item.updated.value_or(context.now));
-  if (item.link.size() <= kMaxUrlBytes) article.link = item.link;
+  article.link = front_matter_url(item.link);
   article.guid = item.guid.empty() ? item.link : item.guid;
 
   RewriteOptions options;
@@ -53,9 +53,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.html = std::move(rewritten.html);
   article.summary = std::move(rewritten.summary);
   // The image goes into the front-matter twice; the HTML keeps it whatever its size.
-  if (rewritten.first_image.size() <= kMaxUrlBytes) {
-    article.image = std::move(rewritten.first_image);
-  }
+  article.image = front_matter_url(rewritten.first_image);
   return article;
 }
 

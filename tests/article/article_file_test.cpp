@@ -227,6 +227,51 @@ TEST(RenderArticleFile, OmitsImageKeysAndLinkWhenEmpty) {
   EXPECT_EQ(render_article_file(a), expected);
 }
 
+// A theme prints link, headimg and thumbnail into attributes unescaped (landscape: post.link
+// in an href): each is written only under the URL contract, else left out with its key.
+TEST(RenderArticleFile, FrontMatterUrlsFollowTheUrlContract) {
+  struct Case {
+    std::string url;
+    std::string written;  // "" = the key is left out
+  };
+  const std::vector<Case> cases = {
+      {"https://news.example.com/a/1", "https://news.example.com/a/1"},
+      {"javascript:alert(1)", ""},
+      {"JavaScript:alert(document.domain)//http://x", ""},
+      {"vbscript:msgbox(1)", ""},
+      {"data:text/html,<script>alert(1)</script>", ""},
+      {"/relative/1", ""},
+      {"http://example.com/\"><script>alert(1)</script>",
+       "http://example.com/%22%3e%3cscript%3ealert(1)%3c/script%3e"},
+      {"https://a.example/?http://example.com/\"onerror=alert(1)//",
+       "https://a.example/?http://example.com/%22onerror=alert(1)//"},
+      {"https://a.example/`x` <y>", "https://a.example/%60x%60%20%3cy%3e"},
+      {"https://a.example/路径", "https://a.example/%e8%b7%af%e5%be%84"},
+      {"https://a.example/it's", "https://a.example/it's"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.url);
+    Article a = sample();
+    a.link = c.url;
+    a.image = c.url;
+    const std::string file = render_article_file(a);
+    if (c.written.empty()) {
+      EXPECT_EQ(file.find("\nlink:"), std::string::npos) << file;
+      EXPECT_EQ(file.find("\nheadimg:"), std::string::npos) << file;
+      EXPECT_EQ(file.find("\nthumbnail:"), std::string::npos) << file;
+    } else {
+      const std::string quoted = yaml_single_quoted(c.written);
+      EXPECT_NE(file.find("\nlink: " + quoted + "\n"), std::string::npos) << file;
+      EXPECT_NE(file.find("\nheadimg: " + quoted + "\n"), std::string::npos) << file;
+      EXPECT_NE(file.find("\nthumbnail: " + quoted + "\n"), std::string::npos) << file;
+    }
+    const ReadResult r = read_article_file(file, "urls.md");
+    ASSERT_TRUE(r.article) << r.error;
+    EXPECT_EQ(r.article->link, c.written);
+    EXPECT_EQ(r.article->image, c.written);
+  }
+}
+
 // ---- read ----
 
 void expect_same(const Article& got, const Article& want) {
@@ -444,7 +489,7 @@ TEST(ArticleFile, RoundTrip) {
     a.categories = {"", "true", "a: b", "- x", "C# 入门", "36氪"};
     a.author = "'作者'";
     a.link = "https://example.com/?q='x'&r=1";
-    a.image = "http://img.example.com/a b.jpg";
+    a.image = "http://img.example.com/a%20b.jpg";
     cases.push_back(a);
   }
   {
