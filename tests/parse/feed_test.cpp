@@ -162,7 +162,8 @@ TEST(ParseFeed, Dialects) {
        3,
        {
            // xml:base on the feed, on the entry (relative to the feed's) and on the content.
-           {0, "Tables &amp; chairs", "https://blog.example.net/posts/2021/tables.html",
+           // A type="html" title is plain text: "Tables &amp;amp; chairs" as published.
+           {0, "Tables & chairs", "https://blog.example.net/posts/2021/tables.html",
             "tag:blog.example.net,2021:1", "Entry Author",
             "<p>See <img src=\"chair.png\" alt=\"a &quot;chair&quot;\"> and <a "
             "href=\"../other.html\">more</a>.</p><p></p>",
