@@ -38,6 +38,7 @@ struct Feed {
 struct Options {
   std::string base_url;      // where the bytes came from (effective URL after redirects)
   std::string content_type;  // HTTP Content-Type, used for its charset last
+  std::string encoding;      // a charset label (feeds.yaml `encoding:`) that overrides detection
   std::string timezone = "Asia/Shanghai";  // for dates without a zone
   std::size_t max_items = 5000;            // items past this are dropped with a warning
   std::size_t max_field = 1u << 20;        // longer titles/links are cut, longer bodies too
