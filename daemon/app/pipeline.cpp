@@ -356,6 +356,7 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       opts.base_url = r.effective_url.empty() ? r.url : r.effective_url;
       opts.content_type = r.content_type;
       opts.timezone = ch.timezone;
+      opts.encoding = ch.encoding;
       // The body moves to the pool and dies with the parse: memory is bounded by the bodies
       // in flight, not by the whole cycle.
       pool->submit([i, body = std::move(r.body), opts = std::move(opts),

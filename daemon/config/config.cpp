@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "lib/curl/url.hpp"
+#include "lib/iconv/iconv.hpp"
 
 namespace feedd::config {
 namespace {
@@ -38,6 +39,7 @@ constexpr const char* kListenRule = "\"listen\" must be HOST:PORT with a port fr
 constexpr const char* kDurationRule = "use a positive whole number and s, m, h or d, e.g. 30m";
 constexpr const char* kHostRule =
     "a host name such as player.bilibili.com, without scheme, port or path";
+constexpr const char* kEncodingRule = "use a charset name iconv knows, such as gb18030 or big5";
 constexpr std::size_t kMaxIframeHosts = 1000;
 constexpr std::size_t kMaxHostBytes = 253;
 
@@ -68,6 +70,12 @@ bool valid_host(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
   });
+}
+
+// Safe to echo in a diagnostic: one line of printable ASCII, not too long.
+bool printable(std::string_view s) {
+  return !s.empty() && s.size() <= kMaxNameBytes &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= ' ' && c < 0x7f; });
 }
 
 std::string derive_slug(std::string_view name) {
@@ -309,6 +317,14 @@ class Loader {
     return false;
   }
 
+  bool check_encoding(const YAML::Node& at, const std::string& s, const std::string& label) {
+    if (lib::known_charset(s)) return true;
+    // Echoed only when printable, so that a value cannot forge a diagnostic line.
+    error(at, label + "unknown encoding" + (printable(s) ? " " + dq(s) : "") + " (" +
+                  kEncodingRule + ")");
+    return false;
+  }
+
   // A list of host names whose iframes articles may keep; lower-cased, duplicates dropped.
   void read_iframe_hosts(const YAML::Node& v) {
     if (v.IsNull()) return;
@@ -323,11 +339,8 @@ class Loader {
       });
       if (!valid_host(host)) {
         // Echoed only when printable, so that a value cannot forge a diagnostic line.
-        const bool printable = !host.empty() && host.size() <= kMaxNameBytes &&
-                               std::all_of(host.begin(), host.end(),
-                                           [](unsigned char c) { return c >= ' ' && c < 0x7f; });
-        error(item, std::string("invalid iframe host") + (printable ? " " + dq(host) : "") + " (" +
-                        kHostRule + ")");
+        error(item, std::string("invalid iframe host") + (printable(host) ? " " + dq(host) : "") +
+                        " (" + kHostRule + ")");
         continue;
       }
       if (std::find(cfg_.iframe_hosts.begin(), cfg_.iframe_hosts.end(), host) ==
@@ -511,27 +524,30 @@ class Loader {
       ch.timezone = cfg_.timezone;
       ch.line = line_of(item);
       std::optional<std::string> url, route;
-      YAML::Node url_node, route_node, interval_node, timezone_node;
-      std::optional<std::string> interval, tz;
-      Named n =
-          read_named("channel", item, {"name", "slug", "url", "route", "interval", "timezone"},
-                     [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-                       auto s = scalar(key, v);
-                       if (!s) return;
-                       if (key == "url") {
-                         url = s;
-                         url_node = v;
-                       } else if (key == "route") {
-                         route = s;
-                         route_node = v;
-                       } else if (key == "interval") {
-                         interval = s;
-                         interval_node = v;
-                       } else {
-                         tz = s;
-                         timezone_node = v;
-                       }
-                     });
+      YAML::Node url_node, route_node, interval_node, timezone_node, encoding_node;
+      std::optional<std::string> interval, tz, encoding;
+      Named n = read_named("channel", item,
+                           {"name", "slug", "url", "route", "interval", "timezone", "encoding"},
+                           [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+                             auto s = scalar(key, v);
+                             if (!s) return;
+                             if (key == "url") {
+                               url = s;
+                               url_node = v;
+                             } else if (key == "route") {
+                               route = s;
+                               route_node = v;
+                             } else if (key == "interval") {
+                               interval = s;
+                               interval_node = v;
+                             } else if (key == "timezone") {
+                               tz = s;
+                               timezone_node = v;
+                             } else {
+                               encoding = s;
+                               encoding_node = v;
+                             }
+                           });
       check_slug("channel", item, n, slugs);
       ch.name = n.name;
       ch.slug = n.slug;
@@ -560,6 +576,7 @@ class Loader {
         if (auto d = check_duration(interval_node, *interval, who + ": ")) ch.interval = *d;
       }
       if (tz && check_timezone(timezone_node, *tz, who + ": ")) ch.timezone = *tz;
+      if (encoding && check_encoding(encoding_node, *encoding, who + ": ")) ch.encoding = *encoding;
       ch.top_name = cat.name;
       ch.top_slug = cat.slug;
       ch.source_name = src.name;

@@ -18,6 +18,7 @@ struct Channel {
   std::string route;                // as written, "" when `url:` was given
   std::chrono::seconds interval{};  // per-channel override or the global default
   std::string timezone;             // IANA name; per-channel override or the global default
+  std::string encoding;             // charset label iconv knows, overriding detection; "" = detect
   int line = 0;                     // line of the channel in feeds.yaml (1-based)
 
   // Filled by the loader so a Channel can be used on its own:

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <optional>
 
+#include "lib/gumbo/text.hpp"
 #include "parse/date.hpp"
 #include "parse/xml.hpp"
 
@@ -51,15 +52,16 @@ std::string xhtml_of(pugi::xml_node el, const Scope& s, std::size_t max) {
   return inner_html(el, max);
 }
 
-// A text construct as the FeedItem/Feed fields want it: titles as published, bodies as HTML.
+// A text construct as the FeedItem/Feed fields want it: bodies as HTML, titles as plain text
+// (markup of html and xhtml titles reduced to its text by the same HTML parser).
 std::string construct(pugi::xml_node el, const Scope& s, bool v03, bool as_html, std::size_t max) {
   switch (kind_of(el, s, v03)) {
     case Kind::kText:
       return as_html ? escape_html(text(el, max)) : text(el, max);
     case Kind::kHtml:
-      return text(el, max);
+      return as_html ? text(el, max) : lib::html_to_line(text(el, max));
     case Kind::kXhtml:
-      return xhtml_of(el, s, max);
+      return as_html ? xhtml_of(el, s, max) : lib::html_to_line(xhtml_of(el, s, max));
     case Kind::kNone:
       break;
   }

@@ -51,7 +51,7 @@ std::string plural(std::size_t n, std::string_view word) {
 }  // namespace
 
 Result parse_feed(std::string_view body, const Options& options) {
-  Prepared prepared = prepare(body, options.content_type);
+  Prepared prepared = prepare(body, options.content_type, options.encoding);
   if (!prepared.error.empty()) return {std::nullopt, prepared.error};
 
   pugi::xml_document doc;

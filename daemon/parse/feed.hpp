@@ -11,7 +11,9 @@
 namespace feedd::parse {
 
 struct FeedItem {
-  std::string title;         // text as published, XML-decoded (may still hold HTML in type="html")
+  // Plain text, never markup: RSS and Atom text titles as published (trimmed); Atom html
+  // titles decoded and stripped of tags, xhtml ones reduced to their text, both on one line.
+  std::string title;
   std::string link;          // absolute (resolved against xml:base / feed link / base URL)
   std::string guid;          // RSS guid / Atom id / RDF about, as published; "" when absent
   std::string author;        // dc:creator / author / atom:author/name; "" when absent
@@ -25,7 +27,7 @@ enum class Dialect { kRss, kRdf, kAtom10, kAtom03 };
 
 struct Feed {
   Dialect dialect = Dialect::kRss;
-  std::string title;
+  std::string title;                        // plain text, as FeedItem::title
   std::string link;                         // the site (alternate) link, absolute
   std::string id;                           // atom:id, or the link for RSS
   std::optional<std::chrono::minutes> ttl;  // RSS <ttl>
@@ -36,6 +38,7 @@ struct Feed {
 struct Options {
   std::string base_url;      // where the bytes came from (effective URL after redirects)
   std::string content_type;  // HTTP Content-Type, used for its charset last
+  std::string encoding;      // a charset label (feeds.yaml `encoding:`) that overrides detection
   std::string timezone = "Asia/Shanghai";  // for dates without a zone
   std::size_t max_items = 5000;            // items past this are dropped with a warning
   std::size_t max_field = 1u << 20;        // longer titles/links are cut, longer bodies too

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <utility>
 
 #include "lib/iconv/iconv.hpp"
 #include "parse/entities.hpp"
@@ -14,6 +15,9 @@ namespace feedd::parse {
 namespace {
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+// How many times fewer invalid sequences an undeclared charset's decoding must have than
+// UTF-8's to be chosen when it has any at all.
+constexpr std::size_t kDecisively = 10;
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -419,21 +423,34 @@ class Repairer {
   std::size_t trailing_ = 0;
 };
 
+// Takes `out`, decoded from `charset`, as the text; says so when it replaced anything.
+void take(Prepared& p, std::string& text, std::string charset, lib::Iconv::Output out) {
+  if (out.replaced > 0) {
+    p.warnings.push_back("replaced " + std::to_string(out.replaced) + " invalid " + charset +
+                         " sequences");
+  }
+  p.charset = std::move(charset);
+  text = std::move(out.text);
+}
+
 // Decodes `body` to UTF-8 following the charset order documented at prepare().
-void decode(std::string_view body, std::string_view content_type, Prepared& p, std::string& text) {
+void decode(std::string_view body, std::string_view content_type, std::string_view forced,
+            Prepared& p, std::string& text) {
+  if (!forced.empty()) {
+    std::string cs = lib::iconv_charset(forced);
+    if (auto out = lib::to_utf8(body, cs)) return take(p, text, std::move(cs), std::move(*out));
+    // The config checked the name, but against the iconv of the machine that loaded it.
+    p.warnings.push_back("unknown charset " + std::string(forced) +
+                         " in encoding:; detected the charset instead");
+  }
   if (body.starts_with("\xFF\xFE") || body.starts_with("\xFE\xFF")) {
-    p.charset = body[0] == '\xFF' ? "UTF-16LE" : "UTF-16BE";
-    auto out = lib::to_utf8(body.substr(2), p.charset);
+    std::string cs = body[0] == '\xFF' ? "UTF-16LE" : "UTF-16BE";
+    auto out = lib::to_utf8(body.substr(2), cs);
     if (!out) {
-      p.error = "no iconv support for " + p.charset;
+      p.error = "no iconv support for " + cs;
       return;
     }
-    text = std::move(out->text);
-    if (out->replaced > 0) {
-      p.warnings.push_back("replaced " + std::to_string(out->replaced) + " invalid " + p.charset +
-                           " sequences");
-    }
-    return;
+    return take(p, text, std::move(cs), std::move(*out));
   }
   const bool bom = body.starts_with(kUtf8Bom);
   if (bom) body.remove_prefix(kUtf8Bom.size());
@@ -452,27 +469,30 @@ void decode(std::string_view body, std::string_view content_type, Prepared& p, s
     const bool ascii = std::all_of(body.begin(), body.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     const std::string named = !declared.empty() ? declared : from_header;
-    if (!bom && !ascii && !named.empty() && iconv_charset(named) != "UTF-8") {
+    if (!bom && !ascii && !named.empty() && lib::iconv_charset(named) != "UTF-8") {
       p.warnings.push_back("declared charset " + named + " but the body is UTF-8; read as UTF-8");
     }
     return;
   }
   for (const std::string& name : {declared, from_header}) {
     if (name.empty()) continue;
-    const std::string cs = iconv_charset(name);
+    std::string cs = lib::iconv_charset(name);
     if (cs == "UTF-8") continue;
     auto out = lib::to_utf8(body, cs);
     if (!out) {
       p.warnings.push_back("unknown charset " + name);
       continue;
     }
-    p.charset = cs;
-    text = std::move(out->text);
-    if (out->replaced > 0) {
-      p.warnings.push_back("replaced " + std::to_string(out->replaced) + " invalid " + cs +
-                           " sequences");
-    }
-    return;
+    return take(p, text, std::move(cs), std::move(*out));
+  }
+  // Nothing usable names the charset. Such feeds here are GB2312/GBK, which GB18030 covers.
+  // It must explain the bytes decisively better than UTF-8: a UTF-8 feed with a few stray
+  // bytes often has pairs of bytes GB18030 would take as characters, and decoding all of it as
+  // GB18030 would garble every character that was right.
+  if (auto gb = lib::to_utf8(body, "GB18030");
+      gb && (gb->replaced == 0 || gb->replaced * kDecisively < utf8->replaced)) {
+    p.warnings.push_back("not UTF-8 and no usable charset named: read as GB18030");
+    return take(p, text, "GB18030", std::move(*gb));
   }
   p.charset = "UTF-8";
   text = std::move(utf8->text);
@@ -510,25 +530,11 @@ std::string declared_encoding(std::string_view text) {
   return decl.attribute("encoding").value();
 }
 
-std::string iconv_charset(std::string_view charset) {
-  std::string cs(charset);
-  std::transform(cs.begin(), cs.end(), cs.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (cs == "UTF8") return "UTF-8";
-  if (cs == "GB2312" || cs == "GBK" || cs == "X-GBK" || cs == "CP936" || cs == "EUC-CN" ||
-      cs == "GB_2312-80" || cs == "CSGB2312") {
-    return "GB18030";  // its superset; real "GB2312" feeds use GBK characters
-  }
-  if (cs == "ISO-8859-1" || cs == "LATIN1" || cs == "US-ASCII" || cs == "ASCII") {
-    return "WINDOWS-1252";
-  }
-  return cs;
-}
-
-Prepared prepare(std::string_view body, std::string_view content_type) {
+Prepared prepare(std::string_view body, std::string_view content_type,
+                 std::string_view forced_charset) {
   Prepared p;
   std::string text;
-  decode(body, content_type, p, text);
+  decode(body, content_type, forced_charset, p, text);
   if (!p.error.empty()) return p;
   std::string_view view = text;
   // Blank lines before "<?xml" (PHP templates, CMS plugins) and a second BOM after them.

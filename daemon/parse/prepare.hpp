@@ -21,28 +21,28 @@ struct Prepared {
 // Elements nested deeper than this make the document an error (a bound for every later walk).
 inline constexpr std::size_t kMaxDepth = 512;
 
-// Charset: a BOM (UTF-8, UTF-16LE/BE) decides; otherwise a body that is valid UTF-8 stays
-// UTF-8 whatever it declares; otherwise the XML declaration's encoding, then the charset of
-// `content_type`, are tried with iconv (GB2312/GBK read as GB18030); failing all, invalid bytes
-// become U+FFFD. Then one linear pass repairs what real feeds get wrong: leading white space,
-// HTML named entities (→ characters), unknown entities and stray '&' (→ literal text), a '<'
-// that cannot start markup (→ "&lt;"), unquoted attribute values (quoted), characters XML 1.0
-// forbids (removed), anything after the document element (dropped), end tags that skip
-// open elements (the skipped ones are closed) or close nothing (dropped), comments, processing
-// instructions and the DOCTYPE (dropped: its entities are never expanded), and a document cut
-// off mid-way (the unfinished construct is dropped and open elements closed; see `open_at_end`).
+// Charset: a non-empty `forced_charset` (a channel's `encoding:`) decides alone. Otherwise a
+// BOM (UTF-8, UTF-16LE/BE) decides; otherwise a body that is valid UTF-8 stays UTF-8 whatever
+// it declares; otherwise the XML declaration's encoding, then the charset of `content_type`,
+// are tried with iconv (names as lib::iconv_charset maps them); failing both (absent, unknown
+// or UTF-8), GB18030 (the superset of the GB2312/GBK such feeds use) when it decodes the body
+// without an invalid sequence, or with ten times fewer than UTF-8; else UTF-8, invalid bytes
+// becoming U+FFFD.
+// Then one linear pass repairs what real feeds get wrong: leading white space, HTML named
+// entities (→ characters), unknown entities and stray '&' (→ literal text), a '<' that cannot
+// start markup (→ "&lt;"), unquoted attribute values (quoted), characters XML 1.0 forbids
+// (removed), anything after the document element (dropped), end tags that skip open elements
+// (the skipped ones are closed) or close nothing (dropped), comments, processing instructions
+// and the DOCTYPE (dropped: its entities are never expanded), and a document cut off mid-way
+// (the unfinished construct is dropped and open elements closed; see `open_at_end`).
 // Errors: empty body, HTML page, not XML, nesting deeper than kMaxDepth.
-Prepared prepare(std::string_view body, std::string_view content_type);
+Prepared prepare(std::string_view body, std::string_view content_type,
+                 std::string_view forced_charset = {});
 
 // The charset parameter of an HTTP Content-Type value; "" when there is none.
 std::string charset_from_content_type(std::string_view content_type);
 
 // The encoding named by an XML declaration at the start of `text`; "" when there is none.
 std::string declared_encoding(std::string_view text);
-
-// The iconv name to decode `charset` with: upper-cased, GB2312/GBK/CP936 → GB18030,
-// ISO-8859-1/US-ASCII → WINDOWS-1252 (what such labels mean in practice, as in WHATWG),
-// "UTF8" → "UTF-8".
-std::string iconv_charset(std::string_view charset);
 
 }  // namespace feedd::parse

@@ -57,6 +57,20 @@ std::string with_tree(std::string_view first_line) {
   return std::string(first_line) + kTree.data();
 }
 
+// A valid tree whose one channel has `line` as its last key, on line 8.
+std::string channel_with(std::string_view line) {
+  return doc(R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)") + "            " +
+         std::string(line) + "\n";
+}
+
 struct ErrorCase {
   std::string name;
   std::string text;
@@ -427,6 +441,27 @@ categories:
 )",
        {"feeds.yaml:8: channel \"Chan\": unknown timezone \"CEST\" (use an IANA name such as "
         "Asia/Shanghai)"}},
+      {"unknown channel encoding",
+       channel_with("encoding: klingon"),
+       {"feeds.yaml:8: channel \"Chan\": unknown encoding \"klingon\" (use a charset name "
+        "iconv knows, such as gb18030 or big5)"}},
+      // glibc would take "//IGNORE" as an option, not as part of a name.
+      {"channel encoding with an iconv suffix",
+       channel_with("encoding: gbk//IGNORE"),
+       {"feeds.yaml:8: channel \"Chan\": unknown encoding \"gbk//IGNORE\" (use a charset "
+        "name iconv knows, such as gb18030 or big5)"}},
+      {"empty channel encoding",
+       channel_with("encoding: \"\""),
+       {"feeds.yaml:8: channel \"Chan\": unknown encoding (use a charset name iconv knows, "
+        "such as gb18030 or big5)"}},
+      // Not echoed: a control character could forge a diagnostic line.
+      {"channel encoding with a control character",
+       channel_with("encoding: \"gb\\nk\""),
+       {"feeds.yaml:8: channel \"Chan\": unknown encoding (use a charset name iconv knows, "
+        "such as gb18030 or big5)"}},
+      {"channel encoding given a list",
+       channel_with("encoding: [gbk]"),
+       {"feeds.yaml:8: \"encoding\" must be a single value, not a list or mapping"}},
       {"listen without port",
        with_tree("listen: localhost"),
        {"feeds.yaml:1: \"listen\" must be HOST:PORT with a port from 1 to 65535, not "
@@ -570,6 +605,32 @@ categories:
                                       "feeds.yaml:11: unknown key \"intervall\" (ignored)"));
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->output, "output");  // the misspelt key did not count
+}
+
+// `encoding:` is kept as written (parse maps labels to iconv names); only channels have it.
+TEST(ParseConfig, ChannelEncoding) {
+  for (const std::string value :
+       {"gbk", "GB2312", "gb18030", "Big5", "utf-8", "UTF8", "x-gbk", "iso-8859-1", "CP936"}) {
+    SCOPED_TRACE(value);
+    const LoadResult r = parse(channel_with("encoding: " + value));
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_THAT(r.warnings, IsEmpty());
+    ASSERT_TRUE(r.config);
+    EXPECT_EQ(r.config->channels().at(0)->encoding, value);
+  }
+  const LoadResult r = parse(R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        encoding: gbk
+        channels:
+          - name: Chan
+            route: /a
+)");
+  EXPECT_THAT(r.warnings, ElementsAre("feeds.yaml:5: unknown key \"encoding\" (ignored)"));
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->channels().at(0)->encoding, "");
 }
 
 TEST(ParseConfig, WarningsAreKeptAlongsideErrors) {
@@ -802,6 +863,7 @@ TEST(LoadConfig, ReadsEverySettingAndPerChannelOverrides) {
   EXPECT_EQ(channels[0]->interval, 90s);
   EXPECT_EQ(channels[0]->timezone, "UTC");
   EXPECT_EQ(channels[0]->line, 9);
+  EXPECT_EQ(channels[0]->encoding, "");
 
   EXPECT_EQ(channels[1]->path(), "tech-news/wire/local");
   EXPECT_EQ(channels[1]->url, "file:///var/lib/feedd/sample.xml");
@@ -814,6 +876,7 @@ TEST(LoadConfig, ReadsEverySettingAndPerChannelOverrides) {
   EXPECT_EQ(channels[2]->top_name, "读书");
   EXPECT_EQ(channels[2]->source_name, "书评");
   EXPECT_EQ(channels[2]->interval, 90s);
+  EXPECT_EQ(channels[2]->encoding, "gb2312");
 }
 
 TEST(LoadConfig, UnreadableFileIsOneError) {

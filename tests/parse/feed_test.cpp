@@ -56,6 +56,7 @@ struct FeedCase {
   std::vector<ItemWant> want;
   std::vector<std::string> warnings = {};  // each must appear in some warning; {} = no warnings
   std::string content_type = "";
+  std::string encoding = "";  // Options::encoding (a channel's encoding:)
 };
 
 void check(const FeedCase& c) {
@@ -63,6 +64,7 @@ void check(const FeedCase& c) {
   Options options;
   options.base_url = kBaseUrl;
   options.content_type = c.content_type;
+  options.encoding = c.encoding;
   const Result r = parse_feed(read_fixture(c.name), options);
   ASSERT_TRUE(r.feed) << r.error;
   const Feed& f = *r.feed;
@@ -162,7 +164,8 @@ TEST(ParseFeed, Dialects) {
        3,
        {
            // xml:base on the feed, on the entry (relative to the feed's) and on the content.
-           {0, "Tables &amp; chairs", "https://blog.example.net/posts/2021/tables.html",
+           // A type="html" title is plain text: "Tables &amp;amp; chairs" as published.
+           {0, "Tables & chairs", "https://blog.example.net/posts/2021/tables.html",
             "tag:blog.example.net,2021:1", "Entry Author",
             "<p>See <img src=\"chair.png\" alt=\"a &quot;chair&quot;\"> and <a "
             "href=\"../other.html\">more</a>.</p><p></p>",
@@ -260,6 +263,18 @@ TEST(ParseFeed, Quirks) {
                      {}, "text/xml; charset=\"GBK\"");
   gbk.title = "GBK 频道";
   cases.push_back(gbk);
+  // Nothing names the charset: GB18030 before U+FFFD.
+  FeedCase undeclared = one("gb2312_undeclared.xml", "秋天的第一场雨：城市排水系统经受考验",
+                            "https://quirk.example.com/rain", "<p>气象台说，今晚雨势会减弱。</p>",
+                            {"not UTF-8 and no usable charset named: read as GB18030"});
+  undeclared.title = "无声明的国标频道";
+  cases.push_back(undeclared);
+  // A declaration that is wrong is believed; a channel's encoding: corrects it.
+  FeedCase corrected = one("gb2312_declared_latin1.xml", "文件说自己是西欧编码，其实是国标",
+                           "https://quirk.example.com/wrong", "", {}, "text/xml; charset=utf-8");
+  corrected.title = "声明写错的频道";
+  corrected.encoding = "gb2312";
+  cases.push_back(corrected);
   FeedCase big5 = one("big5.xml", "繁體中文標題", "https://quirk.example.com/big5", "");
   big5.title = "正體頻道";
   cases.push_back(big5);
@@ -394,17 +409,24 @@ TEST(ParseFeed, XmlErrorKeepsItemsBeforeIt) {
 
 TEST(ParseFeed, CharsetFallbacks) {
   const std::string gbk = read_fixture("gbk_no_decl.xml");
-  // Undeclared and not UTF-8: decoded with U+FFFD, and said so.
+  // Undeclared and not UTF-8: read as GB18030, and said so.
   Result r = parse_feed(gbk, Options{});
   ASSERT_TRUE(r.feed) << r.error;
-  EXPECT_TRUE(contains(r.feed->warnings, "invalid UTF-8: replaced")) << show(r.feed->warnings);
-  EXPECT_NE(r.feed->items.at(0).title.find("\xEF\xBF\xBD"), std::string::npos);
+  EXPECT_TRUE(contains(r.feed->warnings, "read as GB18030")) << show(r.feed->warnings);
+  EXPECT_EQ(r.feed->items.at(0).title, "只有响应头说明编码");
   // A charset iconv does not know is reported and skipped.
   Options options;
   options.content_type = "text/xml; charset=x-no-such-charset";
   r = parse_feed(gbk, options);
   ASSERT_TRUE(r.feed) << r.error;
   EXPECT_TRUE(contains(r.feed->warnings, "unknown charset x-no-such-charset"));
+  EXPECT_EQ(r.feed->items.at(0).title, "只有响应头说明编码");
+  // Bytes that are neither UTF-8 nor GB18030: U+FFFD, and said so.
+  r = parse_feed("<rss><channel><item><title>坏\xFF字</title></item></channel></rss>", Options{});
+  ASSERT_TRUE(r.feed) << r.error;
+  EXPECT_TRUE(contains(r.feed->warnings, "invalid UTF-8: replaced 1 sequences"))
+      << show(r.feed->warnings);
+  EXPECT_EQ(r.feed->items.at(0).title, "坏\xEF\xBF\xBD字");
   // UTF-16 with a BOM.
   const std::string ascii =
       "<rss version=\"2.0\"><channel><title>Sixteen</title><item><title>wide</title></item>"

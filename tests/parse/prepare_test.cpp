@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/iconv/iconv.hpp"
 #include "parse/entities.hpp"
 
 namespace feedd::parse {
@@ -117,11 +118,21 @@ TEST(Prepare, Errors) {
   }
 }
 
+// `utf8` encoded in GB18030, which is GBK (and GB2312) for the characters those have.
+std::string gbk(std::string_view utf8) {
+  auto cd = lib::Iconv::open("GB18030", "UTF-8");
+  EXPECT_TRUE(cd);
+  return cd ? cd->convert(utf8, "?").text : std::string();
+}
+
 TEST(Prepare, CharsetOrder) {
   const std::string gbk_title = "\xD6\xD0\xCE\xC4";  // "中文" in GBK
   const std::string utf8_title = "中文";
+  const std::string long_title = "一段足够长的简体中文标题";
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
   struct Case {
     std::string name, body, content_type, want_text, want_charset;
+    std::string forced = "";  // a channel's encoding:
   };
   const std::vector<Case> cases = {
       {"declaration", "<?xml version='1.0' encoding='GB2312'?><t>" + gbk_title + "</t>", "",
@@ -141,13 +152,95 @@ TEST(Prepare, CharsetOrder) {
       {"UTF-16BE BOM", std::string("\xFE\xFF\0<\0t\0/\0>", 10), "", "<t/>", "UTF-16BE"},
       {"Big5", "<?xml version=\"1.0\" encoding=\"big5\"?><t>\xA4\xA4\xA4\xE5</t>", "",
        "<t>中文</t>", "BIG5"},
+      // Nothing names a charset that decodes the body: GB18030 before U+FFFD.
+      {"undeclared GBK", "<t>" + gbk_title + "</t>", "text/xml", "<t>中文</t>", "GB18030"},
+      {"declared UTF-8, no header, GBK body",
+       "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>" + gbk_title + "</t>", "", "<t>中文</t>",
+       "GB18030"},
+      {"unknown declared charset",
+       "<?xml version='1.0' encoding='x-klingon'?><t>" + gbk_title + "</t>", "", "<t>中文</t>",
+       "GB18030"},
+      {"undeclared GBK with one stray byte", "<t>" + gbk(long_title) + "\xFF</t>", "",
+       "<t>" + long_title + r + "</t>", "GB18030"},
+      {"bytes that are neither",
+       "<t>a\xFF\x80\xFF"
+       "b</t>",
+       "", "<t>a" + r + r + r + "b</t>", "UTF-8"},
+      // GB18030 explains more (1 invalid byte, not 3) but not decisively: it would garble 中文标题.
+      {"UTF-8 with junk", "<t>中文标题\xFF\xFE\xFD</t>", "", "<t>中文标题" + r + r + r + "</t>",
+       "UTF-8"},
+      // GB18030 explains about as much, taking the quotes' bytes for other characters.
+      {"UTF-8 with a stray Latin-1 byte", "<t>中文 caf\xE9 “x”</t>", "",
+       "<t>中文 caf" + r + " “x”</t>", "UTF-8"},
+      // "\xC3\xA8\xC3\xAB" is "èë" in UTF-8 and "猫毛" in GBK.
+      {"bytes valid in UTF-8 and GBK are UTF-8", "<t>\xC3\xA8\xC3\xAB</t>", "", "<t>èë</t>",
+       "UTF-8"},
+      // A channel's encoding: overrides every kind of detection.
+      {"encoding: beats valid UTF-8", "<t>\xC3\xA8\xC3\xAB</t>", "", "<t>猫毛</t>", "GB18030",
+       "gbk"},
+      {"encoding: beats a wrong declaration",
+       "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>" + gbk_title + "</t>",
+       "text/xml; charset=big5", "<t>中文</t>", "GB18030", "gb2312"},
+      {"encoding: UTF-8 replaces what is not", "<t>" + gbk_title + "</t>", "",
+       "<t>" + r + r + r + r + "</t>", "UTF-8", "utf8"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const Prepared p = prepare(c.body, c.content_type);
+    const Prepared p = prepare(c.body, c.content_type, c.forced);
     EXPECT_EQ(p.error, "");
     EXPECT_EQ(p.xml, c.want_text);
     EXPECT_EQ(p.charset, c.want_charset);
+  }
+}
+
+TEST(Prepare, CharsetWarnings) {
+  struct Case {
+    std::string name, body, content_type, forced;
+    std::vector<std::string> warnings;
+  };
+  const std::string gbk_title = "\xD6\xD0\xCE\xC4";
+  const std::vector<Case> cases = {
+      {"undeclared GBK",
+       "<t>" + gbk_title + "</t>",
+       "",
+       "",
+       {"not UTF-8 and no usable charset named: read as GB18030"}},
+      {"unknown header charset",
+       "<t>" + gbk_title + "</t>",
+       "text/xml; charset=x-klingon",
+       "",
+       {"unknown charset x-klingon", "not UTF-8 and no usable charset named: read as GB18030"}},
+      {"GBK with a stray byte",
+       "<t>" + gbk("一段足够长的简体中文标题") + "\xFF</t>",
+       "",
+       "",
+       {"not UTF-8 and no usable charset named: read as GB18030",
+        "replaced 1 invalid GB18030 sequences"}},
+      {"neither", "<t>\xFF\xFE</t>", "", "", {"invalid UTF-8: replaced 2 sequences with U+FFFD"}},
+      {"encoding: is silent when it decodes", "<t>" + gbk_title + "</t>", "", "gbk", {}},
+      {"encoding: with invalid bytes",
+       "<t>" + gbk_title + "\xFF</t>",
+       "",
+       "gbk",
+       {"replaced 1 invalid GB18030 sequences"}},
+      // The config refuses such names; one that reaches prepare() anyway is not fatal.
+      {"encoding: iconv does not know",
+       "<t>" + gbk_title + "</t>",
+       "",
+       "x-klingon",
+       {"unknown charset x-klingon in encoding:; detected the charset instead",
+        "not UTF-8 and no usable charset named: read as GB18030"}},
+      {"encoding: with an iconv suffix",
+       "<t>a</t>",
+       "",
+       "utf-8//IGNORE",
+       {"unknown charset utf-8//IGNORE in encoding:; detected the charset instead"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Prepared p = prepare(c.body, c.content_type, c.forced);
+    EXPECT_EQ(p.error, "");
+    EXPECT_EQ(p.warnings, c.warnings);
   }
 }
 
@@ -161,14 +254,29 @@ TEST(Prepare, CharsetHelpers) {
   EXPECT_EQ(declared_encoding("<?xml version=\"1.0\"?><rss/>"), "");
   EXPECT_EQ(declared_encoding("<rss encoding=\"gbk\"/>"), "");
   const std::vector<std::pair<std::string, std::string>> names = {
-      {"gb2312", "GB18030"},      {"GBK", "GB18030"},
-      {"x-gbk", "GB18030"},       {"gb18030", "GB18030"},
-      {"big5", "BIG5"},           {"utf8", "UTF-8"},
-      {"UTF-8", "UTF-8"},         {"iso-8859-1", "WINDOWS-1252"},
+      {"gb2312", "GB18030"},
+      {"GBK", "GB18030"},
+      {"x-gbk", "GB18030"},
+      {"gb18030", "GB18030"},
+      {"big5", "BIG5"},
+      {"utf8", "UTF-8"},
+      {"UTF-8", "UTF-8"},
+      {"iso-8859-1", "WINDOWS-1252"},
       {"shift_jis", "SHIFT_JIS"},
+      // Not a plain label: glibc would read "//" as options, a space or NUL as part of a name.
+      {"utf-8//IGNORE", ""},
+      {"gb 2312", ""},
+      {std::string("gbk\0x", 5), ""},
+      {"", ""},
+      {std::string(41, 'A'), ""},
+      {"ISO_8859-1:1987", "ISO_8859-1:1987"},
   };
   for (const auto& [in, want] : names)
-    EXPECT_EQ(iconv_charset(in), want) << in;
+    EXPECT_EQ(lib::iconv_charset(in), want) << in;
+  for (const std::string known : {"gbk", "GB2312", "x-gbk", "big5", "UTF8", "latin1", "CP936"})
+    EXPECT_TRUE(lib::known_charset(known)) << known;
+  for (const std::string unknown : {"", "x-klingon", "gbk//IGNORE", "utf-8//TRANSLIT"})
+    EXPECT_FALSE(lib::known_charset(unknown)) << unknown;
 }
 
 TEST(Prepare, EntityTable) {

@@ -5,6 +5,7 @@
 #include <boost/locale/utf.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <utility>
 
@@ -141,6 +142,33 @@ std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& cha
   auto out = cd->convert(in, kReplacement);
   replace_non_unicode(out, kReplacement);
   return out;
+}
+
+std::string iconv_charset(std::string_view label) {
+  static constexpr std::size_t kMaxLabel = 40;
+  const bool plain = !label.empty() && label.size() <= kMaxLabel &&
+                     std::all_of(label.begin(), label.end(), [](char c) {
+                       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                              (c >= '0' && c <= '9') ||
+                              std::string_view("-_.:+()").find(c) != std::string_view::npos;
+                     });
+  if (!plain) return {};
+  std::string cs(label);
+  std::transform(cs.begin(), cs.end(), cs.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (cs == "UTF8") return "UTF-8";
+  if (cs == "GB2312" || cs == "GBK" || cs == "X-GBK" || cs == "CP936" || cs == "EUC-CN" ||
+      cs == "GB_2312-80" || cs == "CSGB2312") {
+    return "GB18030";  // its superset; real "GB2312" feeds use GBK characters
+  }
+  if (cs == "ISO-8859-1" || cs == "LATIN1" || cs == "US-ASCII" || cs == "ASCII") {
+    return "WINDOWS-1252";
+  }
+  return cs;
+}
+
+bool known_charset(std::string_view label) {
+  return Iconv::open("UTF-8", iconv_charset(label)).has_value();
 }
 
 }  // namespace feedd::lib

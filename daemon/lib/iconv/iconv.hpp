@@ -44,4 +44,13 @@ class Iconv {
 // replaced byte by byte like any other invalid sequence and counted in `replaced`.
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset);
 
+// The iconv name to decode a charset label with: upper-cased, GB2312/GBK/CP936 → GB18030,
+// ISO-8859-1/US-ASCII → WINDOWS-1252 (what such labels mean in practice, as in WHATWG),
+// "UTF8" → "UTF-8". "" for anything that is not a plain label (1 to 40 of A-Z, a-z, 0-9 and
+// "-_.:+()", as IANA names are), so that no iconv suffix such as "//IGNORE" gets through.
+std::string iconv_charset(std::string_view label);
+
+// Whether the system's iconv can decode text labelled `label` (after iconv_charset).
+bool known_charset(std::string_view label);
+
 }  // namespace feedd::lib
