@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,7 +9,7 @@
 #include "article/sanitize.hpp"
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
-#include "util/markup.hpp"
+#include "lib/gumbo/text.hpp"
 
 namespace feedd::article {
 namespace {
@@ -80,16 +81,77 @@ bool is_void(GumboTag tag) {
   }
 }
 
-// HTML's serialisation of text and attribute values ("escaping a string"): U+00A0 as &nbsp;
-// too, so that a no-break space stays visible in the article file.
-void append_html_escaped(std::string& out, std::string_view s, Escape what) {
-  static constexpr std::string_view kNbsp = "\xC2\xA0";
-  for (std::size_t at = s.find(kNbsp); at != std::string_view::npos; at = s.find(kNbsp)) {
-    append_escaped(out, s.substr(0, at), what);
-    out += "&nbsp;";
-    s.remove_prefix(at + kNbsp.size());
+// The code points gumbo replaces with U+FFFD when they come raw (controls other than tab, LF,
+// FF and CR; noncharacters), which only a character reference carries into its text: as U+FFFD,
+// so that the output reads back as written. `s` is gumbo's text: valid UTF-8. Returns `s` itself
+// when there is none (the common case: no copy).
+std::string_view without_unreadable(std::string_view s, std::string& storage) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  const auto unreadable = [&](std::size_t i, std::size_t& length) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    if (lead < 0x80) {
+      length = 1;
+      return (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\f' && lead != '\r') ||
+             lead == 0x7F;
+    }
+    length = std::min<std::size_t>(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2, s.size() - i);
+    std::uint32_t cp = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < length; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+  };
+  std::size_t length = 0;
+  std::size_t i = 0;
+  while (i < s.size() && !unreadable(i, length))
+    i += length;
+  if (i == s.size()) return s;
+  storage.assign(s.substr(0, i));
+  while (i < s.size()) {
+    if (unreadable(i, length)) {
+      storage += kReplacement;
+    } else {
+      storage.append(s.substr(i, length));
+    }
+    i += length;
   }
-  append_escaped(out, s, what);
+  return storage;
+}
+
+// HTML's serialisation of text (and, with `attribute`, of a double-quoted attribute value):
+// & < > (and ") as entities, U+00A0 as &nbsp; so that a no-break space stays visible in the
+// article file, and a CR as &#13; (raw, the parser would read it as LF).
+void append_html_escaped(std::string& out, std::string_view s, bool attribute) {
+  std::size_t from = 0;
+  const auto flush = [&](std::size_t to, std::string_view replacement, std::size_t skip) {
+    out.append(s.substr(from, to - from));
+    out += replacement;
+    from = to + skip;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    switch (s[i]) {
+      case '&':
+        flush(i, "&amp;", 1);
+        break;
+      case '<':
+        flush(i, "&lt;", 1);
+        break;
+      case '>':
+        flush(i, "&gt;", 1);
+        break;
+      case '"':
+        if (attribute) flush(i, "&quot;", 1);
+        break;
+      case '\r':
+        flush(i, "&#13;", 1);
+        break;
+      case '\xC2':
+        if (i + 1 < s.size() && s[i + 1] == '\xA0') flush(i, "&nbsp;", 2);
+        break;
+      default:
+        break;
+    }
+  }
+  out.append(s.substr(from));
 }
 
 // Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included. Only names on
@@ -429,11 +491,14 @@ class Serializer {
       switch (node->type) {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_CDATA:
-        case GUMBO_NODE_WHITESPACE:
-          if (!appends_text(open_.back(), node->v.text.text)) unstable_ = true;
-          append_html_escaped(out_, node->v.text.text, Escape::kText);
-          add_text(node->v.text.text);
+        case GUMBO_NODE_WHITESPACE: {
+          std::string storage;
+          const std::string_view text = without_unreadable(node->v.text.text, storage);
+          if (!appends_text(open_.back(), text)) unstable_ = true;
+          append_html_escaped(out_, text, false);
+          add_text(text);
           continue;
+        }
         case GUMBO_NODE_ELEMENT:
         case GUMBO_NODE_TEMPLATE:
           break;
@@ -457,7 +522,8 @@ class Serializer {
         out_ += a.name;
         if (a.value) {
           out_ += "=\"";
-          append_html_escaped(out_, *a.value, Escape::kAttribute);
+          std::string storage;
+          append_html_escaped(out_, without_unreadable(*a.value, storage), true);
           out_ += '"';
         }
         if (element.tag == GUMBO_TAG_IMG && a.name == "src" && a.value && first_image_.empty()) {
@@ -465,7 +531,7 @@ class Serializer {
         }
       }
       out_ += '>';
-      const bool block = detail::is_text_block(element.tag);
+      const bool block = lib::is_block_element(element.tag);
       if (block) add_text(" ");
       if (is_void(element.tag)) {
         if (block) add_text(" ");

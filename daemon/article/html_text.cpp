@@ -6,6 +6,7 @@
 
 #include "article/article.hpp"
 #include "lib/gumbo/html_tree.hpp"
+#include "lib/gumbo/text.hpp"
 
 namespace feedd::article {
 namespace detail {
@@ -61,99 +62,7 @@ void TextFolder::add(std::string_view text) {
   }
 }
 
-bool is_text_block(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_ADDRESS:
-    case GUMBO_TAG_ARTICLE:
-    case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_BR:
-    case GUMBO_TAG_CAPTION:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_DETAILS:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_FIGCAPTION:
-    case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FOOTER:
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_HR:
-    case GUMBO_TAG_IMG:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_MAIN:
-    case GUMBO_TAG_NAV:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_OPTION:
-    case GUMBO_TAG_P:
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_SUMMARY:
-    case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_TD:
-    case GUMBO_TAG_TH:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_UL:
-      return true;
-    default:
-      return false;
-  }
-}
-
 namespace {
-
-bool has_no_text(GumboTag tag) {
-  return tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
-         tag == GUMBO_TAG_HEAD;
-}
-
-// Calls emit(text) for the text under `container` in document order, with " " around block
-// elements when `separate_blocks`; stops when emit returns false.
-template <typename Emit>
-void walk_text(const GumboNode* container, bool separate_blocks, Emit emit) {
-  // Explicit stack instead of recursion: nesting depth is attacker-controlled. A null entry
-  // marks the end of a block element, where a separating space goes.
-  std::vector<const GumboNode*> stack;
-  const GumboVector& top = lib::children_of(container);
-  for (unsigned i = top.length; i-- > 0;)
-    stack.push_back(lib::child(top, i));
-  while (!stack.empty()) {
-    const GumboNode* node = stack.back();
-    stack.pop_back();
-    if (node == nullptr) {
-      if (!emit(std::string_view(" "))) return;
-      continue;
-    }
-    switch (node->type) {
-      case GUMBO_NODE_TEXT:
-      case GUMBO_NODE_WHITESPACE:
-      case GUMBO_NODE_CDATA:
-        if (!emit(std::string_view(node->v.text.text))) return;
-        continue;
-      case GUMBO_NODE_ELEMENT:
-      case GUMBO_NODE_TEMPLATE:
-        if (has_no_text(node->v.element.tag)) continue;
-        if (separate_blocks && is_text_block(node->v.element.tag)) {
-          if (!emit(std::string_view(" "))) return;
-          stack.push_back(nullptr);
-        }
-        break;
-      case GUMBO_NODE_DOCUMENT:
-        break;
-      default:  // comments
-        continue;
-    }
-    const GumboVector& children = lib::children_of(node);
-    for (unsigned i = children.length; i-- > 0;)
-      stack.push_back(lib::child(children, i));
-  }
-}
 
 std::optional<lib::HtmlTree> parse_fragment(std::string_view html) {
   const std::string_view input = html.substr(0, lib::html_cut_point(html));
@@ -173,7 +82,7 @@ std::string fragment_text(std::string_view html, bool separate_blocks) {
   const auto tree = parse_fragment(html);
   if (!tree) return {};
   std::string out;
-  walk_text(tree->document(), separate_blocks, [&](std::string_view text) {
+  lib::for_each_text(tree->document(), separate_blocks, [&](std::string_view text) {
     out += text;
     return true;
   });
@@ -183,7 +92,7 @@ std::string fragment_text(std::string_view html, bool separate_blocks) {
 std::string folded_text(const GumboNode* container, bool separate_blocks, std::size_t enough) {
   std::string out;
   TextFolder folder(out);
-  walk_text(container, separate_blocks, [&](std::string_view text) {
+  lib::for_each_text(container, separate_blocks, [&](std::string_view text) {
     folder.add(text);
     return out.size() <= enough;
   });

@@ -27,9 +27,6 @@ class TextFolder {
   bool pending_ = false;
 };
 
-// Elements around which html_to_text puts a space, so that words in adjacent blocks stay apart.
-bool is_text_block(GumboTag tag);
-
 // Concatenated text of `html` parsed by gumbo as a fragment in <div> context: entities decoded,
 // comments and the content of script/style/template dropped. With `separate_blocks`, block
 // elements and <br> are surrounded by spaces so that words in adjacent blocks stay apart.

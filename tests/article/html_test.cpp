@@ -183,6 +183,17 @@ const std::vector<RewriteCase> kRewriteCases =
         {"an unwrapped element's children stay where a parser puts them",
          R"~(<h1><font><h2>x</h2></font></h1><ul><li><o:p><li>y</li></o:p></li></ul>)~",
          R"~(<h1></h1><h2>x</h2><ul><li></li><li>y</li></ul>)~", ""},
+        {"control and noncharacter references as U+FFFD, CR as &#13;: what a reparse reads back "
+         "(regression: fuzz_html found &#x18; written raw, then read as U+FFFD)",
+         "<p title=\"a&#x18;b&#x0d;\">a&#x18;b&#x85;c&#xfffe;d&#x0d;e\x01"
+         "f</p>",
+         "<p title=\"a\xef\xbf\xbd"
+         "b&#13;\">a\xef\xbf\xbd"
+         "b\xe2\x80\xa6"
+         "c\xef\xbf\xbd"
+         "d&#13;e\xef\xbf\xbd"
+         "f</p>",
+         ""},
         {"empty input", "", "", ""},
         {"text only", "纯文本，没有标签", "纯文本，没有标签", ""},
 };
