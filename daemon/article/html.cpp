@@ -482,6 +482,7 @@ class Serializer {
       Item item = std::move(stack.back());
       stack.pop_back();
       if (item.node == nullptr) {
+        pre_opened_ = false;
         out_ += item.end_tag;
         open_.pop_back();
         if (item.block) add_text(" ");
@@ -495,6 +496,8 @@ class Serializer {
           std::string storage;
           const std::string_view text = without_unreadable(node->v.text.text, storage);
           if (!appends_text(open_.back(), text)) unstable_ = true;
+          if (pre_opened_ && text.starts_with('\n')) out_ += '\n';
+          pre_opened_ = false;
           append_html_escaped(out_, text, false);
           add_text(text);
           continue;
@@ -515,6 +518,7 @@ class Serializer {
       const std::string name = lower_name(element);
       const std::vector<Attribute> attributes = clean_attributes(element, name, options_);
       if (!appends_start_tag(open_.back(), element.tag)) unstable_ = true;
+      pre_opened_ = false;
       out_ += '<';
       out_ += name;
       for (const Attribute& a : attributes) {
@@ -544,17 +548,9 @@ class Serializer {
         out_ += end_tag;
         continue;
       }
-      if (element.tag == GUMBO_TAG_PRE) {
-        // The parser drops a newline right after <pre>: one that was content needs another.
-        const GumboVector& children = lib::children_of(node);
-        if (children.length > 0) {
-          const GumboNode* first = lib::child(children, 0);
-          if ((first->type == GUMBO_NODE_TEXT || first->type == GUMBO_NODE_WHITESPACE) &&
-              first->v.text.text[0] == '\n') {
-            out_ += '\n';
-          }
-        }
-      }
+      // The parser drops a newline right after <pre>: one that is content needs another. The
+      // first thing written in it decides, which may come from an unwrapped child.
+      pre_opened_ = element.tag == GUMBO_TAG_PRE;
       stack.push_back({nullptr, std::move(end_tag), block});
       open_.push_back(open_.back().child(element.tag));
       push_children(node);
@@ -581,6 +577,7 @@ class Serializer {
   detail::TextFolder folder_;
   std::vector<OpenElement> open_;  // the elements written and not yet closed; [0]: the root
   bool unstable_ = false;
+  bool pre_opened_ = false;  // the last thing written is a <pre> start tag
 };
 
 std::optional<lib::HtmlTree> parse_fragment(std::string html) {

@@ -180,6 +180,9 @@ const std::vector<RewriteCase> kRewriteCases =
          "https://a.example/1.jpg"},
         {"a <pre> whose text starts with a newline keeps it", "<pre>\n\nx</pre>",
          "<pre>\n\nx</pre>", ""},
+        {"a <pre> whose first text comes from an unwrapped child keeps its newline (regression: "
+         "fuzz_html found it dropped on the second parse)",
+         "<pre>\r\n<foo>\r\n<b>x</b></foo></pre>", "<pre>\n\n<b>x</b></pre>", ""},
         {"an unwrapped element's children stay where a parser puts them",
          R"~(<h1><font><h2>x</h2></font></h1><ul><li><o:p><li>y</li></o:p></li></ul>)~",
          R"~(<h1></h1><h2>x</h2><ul><li></li><li>y</li></ul>)~", ""},
