@@ -206,6 +206,7 @@ class PostPagesTest(FeeddTestCase):
 
     def setUp(self):
         super().setUp()
+        self.addCleanup(self.server.proc.stdout.close)  # the harness leaves its port pipe open
         for name in os.listdir(FIXTURES):
             shutil.copy(os.path.join(FIXTURES, name), self.feeds_dir)
         # hotlink: feedd never fetches the (hostile) image URLs.
