@@ -9,13 +9,11 @@ daemon serves (feeds.opml) and against the upstream request log.
 
 playwright-core is installed once from npm into FEEDD_PLAYWRIGHT_CACHE and drives
 /usr/bin/chromium; no browser is ever downloaded. Exit 77 (CTest skip) only when node/npm or
-chromium are missing (`make deps` installs chromium for `make test`).
+chromium are missing (`make deps` installs chromium for `make test`), never under CI=true.
 """
-import fcntl
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unittest
@@ -24,39 +22,13 @@ import xml.etree.ElementTree as ET
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 import test_daemon as daemon_e2e  # noqa: E402  (a module, so its test classes are not collected here)
+from node_tools import (BROWSER_DRIVERS, HAVE_CHROMIUM, NODE, NPM, PLAYWRIGHT_ENV as NODE_ENV,  # noqa: E402
+                        install_playwright, missing_tools, skip_unless)
 
-NODE, NPM = shutil.which("node"), shutil.which("npm")
-CHROMIUM = os.environ.get("FEEDD_CHROMIUM", "/usr/bin/chromium")
-HAVE_CHROMIUM = os.access(CHROMIUM, os.X_OK)
-CACHE = os.environ.get("FEEDD_PLAYWRIGHT_CACHE") or os.path.join(SOURCE_DIR, "build", "npm-cache", "playwright")
 OUT = os.environ.get("FEEDD_BROWSER_OUT") or os.path.join(SOURCE_DIR, "build", "tests", "clients", "browser")
-DRIVER = os.path.join(SOURCE_DIR, "tests", "clients", "browser", "status_page.js")
-NODE_ENV = dict(os.environ, NO_COLOR="1", npm_config_update_notifier="false",
-                NODE_PATH=os.path.join(CACHE, "node_modules"))
+DRIVER = os.path.join(BROWSER_DRIVERS, "status_page.js")
 CHANNELS = ["xinmeiti/zaker/source", "xinmeiti/guokr/scientific", "xinmeiti/woshipm/popular"]
 PHONE = (390, 844)
-
-
-def install_playwright():
-    """playwright-core@1 under CACHE, once; a lock keeps parallel runs apart. Never downloads a
-    browser: the driver launches Debian's chromium."""
-    os.makedirs(CACHE, exist_ok=True)
-    with open(os.path.join(CACHE, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(os.path.join(CACHE, "node_modules", "playwright-core", "package.json"), encoding="utf-8") as f:
-                ready = json.load(f)["version"].startswith("1.")
-        except (OSError, ValueError, KeyError):
-            ready = False
-        if not ready:
-            proc = subprocess.run(
-                [NPM, "install", "--no-audit", "--no-fund", "--prefix", CACHE,
-                 "--cache", os.path.join(CACHE, ".npm"), "playwright-core@1"],
-                capture_output=True, text=True, timeout=480,
-                env=dict(NODE_ENV, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1"))
-            if proc.returncode != 0:
-                raise RuntimeError("npm install playwright-core failed (%d):\n%s%s"
-                                   % (proc.returncode, proc.stdout, proc.stderr))
 
 
 def luminance(css_color):
@@ -192,8 +164,5 @@ class BrowserTest(daemon_e2e.DaemonTestCase):
 
 
 if __name__ == "__main__":
-    if NODE is None or NPM is None or not HAVE_CHROMIUM:
-        print("client_browser: skipped, %s missing" % ("node/npm" if NODE is None or NPM is None else CHROMIUM),
-              file=sys.stderr)
-        sys.exit(77)
+    skip_unless("client_browser", missing_tools(chromium=True))
     unittest.main(verbosity=2)

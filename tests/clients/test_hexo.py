@@ -7,13 +7,12 @@ file, what Hexo made of it must equal what feedd wrote: title, date (UTC), categ
 order, author, link, headimg/thumbnail and body (untouched by Markdown and Nunjucks). Three
 negative controls show that the checks can fail.
 
-Exit 77 (CTest skip) only when node, npm or npx are missing. Hexo is installed once into
+Exit 77 (CTest skip) only when node, npm or npx are missing, never under CI=true. Hexo is installed once into
 FEEDD_HEXO_CACHE (a folder under the build tree) and reused. Node runs with TZ=America/New_York
 so that a date read as local time shows up as a 4–5 hour shift.
 """
 import datetime
 import email.utils
-import fcntl
 import html.parser
 import json
 import os
@@ -27,8 +26,8 @@ import unittest
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 from harness import DATA, FeeddTestCase  # noqa: E402
+from node_tools import NODE, NPM, NPX, missing_tools, npm_install, skip_unless  # noqa: E402
 
-NODE, NPM, NPX = shutil.which("node"), shutil.which("npm"), shutil.which("npx")
 HEXO_CACHE = os.environ.get("FEEDD_HEXO_CACHE") or os.path.join(SOURCE_DIR, "build", "npm-cache", "hexo")
 FIXTURES = os.path.join(DATA, "clients", "hexo")
 SITE_SKELETON = os.path.join(SOURCE_DIR, "tests", "clients", "hexo_site")
@@ -92,31 +91,12 @@ EXPECTED = {
 }
 BRACE_TITLES = ["- 以破折号开头 {{ 不是模板 }} & {% 也不是 %}", "模板语法 {{ }} 与 {% %} 的'导入'文章"]
 
-_installed = False
+HEXO_PACKAGES = ["hexo@8", "hexo-renderer-marked"]
 
 
 def install_hexo():
-    """hexo@8 + hexo-renderer-marked under HEXO_CACHE, once; a lock keeps parallel runs apart."""
-    global _installed
-    if _installed:
-        return
-    os.makedirs(HEXO_CACHE, exist_ok=True)
-    with open(os.path.join(HEXO_CACHE, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(os.path.join(HEXO_CACHE, "node_modules", "hexo", "package.json"), encoding="utf-8") as f:
-                ready = json.load(f)["version"].startswith("8.") and os.path.isfile(
-                    os.path.join(HEXO_CACHE, "node_modules", "hexo-renderer-marked", "package.json"))
-        except (OSError, ValueError, KeyError):
-            ready = False
-        if not ready:
-            proc = subprocess.run(
-                [NPM, "install", "--no-audit", "--no-fund", "--prefix", HEXO_CACHE,
-                 "--cache", os.path.join(HEXO_CACHE, ".npm"), "hexo@8", "hexo-renderer-marked"],
-                capture_output=True, text=True, timeout=480, env=NODE_ENV)
-            if proc.returncode != 0:
-                raise RuntimeError("npm install hexo@8 failed (%d):\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))
-    _installed = True
+    """hexo@8 + hexo-renderer-marked under HEXO_CACHE, once."""
+    npm_install(HEXO_CACHE, HEXO_PACKAGES, NODE_ENV)
 
 
 def unquote(value):
@@ -370,7 +350,5 @@ class HexoTest(FeeddTestCase):
 
 
 if __name__ == "__main__":
-    if NODE is None or NPM is None or NPX is None:
-        print("client_hexo: skipped, node/npm/npx not installed", file=sys.stderr)
-        sys.exit(77)
+    skip_unless("client_hexo", missing_tools(npx=True))
     unittest.main()

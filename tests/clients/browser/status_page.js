@@ -6,10 +6,9 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 const [base, outDir, reportPath] = process.argv.slice(2);
-const CHROMIUM = process.env.FEEDD_CHROMIUM || '/usr/bin/chromium';
 const REFRESH_DEADLINE_MS = 20000;
 
 // What the page shows, read from the DOM as a reader would see it.
@@ -76,13 +75,7 @@ function measure() {
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  const browser = await launch();
   const report = { version: browser.version() };
   try {
     // Desktop, light: the feed tree, then "Refresh now" until every last-poll time moves on.
