@@ -240,6 +240,14 @@ std::optional<std::string> filter_attribute(std::string_view element, std::strin
   }
   if (contains(kGlobal, name)) return keep();
   if (!element_allows(element, name)) return std::nullopt;
+  if (name == "alt") {
+    // Alternative text is text, and themes build markup from it as a string: Hexo's landscape
+    // does $(img).after('<span class="caption">' + alt + '</span>') and data-caption="' + alt
+    // + '". Without < > " it cannot open a tag or leave an attribute there.
+    std::string text(value);
+    std::erase_if(text, [](char c) { return c == '<' || c == '>' || c == '"'; });
+    return text;
+  }
   if (name == "href" || name == "src" || name == "poster" || name == "cite") {
     return lib::web_url(value, base);
   }

@@ -50,7 +50,8 @@ std::optional<std::string> sanitize_style(std::string_view css);
 // URL attributes (href, src, poster, cite, and the lazy-image data-src, data-original,
 // data-actualsrc, data-lazy-src) follow the URL contract: lib::web_url(value, base), so an
 // absolute http(s) URL, percent-encoded, or nothing; srcset goes through sanitize_srcset. Of
-// data-*, only kInertDataAttributes pass. On an iframe, `sandbox` passes only as kIframeSandbox:
+// data-*, only kInertDataAttributes pass. An alt loses its < > and " (themes concatenate it
+// into markup). On an iframe, `sandbox` passes only as kIframeSandbox:
 // the caller adds that value when missing.
 std::optional<std::string> filter_attribute(std::string_view element, std::string_view name,
                                             std::string_view value, std::string_view base = {});
