@@ -224,6 +224,40 @@ TEST(MakeArticle, OverlongTitleCutAndOverlongUrlsLeftOut) {
   EXPECT_TRUE(back.article) << back.error;
 }
 
+// The URL contract on the item's link and the first image (issue 10: a theme printed them into
+// attributes as they came).
+TEST(MakeArticle, LinkAndImageFollowTheUrlContract) {
+  struct Case {
+    std::string link, image_src;
+    std::string want_link, want_image;
+  };
+  const std::vector<Case> cases = {
+      {"https://example.com/a", "https://img.example.com/1.jpg", "https://example.com/a",
+       "https://img.example.com/1.jpg"},
+      {"javascript:alert(1)", "javascript:alert(1)", "", ""},
+      {"vbscript:msgbox(1)", "data:image/png;base64,AAAA", "", ""},
+      {"data:text/html,<script>alert(1)</script>", "", "", ""},
+      {"http://example.com/\"><script>alert(1)</script>",
+       "https://img.example.com/?http://example.com/\"onerror=alert(1)//",
+       "http://example.com/%22%3e%3cscript%3ealert(1)%3c/script%3e",
+       "https://img.example.com/?http://example.com/%22onerror=alert(1)//"},
+      {"https://example.com/空 格`", "https://img.example.com/图 1.jpg",
+       "https://example.com/%e7%a9%ba%20%e6%a0%bc%60", "https://img.example.com/%e5%9b%be%201.jpg"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.link);
+    FeedItem item;
+    item.title = "标题";
+    item.link = c.link;
+    item.html = "<p>x<img src='" + c.image_src + "'></p>";
+    const std::optional<Article> a = make_article(item, context({}, ""));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->link, c.want_link);
+    EXPECT_EQ(a->image, c.want_image);
+    EXPECT_EQ(a->guid, c.link);  // the identity is the upstream's, whatever it is
+  }
+}
+
 TEST(MakeArticle, GuidFallsBackToLink) {
   FeedItem item;
   item.title = "标题";
