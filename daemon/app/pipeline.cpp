@@ -66,8 +66,17 @@ std::string views_fingerprint(const std::vector<emit::FeedNode>& nodes,
   probe.html = "<p>text &amp; <img src=\"https://example.invalid/i.png\"></p>";
   probe.summary = "text &";
   const emit::FeedNode node{"a/b/c", "a › b › c", "feeds/a/b/c.xml", "https://up.invalid/", 3};
-  text += emit::render_atom(node, {{probe, {"up", "https://up.invalid/", "urn:up"}}},
-                            "https://example.invalid/", sys_seconds{});
+  // A second entry without body, link or upstream title: emit writes those differently.
+  article::Article bare = probe;
+  bare.hash = "fedcba9876543210";
+  bare.link.clear();
+  bare.html.clear();
+  bare.summary.reset();
+  text += emit::render_atom(
+      node,
+      {{probe, {"up", "https://up.invalid/", "urn:up:x", "https://up.invalid/f", "a › b › c"}},
+       {bare, {"", "", "", "https://up.invalid/f", "a › b › c"}}},
+      "https://example.invalid/", sys_seconds{});
   text += emit::render_opml({node}, "https://example.invalid/");
   return lib::sha256_hex(text);
 }
@@ -570,6 +579,9 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
       return !fs::exists(config_.output / file, ec);
     };
 
+    std::map<std::string, std::string> node_titles;
+    for (const auto& node : nodes)
+      node_titles.emplace(node.path, node.title);
     std::map<std::string, emit::UpstreamInfo> upstream;
     auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {
       auto it = upstream.find(channel_path);
@@ -579,8 +591,13 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
         if (auto st = store_.channel_state(channel_path)) {
           info.title = st->feed_title;
           info.link = st->feed_link.empty() ? lib::redact_url(st->feed_url) : st->feed_link;
-          info.id = lib::redact_url(st->feed_url);
+          // The store keeps no upstream id: the feed URL stands for the upstream feed.
+          info.feed_url = lib::redact_url(st->feed_url);
         }
+        // A channel no longer in feeds.yaml has no display path: its entries keep an
+        // atom:source only when the upstream feed had a title.
+        if (auto t = node_titles.find(channel_path); t != node_titles.end())
+          info.channel = t->second;
       }
       return upstream.emplace(channel_path, std::move(info)).first->second;
     };
