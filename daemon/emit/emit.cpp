@@ -7,6 +7,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -166,11 +167,34 @@ std::string feed_id(const FeedNode& node) {
   return id;
 }
 
+// lib::web_url and source_id results of one render: every entry from one channel carries the
+// same upstream link and id, and a URL parse costs more than the rest of the atom:source.
+class UrlMemo {
+ public:
+  const std::optional<std::string>& web_url(const std::string& url) {
+    return remember(web_, url, [](std::string_view u) { return lib::web_url(u); });
+  }
+  const std::optional<std::string>& source_id(const std::string& id) {
+    return remember(ids_, id, [](std::string_view u) { return emit::source_id(u); });
+  }
+
+ private:
+  // Node-based: references to values stay valid as the map grows.
+  using Map = std::unordered_map<std::string, std::optional<std::string>>;
+  template <typename F>
+  static const std::optional<std::string>& remember(Map& map, const std::string& key, F f) {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(key, f(key)).first;
+    return it->second;
+  }
+  Map web_, ids_;
+};
+
 bool blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-void add_entry(pugi::xml_node feed, const Entry& entry) {
+void add_entry(pugi::xml_node feed, const Entry& entry, UrlMemo& memo) {
   const article::Article& a = entry.article;
   const std::string date = format_rfc3339(a.date);
   auto e = feed.append_child("entry");
@@ -201,11 +225,11 @@ void add_entry(pugi::xml_node feed, const Entry& entry) {
   const std::string& title = blank(up.title) ? up.channel : up.title;
   if (blank(title)) return;
   auto source = e.append_child("source");
-  auto id = source_id(up.id);
-  if (!id) id = source_id(up.feed_url);
-  if (id) add_text(source, "id", *id);
+  const auto& id = memo.source_id(up.id);
+  const auto& fallback = memo.source_id(up.feed_url);
+  if (id || fallback) add_text(source, "id", id ? *id : *fallback);
   add_text(source, "title", title);
-  add_web_link(source, "alternate", "", up.link);
+  if (const auto& link = memo.web_url(up.link)) add_link(source, "alternate", "", *link);
   add_text(source, "updated", date);
 }
 
@@ -301,8 +325,9 @@ std::string render_atom(const FeedNode& node, const std::vector<Entry>& entries,
   set_attr(add_text(feed, "generator", "feedd"), "version", kVersion);
   // Every entry has its own author; this one keeps the feed valid if one ever does not.
   add_text(feed.append_child("author"), "name", "feedd");
+  UrlMemo memo;
   for (const Entry* entry : unique)
-    add_entry(feed, *entry);
+    add_entry(feed, *entry, memo);
   return save(doc);
 }
 
