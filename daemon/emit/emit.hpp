@@ -64,7 +64,8 @@ std::string render_atom(const FeedNode& node, const std::vector<Entry>& entries,
                         std::string_view base_url, std::chrono::sys_seconds empty_updated);
 
 // OPML 2.0 listing every node's feed. "all" (depth 0) is a leaf in <body>; a node with children
-// is a folder outline (`text` only: no xmlUrl, no type) holding its own feed as a leaf, then its
+// is a folder outline (`text` only, the node's full path, so that readers with one flat level
+// of categories keep them apart; no xmlUrl, no type) holding its own feed as a leaf, then its
 // children; a node without children is a leaf. Leaves carry text and title (the node's full
 // path, "新媒体 › ZAKER › source"), type="rss", xmlUrl (base_url + file) and htmlUrl (base_url),
 // each URL through lib::web_url; a leaf whose xmlUrl fails is left out. So a reader that stops
