@@ -166,6 +166,7 @@ class Conformance(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
         cls.server.proc.stdout.close()
+        shutil.rmtree(os.path.dirname(cls.server.log), ignore_errors=True)
         if os.environ.get("FEEDD_KEEP_TMP"):
             print("kept", cls.dir, file=sys.stderr)
         else:
