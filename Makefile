@@ -16,6 +16,11 @@ DEPS := cmake make g++ pkg-config ca-certificates \
 ifneq ($(filter test,$(MAKECMDGOALS)),)
 DEPS += newsboat chromium fonts-wqy-microhei
 endif
+# Only for `make test`: the W3C Feed Validator (../shared/tools/w3c-validate) that tests/emit and
+# tests/e2e/test_conformance.py run over every emitted feed and the OPML file.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+DEPS += python3-lxml python3-html5lib python3-rdflib
+endif
 # Only for `make test` (promtool, ~100 MB, for tests/package; groff, dpkg-shlibdeps) and
 # `make package` (dpkg-shlibdeps computes the .deb's Depends).
 ifneq ($(filter test,$(MAKECMDGOALS)),)

@@ -25,8 +25,8 @@ std::vector<feedd::emit::Entry> entries(std::size_t n) {
       if (out.size() == n) break;
       if (auto a = feedd::article::make_article(item, ctx)) {
         out.push_back({std::move(*a),
-                       {"ZAKER - 频道 0000", "http://www.myzaker.com/source/10000",
-                        "https://rsshub.app/zaker/channel/0"}});
+                       {"ZAKER - 频道 0000", "http://www.myzaker.com/source/10000", "",
+                        "https://rsshub.app/zaker/channel/0", "新媒体 › ZAKER › 频道 0000"}});
       }
     }
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <system_error>
 #include <unordered_map>
@@ -42,6 +43,17 @@ std::vector<std::string> category_names(const config::Channel& ch) {
 // config or feedd upgrade, a crash between commit and views) renders every feed once.
 constexpr std::string_view kViewsKey = "views";
 constexpr std::string_view kViewsBehind = "behind";
+// Prefix of the `meta` rows that hold when an empty feed was first written ("first_written:"
+// + its file, Unix seconds).
+const std::string kFirstWrittenKey = "first_written:";
+
+// Unix seconds as written for kFirstWrittenKey; nullopt when the row is not such a number.
+std::optional<sys_seconds> parse_seconds(std::string_view text) {
+  long long n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return sys_seconds{std::chrono::seconds{n}};
+}
 
 // Everything the feed and OPML bytes depend on besides the store's rows: the nodes, the base
 // URL, the entry count, and the output format itself — probed by rendering a fixed entry, so
@@ -66,8 +78,17 @@ std::string views_fingerprint(const std::vector<emit::FeedNode>& nodes,
   probe.html = "<p>text &amp; <img src=\"https://example.invalid/i.png\"></p>";
   probe.summary = "text &";
   const emit::FeedNode node{"a/b/c", "a › b › c", "feeds/a/b/c.xml", "https://up.invalid/", 3};
-  text += emit::render_atom(node, {{probe, {"up", "https://up.invalid/", "urn:up"}}},
-                            "https://example.invalid/", sys_seconds{});
+  // A second entry without body, link or upstream title: emit writes those differently.
+  article::Article bare = probe;
+  bare.hash = "fedcba9876543210";
+  bare.link.clear();
+  bare.html.clear();
+  bare.summary.reset();
+  text += emit::render_atom(
+      node,
+      {{probe, {"up", "https://up.invalid/", "urn:up:x", "https://up.invalid/f", "a › b › c"}},
+       {bare, {"", "", "", "https://up.invalid/f", "a › b › c"}}},
+      "https://example.invalid/", sys_seconds{});
   text += emit::render_opml({node}, "https://example.invalid/");
   return lib::sha256_hex(text);
 }
@@ -570,6 +591,9 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
       return !fs::exists(config_.output / file, ec);
     };
 
+    std::map<std::string, std::string> node_titles;
+    for (const auto& node : nodes)
+      node_titles.emplace(node.path, node.title);
     std::map<std::string, emit::UpstreamInfo> upstream;
     auto upstream_of = [&](const std::string& channel_path) -> const emit::UpstreamInfo& {
       auto it = upstream.find(channel_path);
@@ -579,8 +603,13 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
         if (auto st = store_.channel_state(channel_path)) {
           info.title = st->feed_title;
           info.link = st->feed_link.empty() ? lib::redact_url(st->feed_url) : st->feed_link;
-          info.id = lib::redact_url(st->feed_url);
+          // The store keeps no upstream id: the feed URL stands for the upstream feed.
+          info.feed_url = lib::redact_url(st->feed_url);
         }
+        // A channel no longer in feeds.yaml has no display path: its entries keep an
+        // atom:source only when the upstream feed had a title.
+        if (auto t = node_titles.find(channel_path); t != node_titles.end())
+          info.channel = t->second;
       }
       return upstream.emplace(channel_path, std::move(info)).first->second;
     };
@@ -607,20 +636,37 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
         };
       });
     };
+    // When each empty feed was first written, recorded the first time: the `updated` of an
+    // empty feed, so that its bytes stay the same from one render to the next.
+    std::vector<std::string> first_written;
+    auto empty_updated = [&](const std::string& file) {
+      if (auto stored = store_.meta(kFirstWrittenKey + file)) {
+        if (auto t = parse_seconds(*stored)) return *t;
+      }
+      first_written.push_back(file);
+      return now;
+    };
     for (const auto& node : nodes) {
       if (!needed(node.file, dirty.contains(node.path))) continue;
       std::vector<emit::Entry> entries;
       for (auto& e : store_.latest(node.path, config_.feed_entries))
         entries.push_back({std::move(e.article), upstream_of(e.channel_path)});
-      stage_view(node.file, [node, entries = std::move(entries), this]() mutable {
+      const sys_seconds since = entries.empty() ? empty_updated(node.file) : sys_seconds{};
+      stage_view(node.file, [node, entries = std::move(entries), since, this]() mutable {
         for (auto& e : entries) {
           if (!e.article.summary) {
             e.article.summary = article::html_to_text(e.article.html, emit::kSummaryBytes);
           }
         }
-        // An empty feed still needs an `updated`; the epoch keeps its bytes stable.
-        return emit::render_atom(node, entries, config_.base_url, sys_seconds{});
+        return emit::render_atom(node, entries, config_.base_url, since);
       });
+    }
+    if (!first_written.empty()) {
+      // Recorded before the files appear: a feed on disk always has its time in the store.
+      store::Store::Transaction tx(store_);
+      for (const auto& file : first_written)
+        store_.set_meta(kFirstWrittenKey + file, std::to_string(now.time_since_epoch().count()));
+      tx.commit();
     }
     if (needed("feeds.opml", false)) {
       stage_view("feeds.opml",

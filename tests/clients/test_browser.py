@@ -60,16 +60,22 @@ def png_size(path):
 
 
 def opml_tree(xml_bytes):
-    """[(xmlUrl, text, parent xmlUrl or None)] in document order."""
+    """[(xmlUrl, last segment of its text, parent category's xmlUrl or None)] in document order.
+    A category is a folder outline (no xmlUrl) holding its own feed first, then its children."""
     out = []
 
-    def walk(node, parent):
+    def walk(node, parent, folder):
+        own = None  # the folder's own feed: its first leaf
         for o in node.findall("outline"):
             url = o.get("xmlUrl")
-            if url:
-                out.append((url, o.get("text"), parent))
-            walk(o, url or parent)
-    walk(ET.fromstring(xml_bytes).find("body"), None)
+            if url is None:
+                walk(o, own if folder else parent, True)
+            elif folder and own is None:
+                own = url
+                out.append((url, o.get("text").split(" › ")[-1], parent))
+            else:
+                out.append((url, o.get("text").split(" › ")[-1], own if folder else parent))
+    walk(ET.fromstring(xml_bytes).find("body"), None, False)
     return out
 
 
