@@ -414,6 +414,16 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
 // namespace stays (only <svg> and <math> lead there, and both are dropped).
 ElementAction decide(const GumboElement& element, const RewriteOptions& options) {
   if (element.tag_namespace != GUMBO_NAMESPACE_HTML) return ElementAction::drop;
+  if (element.tag == GUMBO_TAG_UNKNOWN) {
+    // gumbo reads an unknown element's name out of its tag with its own idea of white space,
+    // which takes in a vertical tab: "<ol\v…>" is an element "ol\v…" to the tokenizer but
+    // "ol" read back. A known name there is such a misreading: not that element.
+    const std::string name = lower_name(element);
+    if (gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size())) != GUMBO_TAG_UNKNOWN) {
+      return ElementAction::unwrap;
+    }
+    return element_action(name);
+  }
   if (element.tag != GUMBO_TAG_IFRAME) return element_action(lower_name(element));
   const GumboAttribute* src = gumbo_get_attribute(&element.attributes, "src");
   if (src == nullptr || options.iframe_hosts.empty()) return ElementAction::drop;
