@@ -100,10 +100,21 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
       cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
   };
+  // Cheap scan first: only these lead bytes can start one.
+  const auto suspect = [](unsigned char b) {
+    return b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xEF || b >= 0xF0;
+  };
   std::size_t length = 0;
   std::size_t i = 0;
-  while (i < s.size() && !unreadable(i, length))
-    i += length;
+  while (i < s.size()) {
+    if (!suspect(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    } else if (!unreadable(i, length)) {
+      i += length;
+    } else {
+      break;
+    }
+  }
   if (i == s.size()) return s;
   storage.assign(s.substr(0, i));
   while (i < s.size()) {
@@ -363,6 +374,7 @@ bool appends_text(const OpenElement& open, std::string_view text) {
 struct Attribute {
   std::string name;  // lower-case, as gumbo normalises it
   std::optional<std::string> value;
+  bool checked = false;  // already allowlisted and under the URL contract (an img's chosen src)
 };
 
 Attribute* find(std::vector<Attribute>& attributes, std::string_view name) {
@@ -396,11 +408,12 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
   }
   if (src != nullptr) {
     src->value = std::move(chosen);
+    src->checked = true;
     if (!src->value) {
       attributes.erase(attributes.begin() + (src - attributes.data()));
     }
   } else if (chosen) {
-    attributes.push_back({"src", std::move(chosen)});
+    attributes.push_back({"src", std::move(chosen), true});
   }
   if (Attribute* policy = find(attributes, "referrerpolicy")) {
     policy->value = "no-referrer";
@@ -452,6 +465,10 @@ std::vector<Attribute> clean_attributes(const GumboElement& element, std::string
   std::vector<Attribute> kept;
   kept.reserve(attributes.size() + 1);
   for (Attribute& a : attributes) {
+    if (a.checked) {
+      kept.push_back(std::move(a));
+      continue;
+    }
     const std::string_view value = a.value ? std::string_view(*a.value) : std::string_view{};
     std::optional<std::string> filtered = filter_attribute(name, a.name, value, options.base_url);
     if (!filtered) continue;

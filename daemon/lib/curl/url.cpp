@@ -75,6 +75,18 @@ std::string escape_unsafe(std::string_view part) {
   return out;
 }
 
+// RFC 3986 scheme ":", as curl tells an absolute URL from a relative reference.
+bool has_scheme(std::string_view url) {
+  if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
+  for (const char c : url.substr(1)) {
+    if (c == ':') return true;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<std::string> web_url(std::string_view url, std::string_view base) {
@@ -103,21 +115,28 @@ std::optional<std::string> web_url(std::string_view url, std::string_view base) 
   if (!u) return std::nullopt;
   // Spaces and non-ASCII inside are allowed in and escaped; browsers accept both.
   constexpr unsigned kFlags = CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE | CURLU_ALLOW_SPACE;
-  if (!base.empty()) {
+  // The base is parsed only for a relative reference (most URLs in bodies are absolute).
+  if (!base.empty() && !has_scheme(cleaned)) {
     const std::string b(base);
     if (curl_url_set(u.get(), CURLUPART_URL, b.c_str(), kFlags) != CURLUE_OK) return std::nullopt;
-  }
-  if (!base.empty() && cleaned.front() == '#') {
-    // As in resolve_url: curl 7.88 would resolve "#f" like ".", losing the base's document.
-    if (curl_url_set(u.get(), CURLUPART_FRAGMENT, cleaned.c_str() + 1, CURLU_URLENCODE) !=
-        CURLUE_OK) {
-      return std::nullopt;
+    if (cleaned.front() == '#') {
+      // As in resolve_url: curl 7.88 would resolve "#f" like ".", losing the base's document.
+      if (curl_url_set(u.get(), CURLUPART_FRAGMENT, cleaned.c_str() + 1, CURLU_URLENCODE) !=
+          CURLUE_OK) {
+        return std::nullopt;
+      }
+      cleaned.clear();
     }
-  } else if (curl_url_set(u.get(), CURLUPART_URL, cleaned.c_str(), kFlags) != CURLUE_OK) {
+  }
+  if (!cleaned.empty() &&
+      curl_url_set(u.get(), CURLUPART_URL, cleaned.c_str(), kFlags) != CURLUE_OK) {
     return std::nullopt;
   }
-  const auto scheme = get_part(u.get(), CURLUPART_SCHEME);
-  if (!scheme || (*scheme != "http" && *scheme != "https")) return std::nullopt;
+  // curl writes the scheme lower-case: the URL it gives tells the scheme without another get.
+  auto written = get_part(u.get(), CURLUPART_URL);
+  if (!written || !(written->starts_with("http://") || written->starts_with("https://"))) {
+    return std::nullopt;
+  }
   // Hosts must be ASCII already: curl 7.88 converts an IDN to punycode through libidn2 in the
   // process locale, so the result would depend on the environment. Such hosts are rare here;
   // their URLs are dropped rather than written in a form a reader may not resolve.
@@ -128,13 +147,32 @@ std::optional<std::string> web_url(std::string_view url, std::string_view base) 
       })) {
     return std::nullopt;
   }
-  std::string lower_host(*host);
-  std::transform(lower_host.begin(), lower_host.end(), lower_host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (curl_url_set(u.get(), CURLUPART_HOST, lower_host.c_str(), 0) != CURLUE_OK ||
-      curl_url_set(u.get(), CURLUPART_USER, nullptr, 0) != CURLUE_OK ||
-      curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0) != CURLUE_OK) {
-    return std::nullopt;
+  // Only what needs changing is set again: each set and get costs allocations or a parse.
+  bool changed = false;
+  if (std::any_of(host->begin(), host->end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    std::string lower_host(*host);
+    std::transform(lower_host.begin(), lower_host.end(), lower_host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (curl_url_set(u.get(), CURLUPART_HOST, lower_host.c_str(), 0) != CURLUE_OK) {
+      return std::nullopt;
+    }
+    changed = true;
+  }
+  // A login can only come with an '@' (in the reference or, resolved against it, the base).
+  const bool may_have_login =
+      cleaned.find('@') != std::string::npos || base.find('@') != std::string_view::npos;
+  if (may_have_login &&
+      (get_part(u.get(), CURLUPART_USER) || get_part(u.get(), CURLUPART_PASSWORD))) {
+    if (curl_url_set(u.get(), CURLUPART_USER, nullptr, 0) != CURLUE_OK ||
+        curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0) != CURLUE_OK) {
+      return std::nullopt;
+    }
+    changed = true;
+  }
+  if (changed) written = get_part(u.get(), CURLUPART_URL);
+  if (!written || std::none_of(written->begin(), written->end(),
+                               [](char c) { return must_escape(static_cast<unsigned char>(c)); })) {
+    return written;
   }
   for (const CURLUPart part : {CURLUPART_PATH, CURLUPART_QUERY, CURLUPART_FRAGMENT}) {
     const auto value = get_part(u.get(), part);
