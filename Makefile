@@ -26,6 +26,12 @@ endif
 ifneq ($(filter test,$(MAKECMDGOALS)),)
 DEPS += prometheus groff-base man-db dpkg-dev
 endif
+# Only for `make test`: systemd-analyze (package systemd) for tests/systemd, node and npm for
+# client_hexo and client_browser. npm is left out when an npm is on PATH already: NodeSource's
+# nodejs bundles one and conflicts with Debian's npm package.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+DEPS += systemd nodejs $(if $(shell command -v npm),,npm)
+endif
 ifneq ($(filter package,$(MAKECMDGOALS)),)
 DEPS += dpkg-dev
 endif
