@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+import harness  # noqa: E402
 import test_daemon as daemon_e2e  # noqa: E402  (a module, so its test classes are not collected here)
 from node_tools import (BROWSER_DRIVERS, HAVE_CHROMIUM, NODE, NPM, PLAYWRIGHT_ENV as NODE_ENV,  # noqa: E402
                         install_playwright, missing_tools, skip_unless)
@@ -171,4 +172,4 @@ class BrowserTest(daemon_e2e.DaemonTestCase):
 
 if __name__ == "__main__":
     skip_unless("client_browser", missing_tools(chromium=True))
-    unittest.main(verbosity=2)
+    harness.main()

@@ -25,6 +25,7 @@ import unittest
 
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+import harness  # noqa: E402
 from harness import DATA, FeeddTestCase  # noqa: E402
 from node_tools import NODE, NPM, NPX, missing_tools, npm_install, skip_unless  # noqa: E402
 
@@ -351,4 +352,4 @@ class HexoTest(FeeddTestCase):
 
 if __name__ == "__main__":
     skip_unless("client_hexo", missing_tools(npx=True))
-    unittest.main()
+    harness.main()

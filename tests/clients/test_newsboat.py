@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+import harness  # noqa: E402
 import test_daemon as daemon_e2e  # noqa: E402  (a module, so its test classes are not collected here)
 from harness import FixtureServer, title_hash  # noqa: E402
 
@@ -314,5 +315,5 @@ class NewsboatTest(daemon_e2e.DaemonTestCase):
 if __name__ == "__main__":
     if NEWSBOAT is None:
         print("client_newsboat: skipped, newsboat not installed", file=sys.stderr)
-        sys.exit(77)
-    unittest.main(verbosity=2)
+        sys.exit(harness.SKIP)
+    harness.main()

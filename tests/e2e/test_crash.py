@@ -16,10 +16,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-import unittest
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
+import harness
 from harness import FEEDD, FeeddTestCase, feedparser_entries, title_hash
 from test_daemon import DaemonTestCase
 
@@ -423,4 +423,4 @@ class DaemonFailedWriteTest(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import unittest
 
+import harness
 from harness import (DATA, FEEDD, FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase,
                      feedparser_entries, title_hash)
 
@@ -311,4 +311,4 @@ class HostileUpstreamsTest(FeeddTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

@@ -1,8 +1,8 @@
 """`feedd import` and `feedd check` end to end."""
 import os
 import shutil
-import unittest
 
+import harness
 from harness import SOURCE_DIR, FeeddTestCase, feedparser_entries, title_hash
 
 TREE = """
@@ -119,4 +119,4 @@ class CheckTest(FeeddTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

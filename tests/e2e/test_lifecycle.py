@@ -5,8 +5,8 @@ import resource
 import socket
 import sqlite3
 import time
-import unittest
 
+import harness
 from harness import FeeddTestCase, title_hash
 from test_daemon import DaemonTestCase, TREE
 
@@ -112,4 +112,4 @@ class IdleFloodTest(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

@@ -2,8 +2,8 @@
 import os
 import re
 import sqlite3
-import unittest
 
+import harness
 from harness import (FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase, feedparser_entries, jing,
                      title_hash)
 
@@ -218,4 +218,4 @@ class OnceTest(FeeddTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()
