@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -45,6 +46,8 @@ class TestServer {
 
   std::uint16_t port() const { return server_->port(); }
   Server& server() { return *server_; }
+  // How many "/slow" requests have reached the handler: the server has read them whole.
+  int slow_requests() const { return slow_requests_; }
 
   // Runs `f` on the io_context thread and waits for it.
   template <class F>
@@ -57,6 +60,7 @@ class TestServer {
 
  private:
   void handle(const Request& r, std::function<void(Response)> respond) {
+    if (r.path == "/slow") ++slow_requests_;
     if (r.path == "/async" || r.path == "/slow") {
       auto timer = std::make_shared<asio::steady_timer>(io_, r.path == "/slow" ? 500ms : 100ms);
       timer->async_wait([timer, respond](error_code) { respond(text_response(200, "late")); });
@@ -84,6 +88,7 @@ class TestServer {
   asio::io_context io_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
+  std::atomic<int> slow_requests_ = 0;
 };
 
 using Reply = http::response<http::string_body>;
@@ -134,9 +139,9 @@ class Client {
 
   // Reads until the server closes: eof / reset, or timed_out when it does not within `timeout`.
   error_code wait_closed(Clock::duration timeout) {
-    error_code result = asio::error::timed_out;
+    error_code result;
     std::function<void(std::function<void()>)> loop;
-    run(
+    const bool finished = run(
         [&](auto done) {
           loop = [&](std::function<void()> finish) {
             socket_.async_read_some(asio::buffer(scratch_),
@@ -151,24 +156,27 @@ class Client {
           loop(done);
         },
         timeout);
-    return result;
+    // Not operation_aborted, which the cancelled read reports: that reads like an error.
+    return finished ? result : asio::error::timed_out;
   }
 
   void close() { socket_.close(); }
 
  private:
+  // Runs what `start` begins until it calls done, for at most `timeout`; false when it timed out
+  // (the operation is then cancelled).
   template <class Start>
-  void run(Start start, Clock::duration timeout) {
+  bool run(Start start, Clock::duration timeout) {
     bool finished = false;
     io_.restart();
     start([&finished] { finished = true; });
     io_.run_for(timeout);
-    if (!finished) {
-      error_code ignored;
-      socket_.cancel(ignored);
-      io_.restart();
-      io_.run();
-    }
+    if (finished) return true;
+    error_code ignored;
+    socket_.cancel(ignored);
+    io_.restart();
+    io_.run();
+    return false;
   }
 
   asio::io_context io_;
@@ -292,40 +300,55 @@ TEST(Server, MalformedRequestsAre400) {
   }
 }
 
+// Limits whose read_timeout stands apart from every other timeout, so that a connection closed
+// by another one (idle, handler) cannot pass for one closed by the read timeout.
+Limits read_timeout_limits(std::chrono::seconds read_timeout) {
+  Limits l = test_limits();
+  l.read_timeout = read_timeout;
+  l.idle_timeout = 60s;
+  l.handler_timeout = 60s;
+  return l;
+}
+
 TEST(Server, SlowClientIsClosedWhileOthersAreServed) {
-  TestServer ts(test_limits());  // read_timeout 1 s
+  TestServer ts(read_timeout_limits(2s));
   Client slow(ts.port());
   const auto start = Clock::now();
   slow.send("GET / HTTP/1.1\r\nHost: x\r\nX-Drip: aaa");
   Client fast(ts.port());
   EXPECT_EQ(fast.get("/fast").result_int(), 200);
-  EXPECT_LT(Clock::now() - start, 900ms);  // served while the slow one still hangs
-  const error_code ec = slow.wait_closed(4s);
+  // Served while the slow one still hangs: a server busy with it would answer only once it closed.
+  EXPECT_EQ(slow.wait_closed(1ms), asio::error::timed_out);
+  const error_code ec = slow.wait_closed(20s);
   const auto elapsed = Clock::now() - start;
   EXPECT_TRUE(is_closed(ec)) << ec.message();
-  EXPECT_GE(elapsed, 900ms);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_GE(elapsed, 1900ms);
+  EXPECT_LT(elapsed, 10s);  // the read timeout, far below the others (60 s)
   // The fast client's keep-alive connection is still usable.
   EXPECT_EQ(fast.get("/again").result_int(), 200);
 }
 
 TEST(Server, DrippingDoesNotExtendTheDeadline) {
-  TestServer ts(test_limits());
+  // A byte every 100 ms for up to 6 s: a server that restarted its 1 s read timeout on every byte
+  // would keep the connection open all that time.
+  TestServer ts(read_timeout_limits(1s));
   Client slow(ts.port());
+  slow.send("GET / HTTP/1.1\r\nX-A: ");
   const auto start = Clock::now();
-  error_code ec;
-  for (int i = 0; i < 30 && !ec; ++i) {
-    boost::system::error_code write_ec;
+  error_code ec = asio::error::timed_out;
+  while (ec == asio::error::timed_out && Clock::now() - start < 6s) {
+    ec = slow.wait_closed(100ms);
+    if (ec != asio::error::timed_out) break;
     try {
-      slow.send(i == 0 ? "GET / HTTP/1.1\r\nX-A: " : "a");
+      slow.send("a");
     } catch (const boost::system::system_error& e) {
-      ec = e.code();
+      ec = e.code();  // the server closed between the read and this write
     }
-    std::this_thread::sleep_for(100ms);
   }
-  // 30 × 100 ms of dripping; the server gave up after about 1 s.
-  if (!ec) ec = slow.wait_closed(1s);
-  EXPECT_TRUE(ec) << "still open after " << (Clock::now() - start).count();
+  const auto closed_after = Clock::now() - start;
+  EXPECT_TRUE(is_closed(ec) || ec == asio::error::broken_pipe) << ec.message();
+  EXPECT_GE(closed_after, 900ms);
+  EXPECT_LT(closed_after, 5s);  // about read_timeout after the first byte, not after the last
   EXPECT_TRUE(eventually([&] { return ts.server().open_connections() == 0; }));
 }
 
@@ -398,8 +421,7 @@ TEST(Server, MaxConnectionsRefusesWhenEveryConnectionIsBusy) {
   Client y(ts.port());
   x.request("GET", "/slow");
   y.request("GET", "/slow");
-  ASSERT_TRUE(eventually([&] { return ts.server().open_connections() == 2; }));
-  std::this_thread::sleep_for(100ms);  // let the server read both requests
+  ASSERT_TRUE(eventually([&] { return ts.slow_requests() == 2; }));  // both are busy
   Client refused(ts.port());  // the kernel accepts; nothing may be evicted, so it is closed
   EXPECT_TRUE(is_closed(refused.wait_closed(2s)));
   Reply r;
@@ -413,8 +435,7 @@ TEST(Server, StopClosesIdleConnectionsAndFinishesRequestsInProgress) {
   EXPECT_EQ(idle.get("/first").result_int(), 200);
   Client busy(ts.port());
   busy.request("GET", "/slow");
-  ASSERT_TRUE(eventually([&] { return ts.server().open_connections() == 2; }));
-  std::this_thread::sleep_for(100ms);  // let the server read the request
+  ASSERT_TRUE(eventually([&] { return ts.slow_requests() == 1; }));  // a request in progress
   ts.on_io([&] {
     ts.server().stop();
     return 0;
