@@ -251,8 +251,13 @@ TEST(RewriteHtml, GoldenFiles) {
     const std::string input = read_file(dir + g.name + ".in.html");
     const RewriteResult r = rewrite_html(input, {.base_url = kBase, .image_proxy = kProxy});
     const std::string out_path = dir + g.name + ".out.html";
-    if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr) std::ofstream(out_path) << r.html;
-    EXPECT_EQ(r.html, read_file(out_path)) << g.name;
+    // Only "1" rewrites, as in emit_test; the comparison with what was just written is skipped.
+    if (const char* update = std::getenv("FEEDD_UPDATE_GOLDEN");
+        update && std::string(update) == "1") {
+      std::ofstream(out_path) << r.html;
+    } else {
+      EXPECT_EQ(r.html, read_file(out_path)) << g.name;
+    }
     EXPECT_EQ(r.first_image, g.first_image) << g.name;
     EXPECT_TRUE(summary_matches(r)) << g.name;
   }

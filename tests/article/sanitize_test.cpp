@@ -934,8 +934,13 @@ TEST(Sanitize, SeedFeaturesRemoved) {
   const std::string input = read_file(dir + "seed_extras.in.html");
   const RewriteResult r = rewrite_html(input, options());
   const std::string out_path = dir + "seed_extras.out.html";
-  if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr) std::ofstream(out_path) << r.html;
-  EXPECT_EQ(r.html, read_file(out_path));
+  // Only "1" rewrites, as in emit_test; the comparison with what was just written is skipped.
+  if (const char* update = std::getenv("FEEDD_UPDATE_GOLDEN");
+      update && std::string(update) == "1") {
+    std::ofstream(out_path) << r.html;
+  } else {
+    EXPECT_EQ(r.html, read_file(out_path));
+  }
   EXPECT_EQ(joined(problems(r.html)), "");
   EXPECT_TRUE(summary_matches(r));
   EXPECT_EQ(r.first_image,
