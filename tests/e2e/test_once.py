@@ -2,6 +2,10 @@
 import os
 import re
 import sqlite3
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+import yaml  # Debian's python3-yaml
 
 import harness
 from harness import (FIXTURE_TITLES, FIXTURE_TREE, FeeddTestCase, feedparser_entries, jing,
@@ -211,10 +215,20 @@ class OnceTest(FeeddTestCase):
             self.assertRegex(line, r"error: [a-z0-9_-]+/[a-z0-9_-]+/[a-z0-9_-]+: http://127\.0\.0\.1:9/\S+: ")
         self.assertIn("channels: 0 ok, %d failed; articles: 0 new" % len(errors), proc.stdout)
         self.assertEqual(self.posts(), [])
-        for root, _, files in os.walk(self.output):
-            for name in files:
-                if name.endswith(".xml"):
-                    feedparser_entries(os.path.join(root, name))
+        # Every feed of the tree is written all the same (empty), readable, and in the OPML.
+        tops = yaml.safe_load(shipped)["categories"]
+        nodes = 1 + sum(1 + sum(1 + len(s["channels"]) for s in t["sources"]) for t in tops)
+        written = sorted(os.path.relpath(os.path.join(root, name), self.output)
+                         for root, _, files in os.walk(os.path.join(self.output, "feeds"))
+                         for name in files if name.endswith(".xml"))
+        self.assertEqual(len(written), nodes, written)
+        self.assertIn("feeds/all.xml", written)
+        opml = ET.parse(os.path.join(self.output, "feeds.opml")).getroot()
+        listed = sorted(urllib.parse.urlsplit(o.get("xmlUrl")).path.lstrip("/")
+                        for o in opml.iter("outline") if o.get("xmlUrl"))
+        self.assertEqual(listed, written)
+        for rel in written:
+            feedparser_entries(os.path.join(self.output, rel))
 
 
 if __name__ == "__main__":
