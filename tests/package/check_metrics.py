@@ -27,10 +27,27 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+# free_port() hands over a port that nothing holds until feedd binds it; under `ctest -j` another
+# test can take it first. feedd then exits at once, and is started again on another port.
+PORT_ATTEMPTS = 5
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening_or_exit(proc, log_path):
+    """True once feedd logs that it listens; False when it exited before that."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if " listening on " in read(log_path):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.05)
+    fail("feedd run did not listen within 30 s:\n" + read(log_path))
 
 
 def get(url):
@@ -79,19 +96,24 @@ def main():
         upstream = os.path.join(d, "upstream.xml")
         with open(upstream, "w", encoding="utf-8") as f:
             f.write(RSS)
-        port = free_port()
         config = os.path.join(d, "feeds.yaml")
-        with open(config, "w", encoding="utf-8") as f:
-            f.write("output: out\nstate: out/feedd.db\nlisten: 127.0.0.1:%d\n"
-                    "base_url: http://127.0.0.1:%d/\ninterval: 30m\ncategories:\n"
-                    "  - {name: 测试, slug: test, sources: [{name: Src, slug: src, channels: [\n"
-                    "      {name: ok, url: 'file://%s'},\n"
-                    "      {name: gone, url: 'file://%s/missing.xml'}]}]}\n"
-                    % (port, port, upstream, d))
         log_path = os.path.join(d, "feedd.log")
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen([feedd, "run", "-c", config], stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=log)
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = free_port()
+            with open(config, "w", encoding="utf-8") as f:
+                f.write("output: out\nstate: out/feedd.db\nlisten: 127.0.0.1:%d\n"
+                        "base_url: http://127.0.0.1:%d/\ninterval: 30m\ncategories:\n"
+                        "  - {name: 测试, slug: test, sources: [{name: Src, slug: src, channels: [\n"
+                        "      {name: ok, url: 'file://%s'},\n"
+                        "      {name: gone, url: 'file://%s/missing.xml'}]}]}\n"
+                        % (port, port, upstream, d))
+            with open(log_path, "w") as log:
+                proc = subprocess.Popen([feedd, "run", "-c", config], stdin=subprocess.DEVNULL,
+                                        stdout=log, stderr=log)
+            if listening_or_exit(proc, log_path) or attempt == PORT_ATTEMPTS or \
+                    "Address already in use" not in read(log_path):
+                break
+            print("port %d was taken; starting again on another" % port)
         try:
             ctype, body = scrape_after_first_cycle(proc, "http://127.0.0.1:%d" % port)
             print("--- /metrics (%s)\n%s" % (ctype, body))

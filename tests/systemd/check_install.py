@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 
-from unitfile import SHIPPED_CONFIG, UNIT, fail, run
+from unitfile import SHIPPED_CONFIG, UNIT, fail, run, skip
 
 CMAKE = os.environ.get("CMAKE_COMMAND", "cmake")
 BUILD = os.environ.get("FEEDD_BUILD_DIR", "")
@@ -76,8 +76,6 @@ def main():
             proc = run([analyze, "verify", "--no-pager", unit])
             if proc.returncode != 0 or "feedd.service" in proc.stdout:
                 fail("systemd-analyze verify rejects the installed unit")
-        else:
-            print("systemd-analyze is not installed: the installed unit is not verified")
 
         # An admin's edits survive a reinstall.
         with open(config, "a", encoding="utf-8") as f:
@@ -90,6 +88,8 @@ def main():
         expect_file(dist)
         if not filecmp.cmp(dist, SHIPPED_CONFIG, shallow=False):
             fail(dist + " is not the shipped config")
+    if not analyze:  # the rest passed; CTest shows the test skipped, not passed
+        skip("systemd-analyze is not installed: the installed unit was not verified")
     print("PASS")
 
 
