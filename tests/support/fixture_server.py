@@ -41,6 +41,14 @@ Special routes (fault injection):
                                 inflates to N MiB of zeros
   /reset                        reads the request, then closes with a TCP RST
   /echo-headers                 200 text/plain: the request headers, one "Name: value" a line
+
+Gates, for tests that must know what a client does at once rather than guess it from the clock:
+  /gate?group=G[&n=K][&ms=M][&tag=T]
+                                waits in gate G until K requests of G have been in it at once,
+                                until /gate-open opens G, or M ms (default 10000) have passed,
+                                then 200 "gate T"
+  /gate-open?group=G            opens G: every request of G in it now or later passes at once
+  /gate-peak?group=G            200 text/plain: the most requests of G that were in it at once
 """
 
 import argparse
@@ -79,6 +87,8 @@ CONTENT_TYPES = {
 _log_lock = threading.Lock()
 _bomb_cache = {}
 _bomb_lock = threading.Lock()
+_gates = {}  # group -> {"inside": requests in the gate now, "peak": most at once, "open": bool}
+_gates_changed = threading.Condition()
 
 
 def gzip_bomb(mb):
@@ -225,10 +235,37 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if path == "/gate":
+            return self.gate(q)
+        if path in ("/gate-open", "/gate-peak"):
+            with _gates_changed:
+                g = _gates.setdefault(q.get("group", ""), {"inside": 0, "peak": 0, "open": False})
+                if path == "/gate-open":
+                    g["open"] = True
+                    _gates_changed.notify_all()
+                body = b"open\n" if path == "/gate-open" else b"%d\n" % g["peak"]
+            return self.reply(200, body)
         if path == "/echo-headers":
             text = "".join(f"{k}: {v}\n" for k, v in self.headers.items())
             return self.reply(200, text.encode())
         return self.serve_file(path, q)
+
+    def gate(self, q):
+        n, ms = int(q.get("n", "0")), int(q.get("ms", "10000"))
+        deadline = time.monotonic() + ms / 1000
+        with _gates_changed:
+            g = _gates.setdefault(q.get("group", ""), {"inside": 0, "peak": 0, "open": False})
+            g["inside"] += 1
+            g["peak"] = max(g["peak"], g["inside"])
+            _gates_changed.notify_all()
+            # Once K were in at once, the gate stays passable: those who met leave one by one.
+            while not g["open"] and not (n and g["peak"] >= n):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                _gates_changed.wait(left)
+            g["inside"] -= 1
+        return self.reply(200, ("gate %s\n" % q.get("tag", "")).encode())
 
     def serve_file(self, path, q):
         if "delay" in q:
