@@ -102,7 +102,9 @@ class IdleFloodTest(DaemonTestCase):
             took = time.monotonic() - started
             print("healthz with 1000 idle connections open: %.2f s" % took)
             self.assertEqual(r.status, 200)
-            self.assertLess(took, 3.0, "a reader waited for idle connections to time out")
+            # A reader made to wait for idle connections to be closed would wait out the
+            # server's 10 s read timeout (serve::Limits); anything well under it is a pass.
+            self.assertLess(took, 7.0, "a reader waited for idle connections to time out")
             self.assertEqual(self.get("/feeds/all.xml").status, 200)
         finally:
             for s in idle:
