@@ -206,7 +206,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
   for (const auto* ch : channels) {
     auto state = store_.channel_state(ch->path()).value_or(store::ChannelState{});
     // Validators belong to a URL: when the config points the channel elsewhere, start fresh.
-    if (state.feed_url != ch->url) {
+    // The store keeps the URL redacted, so the redacted forms are compared.
+    if (state.feed_url != lib::redact_url(ch->url)) {
       state.etag.clear();
       state.last_modified.clear();
     }
@@ -356,8 +357,8 @@ CycleReport Pipeline::run_cycle(sys_seconds now, const std::vector<std::string>&
       cr.max_age = r.max_age;
       auto& state = states[i];
       state.last_poll = now;
-      if (state.feed_url != ch.url) touched.insert(cr.path);  // atom:source names it
-      state.feed_url = ch.url;
+      if (state.feed_url != cr.url) touched.insert(cr.path);  // atom:source names it
+      state.feed_url = cr.url;                                // redacted, as the store keeps it
       if (!r.ok()) {
         fail(i, cr.outcome, r.reason);
         return settle(i, std::nullopt);

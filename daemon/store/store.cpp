@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "lib/crypto/sha256.hpp"
+#include "lib/curl/url.hpp"
 #include "lib/sqlite/sqlite.hpp"
 
 namespace feedd::store {
@@ -378,7 +379,8 @@ void Store::set_channel_state(std::string_view channel_path, const ChannelState&
         .bind_int64(8, state.consecutive_failures)
         .bind_text(9, state.feed_title)
         .bind_text(10, state.feed_link)
-        .bind_text(11, state.feed_url);
+        // The config holds the credentials; the database, often backed up or copied, does not.
+        .bind_text(11, lib::redact_url(state.feed_url));
     s->step();
   });
 }

@@ -33,7 +33,7 @@ struct ChannelState {
   int consecutive_failures = 0;
   std::string feed_title;  // upstream feed's title/link/url, for atom:source
   std::string feed_link;
-  std::string feed_url;
+  std::string feed_url;  // stored as lib::redact_url() gives it: without user:password
 };
 
 // An article as a feed lists it.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -271,6 +272,24 @@ TEST_F(StoreTest, ChannelStateRoundTrip) {
   s.set_channel_state("t/s/c", recovered);
   EXPECT_FALSE(s.channel_state("t/s/c")->last_success.has_value());
   EXPECT_EQ(s.channel_state("t/s/c")->consecutive_failures, 0);
+}
+
+// Regression: channels.feed_url held the user:password of a configured URL in the database file.
+TEST_F(StoreTest, ChannelUrlIsStoredWithoutCredentials) {
+  {
+    Store s(db_path());
+    ChannelState state;
+    state.feed_url = "https://alice:pw-SECRET@rsshub.example.test/zaker/source";
+    s.set_channel_state("t/s/c", state);
+    EXPECT_EQ(s.channel_state("t/s/c")->feed_url, "https://rsshub.example.test/zaker/source");
+  }
+  // Nothing of it anywhere in the files SQLite keeps (the WAL is checkpointed at close).
+  for (const auto& entry : fs::directory_iterator(db_path().parent_path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_EQ(bytes.find("pw-SECRET"), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find("alice"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(StoreTest, TransactionRollsBackOnDestruction) {
