@@ -5,8 +5,9 @@
 #
 # Environment: FUZZ_SECONDS (default 60, per target), FUZZ_BUILD (default build-fuzz),
 # FUZZ_JOBS (build parallelism, default 2), CXX (default clang++-14).
-# Seeds come from tests/data at run time; every target first replays the regression fixtures
-# (tests/data/*/regress/). The corpus grown by earlier runs is kept in $FUZZ_BUILD/corpus/.
+# Seeds come from tests/fuzz/seeds.sh at run time (fixtures of tests/data and the regression
+# fixtures in tests/data/*/regress/, which `make test` replays too: fuzz_replay_TARGET). The
+# corpus grown by earlier runs is kept in $FUZZ_BUILD/corpus/.
 # Exits 1 when any target crashed, leaked, timed out or ran out of memory; the input is left
 # in $FUZZ_BUILD/crashes/TARGET/ (replay it with: $FUZZ_BUILD/tests/fuzz/fuzz_TARGET FILE).
 set -euo pipefail
@@ -27,28 +28,6 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDeb
   -DCMAKE_CXX_FLAGS="$flags" -DFEEDD_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$jobs" --target "${targets[@]/#/fuzz_}"
 
-# seeds TARGET: prints the files (one a line) that seed TARGET, regression fixtures included.
-files() { find "$@" -maxdepth 1 -type f 2>/dev/null || true; }
-seeds() {
-  case $1 in
-    parse_feed)
-      files tests/data/parse tests/data/fetch tests/data/emit -name '*.xml' -o -name '*.html'
-      files tests/data/parse/random.bin tests/data/e2e/feeds
-      files tests/data/parse/regress -name 'feed_*' ;;
-    parse_date) files tests/data/parse/regress -name 'date_*' ;;
-    html)
-      files tests/data/article/html -name '*.in.html'
-      files tests/data/store/article.html
-      files tests/data/article/regress -name 'html_*' ;;
-    article_file)
-      files tests/data/article/files tests/data/article/golden
-      files tests/data/article/regress -name 'file_*' ;;
-    config)
-      files tests/data/config feeds.yaml -name '*.yaml'
-      files tests/data/config/regress ;;
-  esac
-}
-
 dict_of() {
   case $1 in
     parse_feed) echo xml ;; parse_date) echo date ;; html) echo html ;; *) echo yaml ;;
@@ -62,7 +41,7 @@ for t in "${targets[@]}"; do
   bin=$build/tests/fuzz/fuzz_$t
   seed_dir=$build/seeds/$t corpus=$build/corpus/$t crashes=$build/crashes/$t
   rm -rf "$seed_dir" && mkdir -p "$seed_dir" "$corpus" "$crashes"
-  seeds "$t" | while read -r f; do [ -f "$f" ] && cp "$f" "$seed_dir/"; done
+  tests/fuzz/seeds.sh "$t" | while read -r f; do cp "$f" "$seed_dir/"; done
   if [ "$t" = parse_date ]; then
     n=0
     grep -v '^#' tests/fuzz/dates.txt | while IFS= read -r line; do
