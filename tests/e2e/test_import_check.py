@@ -1,9 +1,8 @@
 """`feedd import` and `feedd check` end to end."""
 import os
-import shutil
 
 import harness
-from harness import SOURCE_DIR, FeeddTestCase, feedparser_entries, title_hash
+from harness import FeeddTestCase, feedparser_entries, title_hash
 
 TREE = """
 categories:
@@ -81,16 +80,6 @@ class ImportTest(FeeddTestCase):
         proc = self.feedd("import", "-c", "feeds.yaml", "drop", check=1)
         self.assertIn("import: 1 new, 0 duplicate, 1 failed", proc.stdout)
         self.assertRegex(proc.stderr, r"drop/b\.md:\d+: ")
-
-    def test_seeds_import(self):
-        seeds = os.path.join(SOURCE_DIR, "..", "shared", "seeds")
-        if not os.path.isdir(seeds):
-            self.skipTest("shared/seeds is not beside the repository")
-        shutil.copytree(seeds, os.path.join(self.inbox, "seeds"))
-        proc = self.feedd("import", "-c", "feeds.yaml", "drop/seeds", check=0)
-        self.assertIn("import: 3 new, 0 duplicate, 0 failed", proc.stdout)
-        self.assertEqual(len(self.posts()), 3)
-        self.assertEqual(len(feedparser_entries(os.path.join(self.output, "feeds/all.xml")).entries), 3)
 
 
 class CheckTest(FeeddTestCase):
