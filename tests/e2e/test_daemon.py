@@ -304,13 +304,13 @@ class ServingTest(DaemonTestCase):
         page = self.get("/")
         self.assertEqual(page.status, 200)
         self.assertEqual(page.headers["content-type"].split(";")[0], "text/html")
-        head, body = page.text().split("</head>", 1)
+        page_head, page_body = page.text().split("</head>", 1)
         for rel in ["feeds/all.xml", "feeds/xinmeiti.xml", "feeds/xinmeiti/guokr/scientific.xml",
                     "feeds/xinmeiti/woshipm/popular.xml"]:
             url = "http://127.0.0.1:%d/%s" % (self.port, rel)
-            self.assertIn('<link rel="alternate" type="application/atom+xml"', head)
-            self.assertIn('href="%s"' % url, head)  # autodiscovery
-            self.assertIn('<a href="%s">' % url, body)  # a link a person can follow
+            self.assertIn('<link rel="alternate" type="application/atom+xml"', page_head)
+            self.assertIn('href="%s"' % url, page_head)  # autodiscovery
+            self.assertIn('<a href="%s">' % url, page_body)  # a link a person can follow
 
         # HEAD carries the headers and no body.
         head = self.request("HEAD", ZAKER_FEED)
