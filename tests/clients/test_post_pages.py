@@ -44,6 +44,7 @@ import xml.etree.ElementTree as ET
 
 SOURCE_DIR = os.environ.get("FEEDD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+import harness  # noqa: E402
 from harness import DATA, FeeddTestCase, FixtureServer  # noqa: E402
 from node_tools import (BROWSER_DRIVERS, NODE, NPX, PLAYWRIGHT_ENV, install_playwright,  # noqa: E402
                         missing_tools, npm_install, skip_unless)
@@ -361,4 +362,4 @@ class PostPagesTest(FeeddTestCase):
 
 if __name__ == "__main__":
     skip_unless("client_posts", missing_tools(npx=True, chromium=True))
-    unittest.main(verbosity=2)
+    harness.main()

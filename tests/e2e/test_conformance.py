@@ -25,6 +25,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
+import harness
 from harness import DATA, FEEDD, FIXTURE_TREE, PYTHON, SOURCE_DIR, FeeddTestCase, FixtureServer
 
 W3C_VALIDATE = os.path.join(os.path.dirname(os.path.abspath(SOURCE_DIR)), "shared", "tools",
@@ -505,4 +506,4 @@ if __name__ == "__main__":
             sys.exit(1)
         print("e2e_conformance: skipped, %s" % why, file=sys.stderr)
         sys.exit(77)
-    unittest.main(verbosity=2)
+    harness.main()
