@@ -881,6 +881,15 @@ std::string check_atom(const std::string& args) {
 
 class Validation : public ::testing::Test {
  protected:
+  // check_atom's report on `path` (standard output and error), or "exit N: …" when it did not
+  // exit 0 or 1, its two verdicts.
+  std::string check_atom_verdict(const std::string& path, const std::string& options = "") {
+    const std::string out = (dir_ / "check_atom.txt").string();
+    const int status = run(check_atom(options + quote(path)) + " >" + quote(out) + " 2>&1");
+    const std::string report = read_file(out);
+    if (status != 0 && status != 1) return "exit " + std::to_string(status) + ": " + report;
+    return report;
+  }
   void SetUp() override {
     if (run("command -v jing >/dev/null 2>&1") != 0) GTEST_SKIP() << "jing not installed";
     if (run("/usr/bin/python3 -c 'import feedparser' 2>/dev/null") != 0) {
@@ -1040,18 +1049,29 @@ TEST_F(Validation, ValidatorsRejectBrokenFeeds) {
   bad_date.replace(bad_date.find("2021-05-21T14:00:00Z"), 20, "Fri, 21 May 2021 14:00");
   EXPECT_NE(run(jing_quiet(put("bad_date.xml", bad_date))), 0);
 
-  // Two entries with one id: valid for the schema, caught by check_atom.
+  // Two entries with one id: valid for the schema, caught by check_atom. Its verdict is asserted,
+  // not just its exit status, which a crash of the checker would give too.
   std::string dup = good;
   const std::string other = "urn:feedd:article:5e9f0b3c7d2a6e18";
   dup.replace(dup.find(other), other.size(), "urn:feedd:article:3f2a9c1e5b7d0a42");
-  EXPECT_NE(run(check_atom(quote(put("dup.xml", dup)) + " >/dev/null")), 0);
+  const std::string dup_path = put("dup.xml", dup);
+  EXPECT_EQ(check_atom_verdict(dup_path),
+            dup_path + ": FAIL: entry 1 repeats id urn:feedd:article:3f2a9c1e5b7d0a42\n");
 
   // Not well-formed: feedparser's bozo flag.
-  EXPECT_NE(run(check_atom(quote(put("cut.xml", good.substr(0, good.size() / 2))) + " >/dev/null")),
-            0);
+  const std::string cut_path = put("cut.xml", good.substr(0, good.size() / 2));
+  EXPECT_NE(check_atom_verdict(cut_path).find(cut_path + ": FAIL: feedparser: "),
+            std::string::npos);
 
   // Wrong entry count.
-  EXPECT_NE(run(check_atom("--entries 3 " + quote(put("count.xml", good)) + " >/dev/null")), 0);
+  const std::string count_path = put("count.xml", good);
+  EXPECT_EQ(check_atom_verdict(count_path, "--entries 3 "),
+            count_path + ": FAIL: 2 entries, expected 3\n");
+  // And the checker's own verdict on the good feed, so that the three above can tell.
+  const std::string good_path = put("good.xml", good);
+  EXPECT_EQ(
+      check_atom_verdict(good_path),
+      good_path + ": ok: atom10, well-formed, 2 entries, ids unique, titles and dates present\n");
 }
 
 }  // namespace
