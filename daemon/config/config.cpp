@@ -4,11 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -17,6 +14,7 @@
 
 #include "lib/curl/url.hpp"
 #include "lib/iconv/iconv.hpp"
+#include "util/atomic_file.hpp"
 
 namespace feedd::config {
 namespace {
@@ -665,31 +663,18 @@ LoadResult parse_config(std::string_view text, const std::filesystem::path& file
 LoadResult load_config(const std::filesystem::path& file) {
   const std::string path = file.string();
   LoadResult r;
+  // file_size() also refuses what is not a regular file (a folder, or a FIFO, whose read
+  // could block), with the system's reason.
   std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
+  static_cast<void>(std::filesystem::file_size(file, ec));
+  std::string text, why;
   if (ec) {
-    r.errors.push_back(path + ": cannot read: " + ec.message());
-    return r;
+    why = ec.message();
+  } else if (read_file(file, text, kMaxConfigBytes, &why)) {
+    return parse_config(text, file);
   }
-  if (size > kMaxConfigBytes) {
-    r.errors.push_back(path + ": cannot read: larger than " + std::to_string(kMaxConfigBytes) +
-                       " bytes");
-    return r;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    r.errors.push_back(path + ": cannot read: " + std::strerror(errno));
-    return r;
-  }
-  // Read one byte past the limit so a file that grew since file_size() is still caught.
-  std::string text(kMaxConfigBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    r.errors.push_back(path + ": cannot read: " + std::strerror(errno));
-    return r;
-  }
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return parse_config(text, file);
+  r.errors.push_back(path + ": cannot read: " + why);
+  return r;
 }
 
 }  // namespace feedd::config

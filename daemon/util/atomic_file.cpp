@@ -182,17 +182,22 @@ WriteResult write_file_atomic(const fs::path& path, std::string_view bytes) {
   return write_files_atomic({{path, std::string(bytes)}}).front();
 }
 
-bool read_file(const fs::path& path, std::string& out, std::size_t max_bytes) {
+bool read_file(const fs::path& path, std::string& out, std::size_t max_bytes, std::string* error) {
+  auto fail = [error](std::string reason) {
+    if (error) *error = std::move(reason);
+    return false;
+  };
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+  if (!in) return fail(errno_text(errno));
   out.clear();
   char buf[65536];
   while (in) {
     in.read(buf, sizeof buf);
     out.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (out.size() > max_bytes) return false;
+    if (out.size() > max_bytes) return fail("larger than " + std::to_string(max_bytes) + " bytes");
   }
-  return !in.bad();
+  if (in.bad()) return fail(errno_text(errno));
+  return true;
 }
 
 int remove_stale_temporaries(const fs::path& dir) {

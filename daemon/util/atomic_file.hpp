@@ -60,9 +60,11 @@ void publish_staged(std::vector<StagedFile>& files);
 // Removes the temporaries of `files` and clears their tags. Never throws.
 void discard_staged(std::vector<StagedFile>& files);
 
-// Reads a whole file; nullopt-like empty + false on error. Bounded by `max_bytes`.
+// Reads a whole file into `out`; false on error, and for a file over `max_bytes` (which is
+// not read past max_bytes + 1). With `error`, a failure's reason is put there: the system's
+// text for errno ("No such file or directory") or "larger than MAX_BYTES bytes".
 bool read_file(const std::filesystem::path& path, std::string& out,
-               std::size_t max_bytes = 64u << 20);
+               std::size_t max_bytes = 64u << 20, std::string* error = nullptr);
 
 // Removes temporaries left by an interrupted write_file_atomic under `dir` (recursively).
 // Returns how many were removed.

@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -885,6 +887,19 @@ TEST(LoadConfig, UnreadableFileIsOneError) {
               ElementsAre(missing + ": cannot read: No such file or directory"));
   const std::string dir = FEEDD_TEST_DATA "/config";
   EXPECT_THAT(load_config(dir).errors, ElementsAre(dir + ": cannot read: Is a directory"));
+}
+
+TEST(LoadConfig, RefusesAFileOverOneMebibyteUnparsed) {
+  const std::filesystem::path big = std::filesystem::temp_directory_path() /
+                                    ("feedd-config-big-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << kTree << "# " << std::string(1 << 20, 'x') << "\n";
+  }
+  const LoadResult r = load_config(big);
+  std::filesystem::remove(big);
+  EXPECT_THAT(r.errors, ElementsAre(big.string() + ": cannot read: larger than 1048576 bytes"));
+  EXPECT_FALSE(r.config);
 }
 
 TEST(ParseConfig, RefusesOversizedText) {

@@ -270,6 +270,28 @@ TEST_F(AtomicFile, ReadFileIsBounded) {
   EXPECT_FALSE(read_file(dir_, out));  // a folder is not a file
 }
 
+TEST_F(AtomicFile, ReadFileSaysWhyItFailed) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "ten", "0123456789").ok);
+  struct Case {
+    fs::path path;
+    std::size_t max_bytes;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {dir_ / "ten", 9, "larger than 9 bytes"},
+      {dir_ / "missing", 100, "No such file or directory"},
+      {dir_, 100, "Is a directory"},
+  };
+  for (const auto& c : cases) {
+    std::string out, error;
+    EXPECT_FALSE(read_file(c.path, out, c.max_bytes, &error)) << c.path;
+    EXPECT_EQ(error, c.error) << c.path;
+  }
+  std::string out, error = "untouched";
+  EXPECT_TRUE(read_file(dir_ / "ten", out, 10, &error));
+  EXPECT_EQ(error, "untouched");
+}
+
 TEST_F(AtomicFile, RemoveStaleTemporaries) {
   const std::string suffix(kTempSuffix);
   const std::vector<std::string> files = {"posts/a.md",
