@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <functional>
-#include <initializer_list>
 #include <map>
+#include <span>
 #include <system_error>
 #include <utility>
 
@@ -141,159 +140,19 @@ struct Diag {
   std::string text;
 };
 
-// One pass over the parsed document. Every check appends to errors_/warnings_ and carries on,
-// so the caller sees all problems at once; messages are sorted into file order at the end.
-class Loader {
+// Every problem found so far. Each check appends and carries on, so the caller sees all
+// problems at once; messages are sorted into file order when rendered.
+class Diagnostics {
  public:
-  explicit Loader(const fs::path& file) : dir_(file.parent_path()) {
-    if (dir_.empty()) dir_ = ".";
-    cfg_.file = file;
-  }
-
-  void run(const YAML::Node& root) {
-    if (!root.IsMap() && !root.IsNull()) {
-      error(root, "expected a mapping of settings and \"categories\"");
-      return;
-    }
-    std::optional<std::string> output, state, inbox;
-    YAML::Node categories;
-    bool have_categories = false;
-    for_each_key(
-        root,
-        {"output", "state", "listen", "base_url", "interval", "feed_entries", "image_proxy",
-         "rsshub", "timezone", "inbox", "keep_days", "refresh_token", "iframe_hosts", "categories"},
-        [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-          if (key == "categories") {
-            categories = v;
-            have_categories = true;
-            categories_key_ = k;
-            return;
-          }
-          if (key == "iframe_hosts") return read_iframe_hosts(v);
-          const auto s = scalar(key, v);
-          if (!s) return;
-          if (key == "output" || key == "state") {
-            if (s->empty()) return error(v, dq(key) + " must not be empty");
-            (key == "output" ? output : state) = *s;
-          } else if (key == "inbox") {
-            inbox = *s;
-          } else if (key == "listen") {
-            if (!valid_listen(*s)) return error(v, std::string(kListenRule) + ", not " + dq(*s));
-            cfg_.listen = *s;
-          } else if (key == "base_url" || key == "rsshub") {
-            if (!is_web_url(*s)) {
-              rsshub_ok_ = rsshub_ok_ && key != "rsshub";
-              return error(v, dq(key) + " must be an absolute http or https URL, not " +
-                                  dq(lib::redact_url(*s)));
-            }
-            if (key == "base_url") {
-              cfg_.base_url = *s;
-              if (!cfg_.base_url.ends_with('/')) cfg_.base_url += '/';
-            } else {
-              cfg_.rsshub = *s;
-              while (cfg_.rsshub.ends_with('/'))
-                cfg_.rsshub.pop_back();
-            }
-          } else if (key == "image_proxy") {
-            if (!s->empty() && !is_web_url(*s))
-              return error(v,
-                           "\"image_proxy\" must be \"\" or an absolute http or https "
-                           "URL prefix, not " +
-                               dq(lib::redact_url(*s)));
-            cfg_.image_proxy = *s;
-          } else if (key == "interval") {
-            if (auto d = check_duration(v, *s, "")) cfg_.interval = *d;
-          } else if (key == "timezone") {
-            if (check_timezone(v, *s, "")) cfg_.timezone = *s;
-          } else if (key == "feed_entries") {
-            const auto n = parse_int<int>(*s);
-            if (!n || *n < 1 || *n > kMaxFeedEntries)
-              return error(v, "\"feed_entries\" must be a whole number from 1 to " +
-                                  std::to_string(kMaxFeedEntries) + ", not " + dq(*s));
-            cfg_.feed_entries = *n;
-          } else if (key == "keep_days") {
-            const auto n = parse_int<int>(*s);
-            if (!n || *n < 0 || *n > kMaxKeepDays)
-              return error(v, "\"keep_days\" must be a whole number of days from 0 to " +
-                                  std::to_string(kMaxKeepDays) + ", not " + dq(*s));
-            cfg_.keep_days = *n;
-          } else if (key == "refresh_token") {
-            cfg_.refresh_token = *s;  // a secret: never echoed
-          }
-        });
-
-    cfg_.output = resolve(output.value_or("output"));
-    cfg_.state = state ? resolve(*state) : (cfg_.output / "feedd.db").lexically_normal();
-    if (inbox && !inbox->empty()) cfg_.inbox = resolve(*inbox);
-
-    // Channels inherit the globals, so the tree is walked once all of them are known,
-    // wherever `categories:` sits in the file.
-    if (!have_categories || categories.IsNull() ||
-        (categories.IsSequence() && categories.size() == 0)) {
-      error(have_categories ? categories_key_ : root,
-            "\"categories\" must list at least one category");
-    } else if (!categories.IsSequence()) {
-      error(categories, "\"categories\" must be a list");
-    } else {
-      walk_categories(categories);
-    }
-  }
-
-  LoadResult finish(const std::string& path) && {
-    auto render = [&](std::vector<Diag>& diags) {
-      std::stable_sort(diags.begin(), diags.end(),
-                       [](const Diag& a, const Diag& b) { return a.line < b.line; });
-      std::vector<std::string> out;
-      out.reserve(diags.size());
-      for (auto& d : diags)
-        out.push_back(path + ":" + std::to_string(d.line) + ": " + d.text);
-      return out;
-    };
-    LoadResult r;
-    r.errors = render(errors_);
-    r.warnings = render(warnings_);
-    if (r.errors.empty()) r.config = std::move(cfg_);
-    return r;
-  }
-
- private:
-  using KeyFn =
-      std::function<void(const std::string&, const YAML::Node& key, const YAML::Node& value)>;
-
-  void error(const YAML::Node& at, std::string text) {
-    errors_.push_back({line_of(at), std::move(text)});
-  }
+  void error(const YAML::Node& at, std::string text) { error(line_of(at), std::move(text)); }
   void error(int line, std::string text) { errors_.push_back({line, std::move(text)}); }
-
-  // Visits the keys of `map` in file order, warning about unknown ones and rejecting repeats
-  // (yaml-cpp keeps both, and silently taking either would hide a mistake).
-  void for_each_key(const YAML::Node& map, std::initializer_list<std::string_view> known,
-                    const KeyFn& fn) {
-    if (!map.IsMap()) return;
-    std::map<std::string, int> seen;
-    for (const auto& kv : map) {
-      if (!kv.first.IsScalar()) {
-        error(kv.first, "expected a key name");
-        continue;
-      }
-      const std::string& key = kv.first.Scalar();
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        warnings_.push_back({line_of(kv.first), "unknown key " + dq(key) + " (ignored)"});
-        continue;
-      }
-      const auto [it, fresh] = seen.emplace(key, line_of(kv.first));
-      if (!fresh) {
-        error(kv.first,
-              "duplicate key " + dq(key) + " (first on line " + std::to_string(it->second) + ")");
-        continue;
-      }
-      fn(key, kv.first, kv.second);
-    }
+  void warn(const YAML::Node& at, std::string text) {
+    warnings_.push_back({line_of(at), std::move(text)});
   }
 
   // The text of a scalar value; nullopt (after an error) for a list or mapping, and nullopt
   // without one for a null value, which counts as not given.
-  std::optional<std::string> scalar(const std::string& key, const YAML::Node& v) {
+  std::optional<std::string> scalar(std::string_view key, const YAML::Node& v) {
     if (v.IsNull()) return std::nullopt;
     if (!v.IsScalar()) {
       error(v, dq(key) + " must be a single value, not a list or mapping");
@@ -323,28 +182,436 @@ class Loader {
     return false;
   }
 
-  // A list of host names whose iframes articles may keep; lower-cased, duplicates dropped.
-  void read_iframe_hosts(const YAML::Node& v) {
-    if (v.IsNull()) return;
-    if (!v.IsSequence()) return error(v, "\"iframe_hosts\" must be a list of host names");
-    for (const auto& item : v) {
-      if (cfg_.iframe_hosts.size() >= kMaxIframeHosts) {
-        return error(item, "more than " + std::to_string(kMaxIframeHosts) + " iframe_hosts");
-      }
-      std::string host = item.IsScalar() ? item.Scalar() : std::string();
-      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      });
-      if (!valid_host(host)) {
-        // Echoed only when printable, so that a value cannot forge a diagnostic line.
-        error(item, std::string("invalid iframe host") + (printable(host) ? " " + dq(host) : "") +
-                        " (" + kHostRule + ")");
+  // "PATH:LINE: message" lines in file order (messages of one line in the order found).
+  std::vector<std::string> errors(const std::string& path) { return render(errors_, path); }
+  std::vector<std::string> warnings(const std::string& path) { return render(warnings_, path); }
+
+ private:
+  static std::vector<std::string> render(std::vector<Diag>& diags, const std::string& path) {
+    std::stable_sort(diags.begin(), diags.end(),
+                     [](const Diag& a, const Diag& b) { return a.line < b.line; });
+    std::vector<std::string> out;
+    out.reserve(diags.size());
+    for (auto& d : diags)
+      out.push_back(path + ":" + std::to_string(d.line) + ": " + d.text);
+    return out;
+  }
+
+  std::vector<Diag> errors_, warnings_;
+};
+
+// ---- The key tables ------------------------------------------------------------------------
+// Each mapping of feeds.yaml is read into a draft of its level through that level's table of
+// {key, reader}. The table is both the allow-list and the dispatch: a key is accepted iff it
+// has a reader, and a key without one is warned about as unknown.
+
+// One key: value pair of a mapping.
+struct Entry {
+  std::string_view key;
+  const YAML::Node& key_node;
+  const YAML::Node& value;
+};
+
+template <typename Draft>
+struct Key {
+  std::string_view name;
+  void (*read)(Diagnostics&, Draft&, const Entry&);
+};
+
+// A reader of a key whose value is one scalar: `Set` gets its text; a null value counts as not
+// given, and a list or mapping is an error.
+template <typename Draft,
+          void (*Set)(Diagnostics&, Draft&, const std::string& text, const YAML::Node& at)>
+void text(Diagnostics& diags, Draft& d, const Entry& e) {
+  if (auto s = diags.scalar(e.key, e.value)) Set(diags, d, *s, e.value);
+}
+
+// Visits the keys of `map` in file order, warning about unknown ones and rejecting repeats
+// (yaml-cpp keeps both, and silently taking either would hide a mistake).
+template <typename Draft>
+void read_keys(Diagnostics& diags, const YAML::Node& map, std::span<const Key<Draft>> keys,
+               Draft& d) {
+  if (!map.IsMap()) return;
+  std::map<std::string, int> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) {
+      diags.error(kv.first, "expected a key name");
+      continue;
+    }
+    const std::string& key = kv.first.Scalar();
+    const auto k = std::find_if(keys.begin(), keys.end(),
+                                [&](const Key<Draft>& candidate) { return candidate.name == key; });
+    if (k == keys.end()) {
+      diags.warn(kv.first, "unknown key " + dq(key) + " (ignored)");
+      continue;
+    }
+    const auto [it, fresh] = seen.emplace(key, line_of(kv.first));
+    if (!fresh) {
+      diags.error(kv.first, "duplicate key " + dq(key) + " (first on line " +
+                                std::to_string(it->second) + ")");
+      continue;
+    }
+    k->read(diags, d, Entry{key, kv.first, kv.second});
+  }
+}
+
+// The top level: the global settings go straight into `cfg`; paths and the tree wait for the
+// end of the mapping (paths are resolved against the file's folder, and channels inherit the
+// globals wherever `categories:` sits in the file).
+struct TopDraft {
+  Config cfg;
+  std::optional<std::string> output, state, inbox;
+  YAML::Node categories, categories_key;
+  bool have_categories = false;
+  bool rsshub_ok = true;  // a bad rsshub is reported once, not again for every route
+};
+
+void set_path(Diagnostics& diags, std::optional<std::string>& field, std::string_view key,
+              const std::string& s, const YAML::Node& at) {
+  if (s.empty()) return diags.error(at, dq(key) + " must not be empty");
+  field = s;
+}
+
+void set_output(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  set_path(diags, d.output, "output", s, at);
+}
+
+void set_state(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  set_path(diags, d.state, "state", s, at);
+}
+
+void set_inbox(Diagnostics&, TopDraft& d, const std::string& s, const YAML::Node&) {
+  d.inbox = s;
+}
+
+void set_listen(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (!valid_listen(s)) return diags.error(at, std::string(kListenRule) + ", not " + dq(s));
+  d.cfg.listen = s;
+}
+
+bool check_web_url(Diagnostics& diags, std::string_view key, const std::string& s,
+                   const YAML::Node& at) {
+  if (is_web_url(s)) return true;
+  diags.error(at,
+              dq(key) + " must be an absolute http or https URL, not " + dq(lib::redact_url(s)));
+  return false;
+}
+
+void set_base_url(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (!check_web_url(diags, "base_url", s, at)) return;
+  d.cfg.base_url = s;
+  if (!d.cfg.base_url.ends_with('/')) d.cfg.base_url += '/';
+}
+
+void set_rsshub(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (!check_web_url(diags, "rsshub", s, at)) {
+    d.rsshub_ok = false;
+    return;
+  }
+  d.cfg.rsshub = s;
+  while (d.cfg.rsshub.ends_with('/'))
+    d.cfg.rsshub.pop_back();
+}
+
+void set_image_proxy(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (!s.empty() && !is_web_url(s))
+    return diags.error(at,
+                       "\"image_proxy\" must be \"\" or an absolute http or https "
+                       "URL prefix, not " +
+                           dq(lib::redact_url(s)));
+  d.cfg.image_proxy = s;
+}
+
+void set_interval(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (auto i = diags.check_duration(at, s, "")) d.cfg.interval = *i;
+}
+
+void set_timezone(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (diags.check_timezone(at, s, "")) d.cfg.timezone = s;
+}
+
+void set_feed_entries(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  const auto n = parse_int<int>(s);
+  if (!n || *n < 1 || *n > kMaxFeedEntries)
+    return diags.error(at, "\"feed_entries\" must be a whole number from 1 to " +
+                               std::to_string(kMaxFeedEntries) + ", not " + dq(s));
+  d.cfg.feed_entries = *n;
+}
+
+void set_keep_days(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  const auto n = parse_int<int>(s);
+  if (!n || *n < 0 || *n > kMaxKeepDays)
+    return diags.error(at, "\"keep_days\" must be a whole number of days from 0 to " +
+                               std::to_string(kMaxKeepDays) + ", not " + dq(s));
+  d.cfg.keep_days = *n;
+}
+
+void set_refresh_token(Diagnostics&, TopDraft& d, const std::string& s, const YAML::Node&) {
+  d.cfg.refresh_token = s;  // a secret: never echoed
+}
+
+// A list of host names whose iframes articles may keep; lower-cased, duplicates dropped.
+void read_iframe_hosts(Diagnostics& diags, TopDraft& d, const Entry& e) {
+  const YAML::Node& v = e.value;
+  auto& hosts = d.cfg.iframe_hosts;
+  if (v.IsNull()) return;
+  if (!v.IsSequence()) return diags.error(v, "\"iframe_hosts\" must be a list of host names");
+  for (const auto& item : v) {
+    if (hosts.size() >= kMaxIframeHosts) {
+      return diags.error(item, "more than " + std::to_string(kMaxIframeHosts) + " iframe_hosts");
+    }
+    std::string host = item.IsScalar() ? item.Scalar() : std::string();
+    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) {
+      return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    });
+    if (!valid_host(host)) {
+      // Echoed only when printable, so that a value cannot forge a diagnostic line.
+      diags.error(item, std::string("invalid iframe host") +
+                            (printable(host) ? " " + dq(host) : "") + " (" + kHostRule + ")");
+      continue;
+    }
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end())
+      hosts.push_back(std::move(host));
+  }
+}
+
+void read_categories(Diagnostics&, TopDraft& d, const Entry& e) {
+  d.categories = e.value;
+  d.categories_key = e.key_node;
+  d.have_categories = true;
+}
+
+constexpr Key<TopDraft> kTopKeys[] = {
+    {"output", text<TopDraft, set_output>},
+    {"state", text<TopDraft, set_state>},
+    {"listen", text<TopDraft, set_listen>},
+    {"base_url", text<TopDraft, set_base_url>},
+    {"interval", text<TopDraft, set_interval>},
+    {"feed_entries", text<TopDraft, set_feed_entries>},
+    {"image_proxy", text<TopDraft, set_image_proxy>},
+    {"rsshub", text<TopDraft, set_rsshub>},
+    {"timezone", text<TopDraft, set_timezone>},
+    {"inbox", text<TopDraft, set_inbox>},
+    {"keep_days", text<TopDraft, set_keep_days>},
+    {"refresh_token", text<TopDraft, set_refresh_token>},
+    {"iframe_hosts", read_iframe_hosts},
+    {"categories", read_categories},
+};
+
+// What every item of the tree has: a name and a slug.
+struct NamedDraft {
+  std::string name, slug;
+  int slug_line = 0;
+  std::optional<std::string> explicit_slug;
+};
+
+template <typename Draft>
+void set_name(Diagnostics&, Draft& d, const std::string& s, const YAML::Node&) {
+  d.name = s;
+}
+
+template <typename Draft>
+void set_slug(Diagnostics&, Draft& d, const std::string& s, const YAML::Node& at) {
+  d.explicit_slug = s;
+  d.slug_line = line_of(at);
+}
+
+// A category or a source: a name, a slug, and the list of its children.
+struct BranchDraft : NamedDraft {
+  YAML::Node children;
+  bool given = false;  // the children's key is present (even if its value is null)
+};
+
+void read_children(Diagnostics&, BranchDraft& d, const Entry& e) {
+  d.children = e.value;
+  d.given = true;
+}
+
+constexpr Key<BranchDraft> kCategoryKeys[] = {
+    {"name", text<BranchDraft, set_name<BranchDraft>>},
+    {"slug", text<BranchDraft, set_slug<BranchDraft>>},
+    {"sources", read_children},
+};
+
+constexpr Key<BranchDraft> kSourceKeys[] = {
+    {"name", text<BranchDraft, set_name<BranchDraft>>},
+    {"slug", text<BranchDraft, set_slug<BranchDraft>>},
+    {"channels", read_children},
+};
+
+// A channel's own keys, as written; checked once the whole mapping is read (`url` and
+// `route` exclude each other).
+struct ChannelDraft : NamedDraft {
+  struct Given {
+    std::string text;
+    YAML::Node at;
+  };
+  std::optional<Given> url, route, interval, timezone, encoding;
+};
+
+template <std::optional<ChannelDraft::Given> ChannelDraft::*Field>
+void keep(Diagnostics&, ChannelDraft& d, const std::string& s, const YAML::Node& at) {
+  d.*Field = ChannelDraft::Given{s, at};
+}
+
+constexpr Key<ChannelDraft> kChannelKeys[] = {
+    {"name", text<ChannelDraft, set_name<ChannelDraft>>},
+    {"slug", text<ChannelDraft, set_slug<ChannelDraft>>},
+    {"url", text<ChannelDraft, keep<&ChannelDraft::url>>},
+    {"route", text<ChannelDraft, keep<&ChannelDraft::route>>},
+    {"interval", text<ChannelDraft, keep<&ChannelDraft::interval>>},
+    {"timezone", text<ChannelDraft, keep<&ChannelDraft::timezone>>},
+    {"encoding", text<ChannelDraft, keep<&ChannelDraft::encoding>>},
+};
+
+template <typename Draft, std::size_t N>
+std::vector<std::string_view> names_of(const Key<Draft> (&keys)[N]) {
+  std::vector<std::string_view> out;
+  for (const auto& k : keys)
+    out.push_back(k.name);
+  return out;
+}
+
+// ---- The walk ------------------------------------------------------------------------------
+
+// One pass over the parsed document: the top-level keys, then the tree of categories, sources
+// and channels.
+class Loader {
+ public:
+  explicit Loader(const fs::path& file) : dir_(file.parent_path()) {
+    if (dir_.empty()) dir_ = ".";
+    top_.cfg.file = file;
+  }
+
+  void run(const YAML::Node& root) {
+    if (!root.IsMap() && !root.IsNull()) {
+      diags_.error(root, "expected a mapping of settings and \"categories\"");
+      return;
+    }
+    read_keys<TopDraft>(diags_, root, kTopKeys, top_);
+    Config& cfg = top_.cfg;
+    cfg.output = resolve(top_.output.value_or("output"));
+    cfg.state = top_.state ? resolve(*top_.state) : (cfg.output / "feedd.db").lexically_normal();
+    if (top_.inbox && !top_.inbox->empty()) cfg.inbox = resolve(*top_.inbox);
+
+    const YAML::Node& categories = top_.categories;
+    if (!top_.have_categories || categories.IsNull() ||
+        (categories.IsSequence() && categories.size() == 0)) {
+      diags_.error(top_.have_categories ? top_.categories_key : root,
+                   "\"categories\" must list at least one category");
+    } else if (!categories.IsSequence()) {
+      diags_.error(categories, "\"categories\" must be a list");
+    } else {
+      walk_tree(categories);
+    }
+  }
+
+  LoadResult finish(const std::string& path) && {
+    LoadResult r;
+    r.errors = diags_.errors(path);
+    r.warnings = diags_.warnings(path);
+    if (r.errors.empty()) r.config = std::move(top_.cfg);
+    return r;
+  }
+
+ private:
+  void walk_tree(const YAML::Node& categories) {
+    walk<BranchDraft>(categories, "category", kCategoryKeys,
+                      [&](const YAML::Node& item, const BranchDraft& d) {
+                        top_.cfg.categories.push_back(make_category(item, d));
+                      });
+  }
+
+  Category make_category(const YAML::Node& item, const BranchDraft& d) {
+    Category cat{d.name, d.slug, {}, line_of(item)};
+    if (child_list(item, "sources", d, label("category", d.name))) {
+      walk<BranchDraft>(d.children, "source", kSourceKeys,
+                        [&](const YAML::Node& src_item, const BranchDraft& src_draft) {
+                          cat.sources.push_back(make_source(src_item, src_draft, cat));
+                        });
+    }
+    return cat;
+  }
+
+  Source make_source(const YAML::Node& item, const BranchDraft& d, const Category& cat) {
+    Source src{d.name, d.slug, {}, line_of(item)};
+    if (child_list(item, "channels", d, label("source", d.name))) {
+      walk<ChannelDraft>(d.children, "channel", kChannelKeys,
+                         [&](const YAML::Node& ch_item, const ChannelDraft& ch_draft) {
+                           src.channels.push_back(make_channel(ch_item, ch_draft, cat, src));
+                         });
+    }
+    return src;
+  }
+
+  // The skeleton shared by the three levels: each item of `list` must be a mapping; its keys
+  // are read through the level's table, its name and slug checked (the slug among its
+  // siblings), and then `make` builds it.
+  template <typename Draft, typename Make>
+  void walk(const YAML::Node& list, std::string_view kind, std::span<const Key<Draft>> keys,
+            Make&& make) {
+    std::map<std::string, int> slugs;
+    for (const auto& item : list) {
+      if (!budget(item)) return;
+      if (!item.IsMap()) {
+        diags_.error(item, "a " + std::string(kind) + " must be a mapping with a \"name\"");
         continue;
       }
-      if (std::find(cfg_.iframe_hosts.begin(), cfg_.iframe_hosts.end(), host) ==
-          cfg_.iframe_hosts.end()) {
-        cfg_.iframe_hosts.push_back(std::move(host));
+      Draft d;
+      read_keys(diags_, item, keys, d);
+      check_name(kind, item, d);
+      check_slug(kind, item, d, slugs);
+      make(item, d);
+    }
+  }
+
+  Channel make_channel(const YAML::Node& item, const ChannelDraft& d, const Category& cat,
+                       const Source& src) {
+    Channel ch;
+    ch.name = d.name;
+    ch.slug = d.slug;
+    ch.line = line_of(item);
+    ch.interval = top_.cfg.interval;
+    ch.timezone = top_.cfg.timezone;
+    const std::string who = label("channel", d.name);
+    read_url_or_route(item, d, who, ch);
+    if (d.interval) {
+      if (auto i = diags_.check_duration(d.interval->at, d.interval->text, who + ": "))
+        ch.interval = *i;
+    }
+    if (d.timezone && diags_.check_timezone(d.timezone->at, d.timezone->text, who + ": "))
+      ch.timezone = d.timezone->text;
+    if (d.encoding && diags_.check_encoding(d.encoding->at, d.encoding->text, who + ": "))
+      ch.encoding = d.encoding->text;
+    ch.top_name = cat.name;
+    ch.top_slug = cat.slug;
+    ch.source_name = src.name;
+    ch.source_slug = src.slug;
+    return ch;
+  }
+
+  void read_url_or_route(const YAML::Node& item, const ChannelDraft& d, const std::string& who,
+                         Channel& ch) {
+    if (d.url && d.route) {
+      diags_.error(item, who + " has both \"url\" and \"route\": keep one");
+    } else if (!d.url && !d.route) {
+      diags_.error(item, who + " needs a \"url\" or a \"route\"");
+    } else if (d.url) {
+      if (lib::is_fetchable_url(d.url->text)) {
+        ch.url = d.url->text;
+      } else {
+        diags_.error(d.url->at, who +
+                                    ": \"url\" must be an absolute http, https or file URL, not " +
+                                    dq(lib::redact_url(d.url->text)));
       }
+    } else if (!d.route->text.starts_with('/')) {
+      diags_.error(d.route->at, who + ": route " + dq(d.route->text) + " must start with '/'");
+    } else {
+      ch.route = d.route->text;
+      ch.url = top_.cfg.rsshub + d.route->text;
+      if (top_.rsshub_ok && !lib::is_fetchable_url(ch.url))
+        diags_.error(d.route->at,
+                     who + ": route " + dq(d.route->text) + " does not make a valid URL");
     }
   }
 
@@ -358,41 +625,35 @@ class Loader {
   bool budget(const YAML::Node& at) {
     if (++items_ <= kMaxItems) return true;
     if (items_ == kMaxItems + 1)
-      error(at, "more than " + std::to_string(kMaxItems) + " categories, sources and channels");
+      diags_.error(at,
+                   "more than " + std::to_string(kMaxItems) + " categories, sources and channels");
     return false;
   }
-
-  // Shared by all three levels: name and slug checks, and the slug's uniqueness among siblings.
-  struct Named {
-    std::string name, slug;
-    int slug_line = 0;
-    std::optional<std::string> explicit_slug;
-  };
 
   static std::string label(std::string_view kind, const std::string& name) {
     return name.empty() ? std::string(kind) : std::string(kind) + " " + dq(name);
   }
 
-  void check_name(std::string_view kind, const YAML::Node& item, Named& n) {
+  void check_name(std::string_view kind, const YAML::Node& item, const NamedDraft& n) {
     if (n.name.empty()) {
-      error(item, std::string(kind) + " has no \"name\"");
+      diags_.error(item, std::string(kind) + " has no \"name\"");
       return;
     }
     const bool control = std::any_of(n.name.begin(), n.name.end(),
                                      [](unsigned char c) { return c < ' ' || c == 0x7f; });
     if (control || n.name.size() > kMaxNameBytes) {
       // Not echoed: a name with a line break would forge a second diagnostic line.
-      error(item, std::string(kind) + " name must be one line of at most " +
-                      std::to_string(kMaxNameBytes) + " bytes");
+      diags_.error(item, std::string(kind) + " name must be one line of at most " +
+                             std::to_string(kMaxNameBytes) + " bytes");
     }
   }
 
-  void check_slug(std::string_view kind, const YAML::Node& item, Named& n,
+  void check_slug(std::string_view kind, const YAML::Node& item, NamedDraft& n,
                   std::map<std::string, int>& siblings) {
     if (n.explicit_slug) {
       if (!valid_slug(*n.explicit_slug)) {
-        error(n.slug_line, label(kind, n.name) + ": invalid slug " + dq(*n.explicit_slug) + " (" +
-                               kSlugRule + ")");
+        diags_.error(n.slug_line, label(kind, n.name) + ": invalid slug " + dq(*n.explicit_slug) +
+                                      " (" + kSlugRule + ")");
         return;
       }
       n.slug = *n.explicit_slug;
@@ -400,198 +661,66 @@ class Loader {
       n.slug_line = line_of(item);
       if (n.name.empty()) return;
       if (!is_ascii(n.name)) {
-        error(item, label(kind, n.name) + " needs a slug: its name is not ASCII");
+        diags_.error(item, label(kind, n.name) + " needs a slug: its name is not ASCII");
         return;
       }
       const std::string derived = derive_slug(n.name);
       if (!valid_slug(derived)) {
-        error(item, label(kind, n.name) + " needs a slug: " + dq(derived) +
-                        ", made from its name, is not valid (" + kSlugRule + ")");
+        diags_.error(item, label(kind, n.name) + " needs a slug: " + dq(derived) +
+                               ", made from its name, is not valid (" + kSlugRule + ")");
         return;
       }
       n.slug = derived;
     }
     if (kind == "category" && n.slug == "all") {
-      error(n.slug_line, label(kind, n.name) + ": slug \"all\" is reserved for feeds/all.xml");
+      diags_.error(n.slug_line,
+                   label(kind, n.name) + ": slug \"all\" is reserved for feeds/all.xml");
       return;
     }
     const auto [it, fresh] = siblings.emplace(n.slug, n.slug_line);
     if (!fresh) {
-      error(n.slug_line, "duplicate " + std::string(kind) + " slug " + dq(n.slug) +
-                             " (first used on line " + std::to_string(it->second) + ")");
+      diags_.error(n.slug_line, "duplicate " + std::string(kind) + " slug " + dq(n.slug) +
+                                    " (first used on line " + std::to_string(it->second) + ")");
     }
   }
 
-  // Reads name/slug keys and hands every other known key to `other`.
-  Named read_named(std::string_view kind, const YAML::Node& item,
-                   std::initializer_list<std::string_view> known, const KeyFn& other) {
-    Named n;
-    for_each_key(item, known,
-                 [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-                   if (key == "name") {
-                     if (auto s = scalar(key, v)) n.name = *s;
-                   } else if (key == "slug") {
-                     if (auto s = scalar(key, v)) {
-                       n.explicit_slug = *s;
-                       n.slug_line = line_of(v);
-                     }
-                   } else {
-                     other(key, k, v);
-                   }
-                 });
-    check_name(kind, item, n);
-    return n;
-  }
-
-  // A list of child items under `key`; false (after an error) when missing, empty or not a list.
-  bool child_list(const YAML::Node& item, const std::string& what, const YAML::Node& list,
-                  bool given, const std::string& owner) {
-    if (!given || list.IsNull() || (list.IsSequence() && list.size() == 0)) {
-      error(item, owner + " has no " + what);
+  // The children of a category or source; false (after an error) when missing, empty or not
+  // a list.
+  bool child_list(const YAML::Node& item, const std::string& what, const BranchDraft& d,
+                  const std::string& owner) {
+    const YAML::Node& list = d.children;
+    if (!d.given || list.IsNull() || (list.IsSequence() && list.size() == 0)) {
+      diags_.error(item, owner + " has no " + what);
       return false;
     }
     if (!list.IsSequence()) {
-      error(list, dq(what) + " must be a list");
+      diags_.error(list, dq(what) + " must be a list");
       return false;
     }
     return true;
   }
 
-  void walk_categories(const YAML::Node& list) {
-    std::map<std::string, int> slugs;
-    for (const auto& item : list) {
-      if (!budget(item)) return;
-      if (!item.IsMap()) {
-        error(item, "a category must be a mapping with a \"name\"");
-        continue;
-      }
-      YAML::Node sources;
-      bool given = false;
-      Named n = read_named("category", item, {"name", "slug", "sources"},
-                           [&](const std::string&, const YAML::Node&, const YAML::Node& v) {
-                             sources = v;
-                             given = true;
-                           });
-      check_slug("category", item, n, slugs);
-      Category cat;
-      cat.name = n.name;
-      cat.slug = n.slug;
-      cat.line = line_of(item);
-      if (child_list(item, "sources", sources, given, label("category", n.name)))
-        walk_sources(sources, cat);
-      cfg_.categories.push_back(std::move(cat));
-    }
-  }
-
-  void walk_sources(const YAML::Node& list, Category& cat) {
-    std::map<std::string, int> slugs;
-    for (const auto& item : list) {
-      if (!budget(item)) return;
-      if (!item.IsMap()) {
-        error(item, "a source must be a mapping with a \"name\"");
-        continue;
-      }
-      YAML::Node channels;
-      bool given = false;
-      Named n = read_named("source", item, {"name", "slug", "channels"},
-                           [&](const std::string&, const YAML::Node&, const YAML::Node& v) {
-                             channels = v;
-                             given = true;
-                           });
-      check_slug("source", item, n, slugs);
-      Source src;
-      src.name = n.name;
-      src.slug = n.slug;
-      src.line = line_of(item);
-      if (child_list(item, "channels", channels, given, label("source", n.name)))
-        walk_channels(channels, cat, src);
-      cat.sources.push_back(std::move(src));
-    }
-  }
-
-  void walk_channels(const YAML::Node& list, const Category& cat, Source& src) {
-    std::map<std::string, int> slugs;
-    for (const auto& item : list) {
-      if (!budget(item)) return;
-      if (!item.IsMap()) {
-        error(item, "a channel must be a mapping with a \"name\"");
-        continue;
-      }
-      Channel ch;
-      ch.interval = cfg_.interval;
-      ch.timezone = cfg_.timezone;
-      ch.line = line_of(item);
-      std::optional<std::string> url, route;
-      YAML::Node url_node, route_node, interval_node, timezone_node, encoding_node;
-      std::optional<std::string> interval, tz, encoding;
-      Named n = read_named("channel", item,
-                           {"name", "slug", "url", "route", "interval", "timezone", "encoding"},
-                           [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
-                             auto s = scalar(key, v);
-                             if (!s) return;
-                             if (key == "url") {
-                               url = s;
-                               url_node = v;
-                             } else if (key == "route") {
-                               route = s;
-                               route_node = v;
-                             } else if (key == "interval") {
-                               interval = s;
-                               interval_node = v;
-                             } else if (key == "timezone") {
-                               tz = s;
-                               timezone_node = v;
-                             } else {
-                               encoding = s;
-                               encoding_node = v;
-                             }
-                           });
-      check_slug("channel", item, n, slugs);
-      ch.name = n.name;
-      ch.slug = n.slug;
-      const std::string who = label("channel", n.name);
-      if (url && route) {
-        error(item, who + " has both \"url\" and \"route\": keep one");
-      } else if (!url && !route) {
-        error(item, who + " needs a \"url\" or a \"route\"");
-      } else if (url) {
-        if (lib::is_fetchable_url(*url)) {
-          ch.url = *url;
-        } else {
-          error(url_node, who + ": \"url\" must be an absolute http, https or file URL, not " +
-                              dq(lib::redact_url(*url)));
-        }
-      } else if (!route->starts_with('/')) {
-        error(route_node, who + ": route " + dq(*route) + " must start with '/'");
-      } else {
-        ch.route = *route;
-        ch.url = cfg_.rsshub + *route;
-        // A bad rsshub is reported once, on its own line, not again for every route.
-        if (rsshub_ok_ && !lib::is_fetchable_url(ch.url))
-          error(route_node, who + ": route " + dq(*route) + " does not make a valid URL");
-      }
-      if (interval) {
-        if (auto d = check_duration(interval_node, *interval, who + ": ")) ch.interval = *d;
-      }
-      if (tz && check_timezone(timezone_node, *tz, who + ": ")) ch.timezone = *tz;
-      if (encoding && check_encoding(encoding_node, *encoding, who + ": ")) ch.encoding = *encoding;
-      ch.top_name = cat.name;
-      ch.top_slug = cat.slug;
-      ch.source_name = src.name;
-      ch.source_slug = src.slug;
-      src.channels.push_back(std::move(ch));
-    }
-  }
-
   fs::path dir_;
-  Config cfg_;
-  std::vector<Diag> errors_, warnings_;
-  YAML::Node categories_key_;
-  bool rsshub_ok_ = true;
+  TopDraft top_;
+  Diagnostics diags_;
   int items_ = 0;
 };
 
 }  // namespace
+
+std::vector<std::string_view> known_keys(KeyLevel level) {
+  switch (level) {
+    case KeyLevel::top:
+      return names_of(kTopKeys);
+    case KeyLevel::category:
+      return names_of(kCategoryKeys);
+    case KeyLevel::source:
+      return names_of(kSourceKeys);
+    case KeyLevel::channel:
+      return names_of(kChannelKeys);
+  }
+  return {};
+}
 
 std::vector<const Channel*> Config::channels() const {
   std::vector<const Channel*> out;

@@ -79,6 +79,14 @@ LoadResult parse_config(std::string_view text, const std::filesystem::path& file
 // Files over 1 MiB are refused. Never throws.
 LoadResult load_config(const std::filesystem::path& file);
 
+// The mappings of feeds.yaml: the top level, and the items of the tree.
+enum class KeyLevel { top, category, source, channel };
+
+// The keys feeds.yaml accepts at `level`, in the loader's order. They come from the table the
+// loader dispatches on, so every key listed is read into Config, and any other is warned
+// about as unknown and ignored.
+std::vector<std::string_view> known_keys(KeyLevel level);
+
 // "90s", "30m", "2h", "1d" (a positive integer and one unit). nullopt otherwise, and for
 // anything longer than 365 days (a bound, so the arithmetic cannot overflow).
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
