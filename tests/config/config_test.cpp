@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace feedd::config {
@@ -71,6 +74,36 @@ categories:
             route: /a
 )") + "            " +
          std::string(line) + "\n";
+}
+
+// A valid one-channel tree with `key: value` set at `level` (replacing the default of that
+// key; a `route` replaces the `url`). An empty value keeps the default. The top-level key sits
+// on line 1, the tree (in flow style) on line 2.
+std::string tree_with(KeyLevel level, const std::string& key, const std::string& value) {
+  using Map = std::vector<std::pair<std::string, std::string>>;
+  const auto set = [&](Map map, KeyLevel at) {
+    if (level != at || value.empty()) return map;
+    std::erase_if(map, [&](const auto& kv) {
+      return kv.first == key || (key == "route" && kv.first == "url");
+    });
+    map.emplace_back(key, value);
+    return map;
+  };
+  const auto flow = [](const Map& map) {
+    std::string out = "{";
+    for (const auto& [k, v] : map)
+      out += (out.size() > 1 ? ", " : "") + k + ": " + v;
+    return out + "}";
+  };
+  const std::string channel =
+      flow(set({{"name", "Chan"}, {"url", "'https://example.com/feed.xml'"}}, KeyLevel::channel));
+  const std::string source =
+      flow(set({{"name", "Src"}, {"channels", "[" + channel + "]"}}, KeyLevel::source));
+  const std::string category =
+      flow(set({{"name", "Top"}, {"sources", "[" + source + "]"}}, KeyLevel::category));
+  const std::string first =
+      level == KeyLevel::top && key != "categories" ? key + ": " + value : "# defaults";
+  return first + "\ncategories: [" + category + "]\n";
 }
 
 struct ErrorCase {
@@ -607,6 +640,113 @@ categories:
                                       "feeds.yaml:11: unknown key \"intervall\" (ignored)"));
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->output, "output");  // the misspelt key did not count
+}
+
+// The key table is the allow-list and the dispatch at once. Regression: a key on the allow-list
+// but missing from the dispatch used to be accepted and silently ignored. Every key
+// known_keys() lists must have a case here, and each case's value must land in Config (each
+// value differs from the default, so a key the loader dropped fails its check).
+TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
+  struct Case {
+    KeyLevel level;
+    std::string key, value;  // value in YAML flow style
+    std::function<bool(const Config&)> landed;
+  };
+  const auto chan = [](const Config& c) { return *c.channels().at(0); };
+  const std::vector<Case> cases = {
+      {KeyLevel::top, "output", "out", [](auto& c) { return c.output == "/etc/feedd/out"; }},
+      {KeyLevel::top, "state", "db/x.db", [](auto& c) { return c.state == "/etc/feedd/db/x.db"; }},
+      {KeyLevel::top, "listen", "0.0.0.0:9000", [](auto& c) { return c.listen == "0.0.0.0:9000"; }},
+      {KeyLevel::top, "base_url", "https://blog.example.org",
+       [](auto& c) { return c.base_url == "https://blog.example.org/"; }},
+      {KeyLevel::top, "interval", "5m",
+       [&](auto& c) { return c.interval == 5min && chan(c).interval == 5min; }},
+      {KeyLevel::top, "feed_entries", "7", [](auto& c) { return c.feed_entries == 7; }},
+      {KeyLevel::top, "image_proxy", "''", [](auto& c) { return c.image_proxy.empty(); }},
+      {KeyLevel::top, "rsshub", "https://hub.example.org/",
+       [](auto& c) { return c.rsshub == "https://hub.example.org"; }},
+      {KeyLevel::top, "timezone", "UTC",
+       [&](auto& c) { return c.timezone == "UTC" && chan(c).timezone == "UTC"; }},
+      {KeyLevel::top, "inbox", "in", [](auto& c) { return c.inbox == "/etc/feedd/in"; }},
+      {KeyLevel::top, "keep_days", "30", [](auto& c) { return c.keep_days == 30; }},
+      {KeyLevel::top, "refresh_token", "s3cret",
+       [](auto& c) { return c.refresh_token == "s3cret"; }},
+      {KeyLevel::top, "iframe_hosts", "[Player.Bilibili.com]",
+       [](auto& c) { return c.iframe_hosts == std::vector<std::string>{"player.bilibili.com"}; }},
+      {KeyLevel::top, "categories", "", [](auto& c) { return c.categories.size() == 1; }},
+      {KeyLevel::category, "name", "Top Two",
+       [](auto& c) { return c.categories[0].name == "Top Two"; }},
+      {KeyLevel::category, "slug", "t2", [](auto& c) { return c.categories[0].slug == "t2"; }},
+      {KeyLevel::category, "sources", "",
+       [](auto& c) { return c.categories[0].sources.size() == 1; }},
+      {KeyLevel::source, "name", "Src Two",
+       [](auto& c) { return c.categories[0].sources[0].name == "Src Two"; }},
+      {KeyLevel::source, "slug", "s2",
+       [](auto& c) { return c.categories[0].sources[0].slug == "s2"; }},
+      {KeyLevel::source, "channels", "", [](auto& c) { return c.channels().size() == 1; }},
+      {KeyLevel::channel, "name", "Chan Two", [&](auto& c) { return chan(c).name == "Chan Two"; }},
+      {KeyLevel::channel, "slug", "c2", [&](auto& c) { return chan(c).slug == "c2"; }},
+      {KeyLevel::channel, "url", "'https://other.example/feed'",
+       [&](auto& c) { return chan(c).url == "https://other.example/feed"; }},
+      {KeyLevel::channel, "route", "/x/y",
+       [&](auto& c) { return chan(c).route == "/x/y" && chan(c).url == "https://rsshub.app/x/y"; }},
+      {KeyLevel::channel, "interval", "90s", [&](auto& c) { return chan(c).interval == 90s; }},
+      {KeyLevel::channel, "timezone", "Europe/Berlin",
+       [&](auto& c) { return chan(c).timezone == "Europe/Berlin"; }},
+      {KeyLevel::channel, "encoding", "gb18030",
+       [&](auto& c) { return chan(c).encoding == "gb18030"; }},
+  };
+
+  for (const KeyLevel level :
+       {KeyLevel::top, KeyLevel::category, KeyLevel::source, KeyLevel::channel}) {
+    const auto keys = known_keys(level);
+    EXPECT_THAT(keys, Not(IsEmpty()));
+    for (const std::string_view key : keys) {
+      EXPECT_TRUE(std::any_of(cases.begin(), cases.end(),
+                              [&](const Case& c) { return c.level == level && c.key == key; }))
+          << "no case for the accepted key \"" << key << "\"";
+    }
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.key);
+    EXPECT_THAT(known_keys(c.level), testing::Contains(c.key)) << "a case for an unknown key";
+    const LoadResult r = parse_config(tree_with(c.level, c.key, c.value), "/etc/feedd/feeds.yaml");
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_THAT(r.warnings, IsEmpty());
+    ASSERT_TRUE(r.config);
+    EXPECT_TRUE(c.landed(*r.config));
+  }
+}
+
+// A key outside a level's table is warned about, word for word, at every level; the same key
+// is accepted at a level whose table has it.
+TEST(ParseConfig, AKeyOutsideItsLevelsTableWarns) {
+  struct Case {
+    KeyLevel level;
+    std::string key;
+    std::string warning;  // "" = accepted
+  };
+  const std::vector<Case> cases = {
+      {KeyLevel::top, "bogus", "feeds.yaml:1: unknown key \"bogus\" (ignored)"},
+      {KeyLevel::category, "bogus", "feeds.yaml:2: unknown key \"bogus\" (ignored)"},
+      {KeyLevel::source, "bogus", "feeds.yaml:2: unknown key \"bogus\" (ignored)"},
+      {KeyLevel::channel, "bogus", "feeds.yaml:2: unknown key \"bogus\" (ignored)"},
+      {KeyLevel::top, "encoding", "feeds.yaml:1: unknown key \"encoding\" (ignored)"},
+      {KeyLevel::category, "url", "feeds.yaml:2: unknown key \"url\" (ignored)"},
+      {KeyLevel::source, "interval", "feeds.yaml:2: unknown key \"interval\" (ignored)"},
+      {KeyLevel::channel, "channels", "feeds.yaml:2: unknown key \"channels\" (ignored)"},
+      {KeyLevel::channel, "interval", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.key);
+    const LoadResult r = parse_config(tree_with(c.level, c.key, "1h"), "feeds.yaml");
+    EXPECT_THAT(r.errors, IsEmpty());
+    if (c.warning.empty()) {
+      EXPECT_THAT(r.warnings, IsEmpty());
+    } else {
+      EXPECT_THAT(r.warnings, ElementsAre(c.warning));
+    }
+  }
 }
 
 // `encoding:` is kept as written (parse maps labels to iconv names); only channels have it.
