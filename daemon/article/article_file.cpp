@@ -12,6 +12,7 @@
 #include "article/article.hpp"
 #include "lib/curl/url.hpp"
 #include "parse/date.hpp"
+#include "util/ascii.hpp"
 #include "util/time.hpp"
 
 namespace feedd::article {
@@ -60,13 +61,6 @@ std::size_t unprintable_at(std::string_view s, std::size_t i) {
   return 0;
 }
 
-bool is_ascii_lower_equal(std::string_view s, std::string_view lower) {
-  return s.size() == lower.size() &&
-         std::equal(s.begin(), s.end(), lower.begin(), [](char a, char b) {
-           return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-         });
-}
-
 // Would YAML 1.1 or 1.2 (or js-yaml's default schema) resolve this plain scalar to something
 // other than a string: bool, null, int, float, sexagesimal, timestamp?
 bool resolves_to_non_string(std::string_view s) {
@@ -74,7 +68,7 @@ bool resolves_to_non_string(std::string_view s) {
       "true", "false", "yes", "no",   "on",    "off",   "y",
       "n",    "null",  "~",   ".inf", "-.inf", "+.inf", ".nan"};
   for (std::string_view word : kWords) {
-    if (is_ascii_lower_equal(s, word)) return true;
+    if (ascii_iequals(s, word)) return true;  // every word is lower case
   }
   // Every number and timestamp form starts with a digit, or a sign/dot then a digit, and uses
   // only these ASCII characters; a Chinese name such as "36氪" is left plain.

@@ -10,6 +10,7 @@
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
 #include "lib/gumbo/text.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::article {
 namespace {
@@ -23,18 +24,8 @@ constexpr std::string_view kPlaceholderMarks[] = {
     "placeholder", "blank.gif",       "lazy",      "loading", "grey.gif", "gray.gif",
     "spacer.gif",  "transparent.gif", "pixel.gif", "1x1"};
 
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
-
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
+  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
 }
 
 std::string_view trim(std::string_view s) {
@@ -50,7 +41,7 @@ std::string_view trim(std::string_view s) {
 
 // A src that a lazy-load attribute should replace: an obvious placeholder image.
 bool is_placeholder(std::string_view url) {
-  const std::string s = lower(url);
+  const std::string s = ascii_lower(url);
   return std::any_of(std::begin(kPlaceholderMarks), std::end(kPlaceholderMarks),
                      [&](std::string_view mark) { return s.find(mark) != std::string::npos; });
 }
@@ -171,7 +162,7 @@ std::string lower_name(const GumboElement& element) {
   if (element.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(element.tag);
   GumboStringPiece piece = element.original_tag;
   gumbo_tag_from_original_text(&piece);
-  return lower(lib::view(piece));
+  return ascii_lower(lib::view(piece));
 }
 
 // --- where a parser would not rebuild the tree from its balanced serialisation -------------

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/curl/url.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::article {
 namespace {
@@ -33,10 +34,6 @@ constexpr std::string_view kDropped[] = {
 
 bool contains(const auto& list, std::string_view name) {
   return std::find(std::begin(list), std::end(list), name) != std::end(list);
-}
-
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool is_alpha(char c) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/ascii.hpp"
+
 namespace feedd::fetch {
 namespace {
 
@@ -16,13 +18,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
 }
 
 // Non-negative decimal integer, saturating at kMaxServerDelay so huge values cannot overflow.
@@ -61,7 +56,7 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control
     cache_control =
         comma == std::string_view::npos ? std::string_view{} : cache_control.substr(comma + 1);
     const auto eq = directive.find('=');
-    if (eq == std::string_view::npos || !iequals(trim(directive.substr(0, eq)), "max-age")) {
+    if (eq == std::string_view::npos || !ascii_iequals(trim(directive.substr(0, eq)), "max-age")) {
       continue;
     }
     std::string_view arg = trim(directive.substr(eq + 1));

@@ -1,11 +1,11 @@
 // Atom 1.0 (RFC 4287) and its predecessor Atom 0.3 (type/mode content, issued/modified).
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include "lib/gumbo/text.hpp"
 #include "parse/date.hpp"
 #include "parse/xml.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::parse::detail {
 namespace {
@@ -14,8 +14,7 @@ enum class Kind { kText, kHtml, kXhtml, kNone };
 
 std::string lower_trimmed(std::string_view s) {
   std::string t = text_trimmed(s);
-  std::transform(t.begin(), t.end(), t.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  ascii_lower_in_place(t);
   return t;
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/ascii.hpp"
+
 namespace feedd::parse {
 namespace {
 
@@ -40,12 +42,6 @@ bool all_digits(std::string_view s) {
 }
 bool all_alpha(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_alpha);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_upper(x) == to_upper(y);
-         });
 }
 
 // Every run of white space (ASCII, NBSP, U+3000) becomes one ASCII space; ends are trimmed.
@@ -124,7 +120,7 @@ std::optional<minutes> named_zone(std::string_view name, bool separate) {
       {"AEDT", 660},
   }};
   for (const auto& z : kZones) {
-    if (iequals(z.name, name)) return minutes{z.minutes};
+    if (ascii_iequals(z.name, name)) return minutes{z.minutes};
   }
   if (name.size() == 1 && is_alpha(name[0]) && to_upper(name[0]) != 'J') return minutes{0};
   // RFC 2822 §4.3: an unknown multi-letter zone "SHOULD be considered equivalent to -0000".
@@ -174,7 +170,7 @@ ZoneRead take_zone(std::string& s, minutes& offset) {
     // "GMT+0800", "UTC-5": the offset is relative to the named zero.
     for (std::string_view zero : {"GMT", "UTC", "UT"}) {
       if (s.size() > zero.size() &&
-          iequals(std::string_view(s).substr(s.size() - zero.size()), zero)) {
+          ascii_iequals(std::string_view(s).substr(s.size() - zero.size()), zero)) {
         s.erase(s.size() - zero.size());
         trim(s);
         break;

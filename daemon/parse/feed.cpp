@@ -3,10 +3,10 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 #include "parse/prepare.hpp"
 #include "parse/xml.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::parse {
 namespace {
@@ -17,13 +17,6 @@ namespace {
 constexpr unsigned kParseOptions =
     (pugi::parse_default | pugi::parse_ws_pcdata) &
     ~(pugi::parse_doctype | pugi::parse_comments | pugi::parse_pi | pugi::parse_declaration);
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return r;
-}
 
 // The elements still open where the document stopped: the last element child at every level,
 // `depth` of them from the document element down (all of them when depth is unknown).
@@ -77,7 +70,7 @@ Result parse_feed(std::string_view body, const Options& options) {
     detail::parse_rdf(root, scope, ctx);
   } else if (name == "feed" && (uri == detail::ns::kAtom10 || uri == detail::ns::kAtom03)) {
     detail::parse_atom(root, scope, ctx);
-  } else if (lower(name) == "html") {
+  } else if (ascii_iequals(name, "html")) {
     return {std::nullopt, "not a feed: HTML page"};
   } else if (!parsed) {
     return {std::nullopt, xml_error};

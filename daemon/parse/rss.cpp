@@ -1,9 +1,9 @@
 // RSS 0.9x/2.0 (<rss><channel><item>) and RSS 1.0 / 0.90 (<rdf:RDF><channel/><item/>).
-#include <cctype>
 #include <charconv>
 
 #include "parse/date.hpp"
 #include "parse/xml.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::parse::detail {
 namespace {
@@ -25,10 +25,7 @@ std::string body_of(pugi::xml_node el, std::size_t max) {
 }
 
 bool is_false(std::string_view s) {
-  std::string t = text_trimmed(s);
-  for (char& c : t)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t == "false";
+  return ascii_iequals(text_trimmed(s), "false");
 }
 
 void set_date(std::optional<std::chrono::sys_seconds>& slot, pugi::xml_node el,

@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "util/ascii.hpp"
 #include "util/time.hpp"
 
 namespace feedd::serve {
@@ -38,13 +39,6 @@ bool is_token_char(char c) {
   return std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Header values from the handler must not split the response (CR/LF) or end it early (NUL).
 std::string field_value(std::string_view v) {
   std::string out;
@@ -59,7 +53,7 @@ std::string field_value(std::string_view v) {
 bool server_owned(std::string_view name) {
   for (std::string_view owned :
        {"content-length", "transfer-encoding", "connection", "server", "date", "keep-alive"}) {
-    if (iequals(name, owned)) return true;
+    if (ascii_iequals(name, owned)) return true;
   }
   return false;
 }
@@ -198,8 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
     for (const auto& field : msg) {
       std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      ascii_lower_in_place(name);
       auto [it, inserted] = r.headers.emplace(std::move(name), std::string(field.value()));
       // Repeated fields are one comma-separated list (RFC 9110 §5.3).
       if (!inserted) it->second += ", " + std::string(field.value());

@@ -6,6 +6,7 @@
 #include "lib/crypto/sha256.hpp"
 #include "lib/zlib/gzip.hpp"
 #include "serve/http_date.hpp"
+#include "util/ascii.hpp"
 #include "util/time.hpp"
 
 namespace feedd::serve {
@@ -25,13 +26,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
     s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 const std::string* find_header(const Request& r, const std::string& lower_name) {
@@ -80,7 +74,7 @@ bool accepts_gzip(const Request& r) {
       }
     }
     if (!ok) continue;  // a malformed qvalue: ignore the element rather than guess
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (ascii_iequals(coding, "gzip") || ascii_iequals(coding, "x-gzip")) {
       gzip = *ok;
     } else if (coding == "*") {
       star = *ok;
