@@ -145,12 +145,7 @@ void parse_entry(pugi::xml_node entry, const Scope& scope, std::string_view atom
   }
   if (out.content_base.empty()) out.content_base = content_base(scope, out.link);
 
-  out.title = ctx.bound(std::move(out.title));
-  out.link = ctx.bound(std::move(out.link));
-  out.guid = ctx.bound(std::move(out.guid));
-  out.author = ctx.bound(std::move(out.author));
-  out.html = ctx.bound(std::move(out.html));
-  ctx.feed().items.push_back(std::move(out));
+  ctx.add_item(std::move(out));
 }
 
 }  // namespace

@@ -92,12 +92,7 @@ void parse_item(pugi::xml_node item, const Scope& scope, const Vocabulary& v, Co
   out.html = use_encoded ? std::move(encoded) : std::move(description);
   out.content_base = content_base(use_encoded ? encoded_scope : description_scope, out.link);
 
-  out.title = ctx.bound(std::move(out.title));
-  out.link = ctx.bound(std::move(out.link));
-  out.guid = ctx.bound(std::move(out.guid));
-  out.author = ctx.bound(std::move(out.author));
-  out.html = ctx.bound(std::move(out.html));
-  ctx.feed().items.push_back(std::move(out));
+  ctx.add_item(std::move(out));
 }
 
 // Title, link, id and ttl of the channel; makes the feed link the fallback base of `scope`.

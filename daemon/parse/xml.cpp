@@ -215,6 +215,15 @@ std::string Context::bound(std::string s) {
   return s;
 }
 
+void Context::add_item(FeedItem item) {
+  item.title = bound(std::move(item.title));
+  item.link = bound(std::move(item.link));
+  item.guid = bound(std::move(item.guid));
+  item.author = bound(std::move(item.author));
+  item.html = bound(std::move(item.html));
+  feed_.items.push_back(std::move(item));
+}
+
 void Context::finish() {
   if (dropped_items_ > 0) {
     feed_.warnings.push_back("dropped " + std::to_string(dropped_items_) +

@@ -107,6 +107,9 @@ class Context {
   // `s` cut to max_field bytes at a UTF-8 boundary (counted).
   std::string bound(std::string s);
   std::size_t text_max() const { return options_.max_field + 1; }
+  // Appends a finished item to the feed, its title, link, guid, author and html each bound.
+  // The caller has checked room_for_item and complete.
+  void add_item(FeedItem item);
 
   // Adds the bound warnings to the feed.
   void finish();
