@@ -470,7 +470,8 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
     return result;
   };
   if (input.size() > kMaxArticleFileBytes) {
-    return fail(1, "file too large (" + std::to_string(input.size()) + " bytes, limit 16 MiB)");
+    return fail(1, "file too large (" + std::to_string(input.size()) + " bytes, limit " +
+                       std::to_string(kMaxArticleFileBytes >> 20) + " MiB)");
   }
   if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
 

@@ -7,8 +7,10 @@
 
 namespace feedd::article {
 
-// Files larger than this are refused by read_article_file.
+// Files larger than this are refused by read_article_file (and import reads no more). A whole
+// number of MiB: messages state it in MiB.
 inline constexpr std::size_t kMaxArticleFileBytes = std::size_t{16} << 20;
+static_assert(kMaxArticleFileBytes % (std::size_t{1} << 20) == 0);
 
 // read_article_file refuses a longer front-matter (between the `---` lines): yaml-cpp would
 // need hundreds of MB for it. make_article keeps its titles and URLs far below it.
