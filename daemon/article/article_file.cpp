@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "article/article.hpp"
 #include "lib/curl/url.hpp"
@@ -463,43 +464,47 @@ std::string render_article_file(const Article& article) {
   return out;
 }
 
-ReadResult read_article_file(std::string_view input, std::string_view path) {
-  ReadResult result;
-  const auto fail = [&](int line, std::string_view message) {
-    result.error = located(path, line, message);
-    return result;
-  };
-  if (input.size() > kMaxArticleFileBytes) {
-    return fail(1, "file too large (" + std::to_string(input.size()) + " bytes, limit " +
-                       std::to_string(kMaxArticleFileBytes >> 20) + " MiB)");
-  }
-  if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+namespace {
 
-  // A file saved with CRLF line ends is read as if it had LF; a file with LF keeps any CR that
-  // the article HTML itself carries, so that reading is the exact inverse of rendering.
-  std::string unix_text;
-  std::string_view text = input;
-  if (const std::size_t nl = input.find('\n');
-      nl != std::string_view::npos && nl > 0 && input[nl - 1] == '\r') {
-    unix_text.reserve(input.size());
-    for (std::size_t i = 0; i < input.size(); ++i) {
-      if (!(input[i] == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
-        unix_text += input[i];
-      }
-    }
-    text = unix_text;
-  }
+// Where read_article_file gave up: a 1-based line of the file and what is wrong there.
+struct Failure {
+  int line = 0;
+  std::string message;
+};
 
-  LineCursor cursor(text);
+// `input` with CRLF line ends read as LF when its first line ends in CRLF (the copy is made in
+// `storage`), else `input` itself: a file with LF keeps any CR that the article HTML carries,
+// so that reading is the exact inverse of rendering.
+std::string_view with_lf_line_ends(std::string_view input, std::string& storage) {
+  const std::size_t nl = input.find('\n');
+  if (nl == std::string_view::npos || nl == 0 || input[nl - 1] != '\r') return input;
+  storage.reserve(input.size());
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    if (!(input[i] == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) storage += input[i];
+  }
+  return storage;
+}
+
+// The YAML between the `---` lines, and where it is in the file.
+struct FrontMatter {
+  std::string_view yaml;
+  int first_line = 0;  // of the YAML, just below the opening `---`
+  int close_line = 0;  // of the closing `---`
+};
+
+// Finds the front-matter from the start of `text` (blank lines may come before it) and leaves
+// `cursor` on its closing `---`. Refuses one longer than kMaxFrontMatterLines or
+// kMaxFrontMatterBytes before reading any further.
+std::optional<Failure> find_front_matter(LineCursor& cursor, std::string_view text,
+                                         FrontMatter& out) {
   std::optional<std::string_view> line;
   while ((line = cursor.next()) && trim_right(*line).empty()) {
   }
   if (!line || trim_right(*line) != "---") {
-    return fail(line ? cursor.number() : cursor.number() + 1,
-                "missing front-matter (expected '---')");
+    return Failure{line ? cursor.number() : cursor.number() + 1,
+                   "missing front-matter (expected '---')"};
   }
   const int open_line = cursor.number();
-  const int first_line = open_line + 1;
   const std::size_t begin = cursor.position();
   std::size_t end = begin;
   bool closed = false;
@@ -513,51 +518,57 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
     }
     if (cursor.number() - open_line > kMaxFrontMatterLines ||
         cursor.position() - begin > kMaxFrontMatterBytes) {
-      return fail(cursor.number(), "front-matter too long");
+      return Failure{cursor.number(), "front-matter too long"};
     }
   }
-  if (!closed) return fail(open_line, "unterminated front-matter (expected '---')");
-  const int close_line = cursor.number();
+  if (!closed) return Failure{open_line, "unterminated front-matter (expected '---')"};
+  out.yaml = text.substr(begin, end - begin);
+  out.first_line = open_line + 1;
+  out.close_line = cursor.number();
+  return std::nullopt;
+}
 
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text.substr(begin, end - begin)));
-  } catch (const YAML::Exception& e) {
-    return fail(first_line + std::max(0, e.mark.line), "bad front-matter: " + e.msg);
+// The `categories` field: one string or a list of strings; absent or null is no category.
+std::optional<Failure> read_categories(const YAML::Node& fields, int first_line,
+                                       std::vector<std::string>& out) {
+  const YAML::Node categories = fields["categories"];
+  if (!categories.IsDefined()) return std::nullopt;
+  if (categories.IsScalar()) {
+    out.push_back(fold_to_line(categories.Scalar()));
+  } else if (categories.IsSequence()) {
+    for (const YAML::Node& category : categories) {
+      if (!category.IsScalar()) {
+        return Failure{first_line + std::max(0, category.Mark().line),
+                       "'categories' entries must be strings"};
+      }
+      out.push_back(fold_to_line(category.Scalar()));
+    }
+  } else if (!categories.IsNull()) {
+    return Failure{first_line + std::max(0, categories.Mark().line), "'categories' is not a list"};
   }
-  if (!root.IsMap()) return fail(first_line, "front-matter is not a mapping");
-  const YAML::Node& fields = root;  // const: operator[] must not insert missing keys
+  return std::nullopt;
+}
 
-  Article article;
+// Title, categories, date, author, link and image (headimg, else thumbnail) of the mapping
+// `fields` into `article`. Title and date are required; every field must be a string.
+std::optional<Failure> read_fields(const YAML::Node& fields, const FrontMatter& front,
+                                   Article& article) {
+  // `fields` is const: operator[] must not insert missing keys.
+  const int first_line = front.first_line;
   {
     Field title = string_field(fields, "title", first_line);
-    if (!title.error.empty()) return fail(title.line, title.error);
-    if (!title.value) return fail(close_line, "missing 'title'");
-    if (normalize_title(*title.value).empty()) return fail(title.line, "empty 'title'");
+    if (!title.error.empty()) return Failure{title.line, title.error};
+    if (!title.value) return Failure{front.close_line, "missing 'title'"};
+    if (normalize_title(*title.value).empty()) return Failure{title.line, "empty 'title'"};
     article.title = std::move(*title.value);
   }
-  if (const YAML::Node categories = fields["categories"]; categories.IsDefined()) {
-    const int at = first_line + std::max(0, categories.Mark().line);
-    if (categories.IsScalar()) {
-      article.categories.push_back(fold_to_line(categories.Scalar()));
-    } else if (categories.IsSequence()) {
-      for (const YAML::Node& category : categories) {
-        if (!category.IsScalar()) {
-          return fail(first_line + std::max(0, category.Mark().line),
-                      "'categories' entries must be strings");
-        }
-        article.categories.push_back(fold_to_line(category.Scalar()));
-      }
-    } else if (!categories.IsNull()) {
-      return fail(at, "'categories' is not a list");
-    }
-  }
+  if (auto failure = read_categories(fields, first_line, article.categories)) return failure;
   {
     Field date = string_field(fields, "date", first_line);
-    if (!date.error.empty()) return fail(date.line, date.error);
-    if (!date.value) return fail(close_line, "missing 'date'");
+    if (!date.error.empty()) return Failure{date.line, date.error};
+    if (!date.value) return Failure{front.close_line, "missing 'date'"};
     const auto parsed = parse::parse_date(*date.value, "UTC");
-    if (!parsed) return fail(date.line, "bad date " + quoted_for_message(*date.value));
+    if (!parsed) return Failure{date.line, "bad date " + quoted_for_message(*date.value)};
     article.date = *parsed;
   }
   const std::array<std::pair<const char*, std::string*>, 3> optional_fields = {{
@@ -567,33 +578,72 @@ ReadResult read_article_file(std::string_view input, std::string_view path) {
   }};
   for (const auto& [key, target] : optional_fields) {
     Field field = string_field(fields, key, first_line);
-    if (!field.error.empty()) return fail(field.line, field.error);
+    if (!field.error.empty()) return Failure{field.line, field.error};
     if (field.value) *target = std::move(*field.value);
   }
   if (article.image.empty()) {
     Field thumbnail = string_field(fields, "thumbnail", first_line);
-    if (!thumbnail.error.empty()) return fail(thumbnail.line, thumbnail.error);
+    if (!thumbnail.error.empty()) return Failure{thumbnail.line, thumbnail.error};
     if (thumbnail.value) article.image = std::move(*thumbnail.value);
   }
+  return std::nullopt;
+}
 
-  // Body: "<div>   \n" HTML "  \n</div>\n" and 12 spaces, tolerating other trailing blanks.
+// The body after the front-matter (`cursor` on its closing line): "<div>   \n" HTML
+// "  \n</div>\n" and 12 spaces, tolerating other trailing blanks. `html` is the HTML as
+// render_article_file was given it.
+std::optional<Failure> read_body(LineCursor& cursor, std::string_view text, std::string& html) {
+  std::optional<std::string_view> line;
   while ((line = cursor.next()) && trim_right(*line).empty()) {
   }
   if (!line || !line->starts_with("<div>") || !trim_right(line->substr(5)).empty()) {
-    return fail(line ? cursor.number() : cursor.number() + 1, "missing body '<div>'");
+    return Failure{line ? cursor.number() : cursor.number() + 1, "missing body '<div>'"};
   }
   std::string_view body = text.substr(cursor.position());
   const int body_line = cursor.number() + 1;
   body = trim_right(body);
   if (!body.ends_with("</div>")) {
     const auto breaks = static_cast<int>(std::count(body.begin(), body.end(), '\n'));
-    return fail(body_line + breaks, "missing body end '</div>'");
+    return Failure{body_line + breaks, "missing body end '</div>'"};
   }
   body.remove_suffix(6);
   if (body.ends_with('\n')) body.remove_suffix(1);
   for (int i = 0; i < 2 && body.ends_with(' '); ++i)
     body.remove_suffix(1);
-  article.html = unescape_braces(with_blank_lines(body));
+  html = unescape_braces(with_blank_lines(body));
+  return std::nullopt;
+}
+
+}  // namespace
+
+ReadResult read_article_file(std::string_view input, std::string_view path) {
+  ReadResult result;
+  const auto fail = [&](Failure failure) {
+    result.error = located(path, failure.line, failure.message);
+    return result;
+  };
+  if (input.size() > kMaxArticleFileBytes) {
+    return fail({1, "file too large (" + std::to_string(input.size()) + " bytes, limit " +
+                        std::to_string(kMaxArticleFileBytes >> 20) + " MiB)"});
+  }
+  if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+  std::string storage;
+  const std::string_view text = with_lf_line_ends(input, storage);
+
+  LineCursor cursor(text);
+  FrontMatter front;
+  if (auto failure = find_front_matter(cursor, text, front)) return fail(std::move(*failure));
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(front.yaml));
+  } catch (const YAML::Exception& e) {
+    return fail({front.first_line + std::max(0, e.mark.line), "bad front-matter: " + e.msg});
+  }
+  if (!root.IsMap()) return fail({front.first_line, "front-matter is not a mapping"});
+
+  Article article;
+  if (auto failure = read_fields(root, front, article)) return fail(std::move(*failure));
+  if (auto failure = read_body(cursor, text, article.html)) return fail(std::move(*failure));
   article.hash = title_hash(article.title);
   result.article = std::move(article);
   return result;
