@@ -161,12 +161,63 @@ class CurlFetcher final : public Fetcher {
   }
 
  private:
+  class Batch;
+
   std::unique_ptr<Transfer> make_transfer(std::size_t index, const Request& request);
   Result finish(Transfer& t, CURLcode code) const;
 
   Limits limits_;
   lib::CurlMulti multi_;
   std::atomic<bool> cancelled_{false};
+};
+
+// One fetch_all call: every request ends in exactly one result, reported through on_result as
+// it ends. Requests wait per host, in request order. `ready_` holds the hosts that have a
+// request waiting and a connection to spare, by the index of their first waiting request: the
+// next transfer is always the earliest request that may start, and finding it costs the same
+// whether three or three thousand channels share a host (RSSHub). Scanning one queue for it,
+// parsing every waiting URL each time, was quadratic in the channels of a host.
+class CurlFetcher::Batch {
+ public:
+  // Queues the fetchable requests by host; the others wait for fail_invalid.
+  Batch(CurlFetcher& fetcher, const std::vector<Request>& requests,
+        const std::function<void(Result&)>& on_result);
+  // Detaches whatever is still running if fetch_all is left by an exception (e.g. from
+  // on_result).
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  // Ends every request whose URL cannot be fetched, in request order.
+  void fail_invalid();
+  // Starts the earliest waiting requests while the limits allow.
+  void start_ready();
+  // Turns every finished transfer into its result and makes its host ready for the next one.
+  void collect_done();
+  // Ends every running transfer and then every waiting request (in request order, as they
+  // would have started) as cancelled.
+  void cancel_rest();
+  bool idle() const { return active_.empty(); }
+  // The results, by request index; the Batch is spent.
+  std::vector<Result> take_results() { return std::move(results_); }
+
+ private:
+  // Stores the result of request `index` and reports it through on_result.
+  void complete(Result r, std::size_t index);
+  // A result for a request that never got a response.
+  void failed(std::size_t index, Outcome outcome, std::string reason);
+  // Puts `host` in ready_ when it has a request waiting and a connection to spare.
+  void mark_ready(const std::string& host);
+
+  CurlFetcher& fetcher_;
+  const std::vector<Request>& requests_;
+  const std::function<void(Result&)>& on_result_;
+  std::vector<Result> results_;
+  std::map<std::string, int> per_host_;
+  std::map<CURL*, std::unique_ptr<Transfer>> active_;
+  std::map<std::string, std::deque<std::size_t>> waiting_;
+  std::set<std::pair<std::size_t, std::string>> ready_;
+  std::vector<std::size_t> invalid_;
 };
 
 std::unique_ptr<Transfer> CurlFetcher::make_transfer(std::size_t index, const Request& request) {
@@ -286,150 +337,137 @@ Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
   return r;
 }
 
-std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
-                                           const std::function<void(Result&)>& on_result) {
-  std::vector<Result> results(requests.size());
-  std::map<std::string, int> per_host;
-  std::map<CURL*, std::unique_ptr<Transfer>> active;
-
-  // Detaches whatever is still running if we leave by an exception (e.g. from on_result).
-  struct Detach {
-    lib::CurlMulti& multi;
-    std::map<CURL*, std::unique_ptr<Transfer>>& active;
-    ~Detach() {
-      for (auto& [handle, t] : active)
-        curl_multi_remove_handle(multi.get(), handle);
-    }
-  } detach{multi_, active};
-
-  auto complete = [&](Result r, std::size_t index) {
-    results[index] = std::move(r);
-    if (on_result) on_result(results[index]);
-  };
-  auto failed = [&](std::size_t index, Outcome outcome, std::string reason) {
-    const Request& req = requests[index];
-    Result r;
-    r.key = req.key;
-    r.url = req.url;
-    r.effective_url = req.url;
-    r.validators = req.validators;
-    r.outcome = outcome;
-    r.reason = std::move(reason);
-    complete(std::move(r), index);
-  };
-
-  // Requests wait per host, in request order. `ready` holds the hosts that have a request
-  // waiting and a connection to spare, by the index of their first waiting request: the next
-  // transfer is always the earliest request that may start, and finding it costs the same
-  // whether three or three thousand channels share a host (RSSHub). Scanning one queue for
-  // it, parsing every waiting URL each time, was quadratic in the channels of a host.
-  std::map<std::string, std::deque<std::size_t>> waiting;
-  std::set<std::pair<std::size_t, std::string>> ready;
-  std::vector<std::size_t> invalid;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (!lib::is_fetchable_url(requests[i].url)) {
-      invalid.push_back(i);
+CurlFetcher::Batch::Batch(CurlFetcher& fetcher, const std::vector<Request>& requests,
+                          const std::function<void(Result&)>& on_result)
+    : fetcher_(fetcher), requests_(requests), on_result_(on_result), results_(requests.size()) {
+  for (std::size_t i = 0; i < requests_.size(); ++i) {
+    if (!lib::is_fetchable_url(requests_[i].url)) {
+      invalid_.push_back(i);
       continue;
     }
-    auto& q = waiting[lib::url_host(requests[i].url)];
+    auto& q = waiting_[lib::url_host(requests_[i].url)];
     q.push_back(i);
   }
-  for (const auto& [host, q] : waiting)
-    ready.emplace(q.front(), host);
-  auto mark_ready = [&](const std::string& host) {
-    const auto w = waiting.find(host);
-    if (w == waiting.end() || w->second.empty()) return;
-    const auto used = per_host.find(host);
-    if (used != per_host.end() && used->second >= limits_.max_per_host) return;
-    ready.emplace(w->second.front(), host);
-  };
+  for (const auto& [host, q] : waiting_)
+    ready_.emplace(q.front(), host);
+}
 
-  // Starts the earliest waiting requests while the limits allow.
-  auto start_ready = [&] {
-    while (!ready.empty() && active.size() < static_cast<std::size_t>(limits_.max_parallel)) {
-      const std::string host = ready.begin()->second;  // set elements are const: a copy
-      ready.erase(ready.begin());
-      auto& q = waiting[host];
-      const std::size_t index = q.front();
-      q.pop_front();
-      std::unique_ptr<Transfer> t;
-      try {
-        t = make_transfer(index, requests[index]);
-        t->host_key = host;
-        t->started = Clock::now();
-        multi_.add(t->easy);
-      } catch (const std::exception& ex) {
-        mark_ready(host);
-        failed(index, Outcome::kNetworkError, std::string("cannot start transfer: ") + ex.what());
-        continue;
-      }
-      ++per_host[host];
-      CURL* handle = t->easy.get();
-      active.emplace(handle, std::move(t));
-      mark_ready(host);
-    }
-  };
+CurlFetcher::Batch::~Batch() {
+  for (auto& [handle, t] : active_)
+    curl_multi_remove_handle(fetcher_.multi_.get(), handle);
+}
 
-  auto cancel_rest = [&] {
-    auto cancelled = [&](std::size_t index) {
-      Result r;
-      r.key = requests[index].key;
-      r.url = requests[index].url;
-      r.effective_url = requests[index].url;
-      r.validators = requests[index].validators;
-      r.outcome = Outcome::kCancelled;
-      r.reason = "cancelled (shutting down)";
-      complete(std::move(r), index);
-    };
-    for (auto& [handle, t] : active) {
-      curl_multi_remove_handle(multi_.get(), handle);
-      cancelled(t->index);
-    }
-    active.clear();
-    // In request order, as they would have started.
-    std::vector<std::size_t> rest;
-    for (auto& [host, q] : waiting) {
-      rest.insert(rest.end(), q.begin(), q.end());
-      q.clear();
-    }
-    std::sort(rest.begin(), rest.end());
-    for (const std::size_t index : rest)
-      cancelled(index);
-    ready.clear();
-  };
+void CurlFetcher::Batch::complete(Result r, std::size_t index) {
+  results_[index] = std::move(r);
+  if (on_result_) on_result_(results_[index]);
+}
 
-  for (const std::size_t index : invalid) {
+void CurlFetcher::Batch::failed(std::size_t index, Outcome outcome, std::string reason) {
+  const Request& req = requests_[index];
+  Result r;
+  r.key = req.key;
+  r.url = req.url;
+  r.effective_url = req.url;
+  r.validators = req.validators;
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  complete(std::move(r), index);
+}
+
+void CurlFetcher::Batch::mark_ready(const std::string& host) {
+  const auto w = waiting_.find(host);
+  if (w == waiting_.end() || w->second.empty()) return;
+  const auto used = per_host_.find(host);
+  if (used != per_host_.end() && used->second >= fetcher_.limits_.max_per_host) return;
+  ready_.emplace(w->second.front(), host);
+}
+
+void CurlFetcher::Batch::fail_invalid() {
+  for (const std::size_t index : invalid_) {
     failed(index, Outcome::kNetworkError,
            "invalid URL (only absolute http, https and file URLs are fetched)");
   }
+}
 
-  if (cancelled_) cancel_rest();
-  start_ready();
-  while (!active.empty()) {
+void CurlFetcher::Batch::start_ready() {
+  const auto max_parallel = static_cast<std::size_t>(fetcher_.limits_.max_parallel);
+  while (!ready_.empty() && active_.size() < max_parallel) {
+    const std::string host = ready_.begin()->second;  // set elements are const: a copy
+    ready_.erase(ready_.begin());
+    auto& q = waiting_[host];
+    const std::size_t index = q.front();
+    q.pop_front();
+    std::unique_ptr<Transfer> t;
+    try {
+      t = fetcher_.make_transfer(index, requests_[index]);
+      t->host_key = host;
+      t->started = Clock::now();
+      fetcher_.multi_.add(t->easy);
+    } catch (const std::exception& ex) {
+      mark_ready(host);
+      failed(index, Outcome::kNetworkError, std::string("cannot start transfer: ") + ex.what());
+      continue;
+    }
+    ++per_host_[host];
+    CURL* handle = t->easy.get();
+    active_.emplace(handle, std::move(t));
+    mark_ready(host);
+  }
+}
+
+void CurlFetcher::Batch::collect_done() {
+  while (CURLMsg* msg = fetcher_.multi_.info_read()) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* handle = msg->easy_handle;
+    const CURLcode code = msg->data.result;  // msg dies with the next multi call
+    auto node = active_.extract(handle);
+    if (node.empty()) continue;
+    std::unique_ptr<Transfer> t = std::move(node.mapped());
+    fetcher_.multi_.remove(t->easy);
+    if (--per_host_[t->host_key] == 0) per_host_.erase(t->host_key);
+    mark_ready(t->host_key);
+    Result r = fetcher_.finish(*t, code);
+    const std::size_t index = t->index;
+    t.reset();
+    complete(std::move(r), index);
+  }
+}
+
+void CurlFetcher::Batch::cancel_rest() {
+  constexpr std::string_view kReason = "cancelled (shutting down)";
+  for (auto& [handle, t] : active_) {
+    curl_multi_remove_handle(fetcher_.multi_.get(), handle);
+    failed(t->index, Outcome::kCancelled, std::string(kReason));
+  }
+  active_.clear();
+  std::vector<std::size_t> rest;
+  for (auto& [host, q] : waiting_) {
+    rest.insert(rest.end(), q.begin(), q.end());
+    q.clear();
+  }
+  std::sort(rest.begin(), rest.end());
+  for (const std::size_t index : rest)
+    failed(index, Outcome::kCancelled, std::string(kReason));
+  ready_.clear();
+}
+
+std::vector<Result> CurlFetcher::fetch_all(const std::vector<Request>& requests,
+                                           const std::function<void(Result&)>& on_result) {
+  Batch batch(*this, requests, on_result);
+  batch.fail_invalid();
+  if (cancelled_) batch.cancel_rest();
+  batch.start_ready();
+  while (!batch.idle()) {
     if (cancelled_) {
-      cancel_rest();
+      batch.cancel_rest();
       break;
     }
     multi_.perform();
-    while (CURLMsg* msg = multi_.info_read()) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* handle = msg->easy_handle;
-      const CURLcode code = msg->data.result;  // msg dies with the next multi call
-      auto node = active.extract(handle);
-      if (node.empty()) continue;
-      std::unique_ptr<Transfer> t = std::move(node.mapped());
-      multi_.remove(t->easy);
-      if (--per_host[t->host_key] == 0) per_host.erase(t->host_key);
-      mark_ready(t->host_key);
-      Result r = finish(*t, code);
-      const std::size_t index = t->index;
-      t.reset();
-      complete(std::move(r), index);
-    }
-    start_ready();
-    if (!active.empty()) multi_.poll(std::chrono::milliseconds(1000));
+    batch.collect_done();
+    batch.start_ready();
+    if (!batch.idle()) multi_.poll(std::chrono::milliseconds(1000));
   }
-  return results;
+  return batch.take_results();
 }
 
 }  // namespace
