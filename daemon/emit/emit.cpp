@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lib/curl/url.hpp"
+#include "util/ascii.hpp"
 #include "util/time.hpp"
 #include "version.hpp"
 
@@ -138,13 +139,6 @@ bool is_tag(std::string_view s) {
   });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // RFC 2141 reserves '/' (and '%', '?', '#'): each path segment is written with its other
 // characters escaped and the segments joined by ':', which no escaped segment holds, so two
 // paths never share an id. Slugs (a-z, 0-9, '_', '-') come out as they are.
@@ -253,7 +247,7 @@ std::optional<std::string> source_id(std::string_view id) {
   const auto colon = id.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == id.size() || !is_alpha(id[0]))
     return std::nullopt;
-  const std::string scheme = lower(id.substr(0, colon));
+  const std::string scheme = ascii_lower(id.substr(0, colon));
   for (const char c : scheme) {
     if (!is_alnum(c) && c != '+' && c != '-' && c != '.') return std::nullopt;
   }

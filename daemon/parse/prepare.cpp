@@ -10,6 +10,7 @@
 
 #include "lib/iconv/iconv.hpp"
 #include "parse/entities.hpp"
+#include "util/ascii.hpp"
 
 namespace feedd::parse {
 namespace {
@@ -40,15 +41,8 @@ bool is_forbidden_control(char c) {
   return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return r;
-}
-
 bool starts_with_icase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == lower(prefix);
+  return s.size() >= prefix.size() && ascii_iequals(s.substr(0, prefix.size()), prefix);
 }
 
 bool allowed_code_point(std::uint32_t cp) {
@@ -118,8 +112,8 @@ class Repairer {
     p.truncated = truncated_;
     p.truncated_at = truncated_at_;
     p.open_at_end = open_at_end_;
-    const std::string root = lower(root_name_);
-    if (lower(doctype_name_) == "html" || root == "html" ||
+    const std::string root = ascii_lower(root_name_);
+    if (ascii_iequals(doctype_name_, "html") || root == "html" ||
         (root.empty() && starts_with_icase(in_, "<html"))) {
       p.error = "not a feed: HTML page";
       return;
@@ -507,7 +501,7 @@ std::string charset_from_content_type(std::string_view content_type) {
   if (semi == std::string_view::npos) return {};
   const boost::beast::string_view params(content_type.data() + semi, content_type.size() - semi);
   for (const auto& param : boost::beast::http::param_list(params)) {
-    if (lower(std::string_view(param.first.data(), param.first.size())) == "charset") {
+    if (ascii_iequals(std::string_view(param.first.data(), param.first.size()), "charset")) {
       return std::string(param.second.data(), param.second.size());
     }
   }

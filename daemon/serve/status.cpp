@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "util/ascii.hpp"
 #include "util/markup.hpp"
 #include "util/time.hpp"
 
@@ -29,7 +30,7 @@ bool linkable(std::string_view url) {
   auto starts = [&](std::string_view prefix) {
     if (url.size() < prefix.size()) return false;
     for (std::size_t i = 0; i < prefix.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
+      if (ascii_lower(url[i]) != prefix[i]) return false;
     }
     return true;
   };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "util/ascii.hpp"
+
 namespace feedd::lib {
 namespace {
 
@@ -150,9 +152,7 @@ std::optional<std::string> web_url(std::string_view url, std::string_view base) 
   // Only what needs changing is set again: each set and get costs allocations or a parse.
   bool changed = false;
   if (std::any_of(host->begin(), host->end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    std::string lower_host(*host);
-    std::transform(lower_host.begin(), lower_host.end(), lower_host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower_host = ascii_lower(*host);
     if (curl_url_set(u.get(), CURLUPART_HOST, lower_host.c_str(), 0) != CURLUE_OK) {
       return std::nullopt;
     }
@@ -242,7 +242,7 @@ std::string url_host(std::string_view url) {
   auto host = get_part(u.get(), CURLUPART_HOST);
   if (!host) return {};
   std::string h = *host;
-  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  ascii_lower_in_place(h);
   return h;
 }
 
