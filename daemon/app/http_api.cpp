@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "util/ascii.hpp"
+
 namespace feedd::app {
 namespace {
 
@@ -145,7 +147,7 @@ bool refresh_allowed(const serve::Request& request, const std::string& token) {
   constexpr std::string_view kScheme = "bearer ";
   if (value.size() != kScheme.size() + token.size()) return false;
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
+    if (ascii_lower(value[i]) != kScheme[i]) return false;
   }
   return CRYPTO_memcmp(value.data() + kScheme.size(), token.data(), token.size()) == 0;
 }

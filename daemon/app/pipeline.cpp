@@ -24,9 +24,6 @@ using std::chrono::sys_seconds;
 
 namespace {
 
-// Article files bigger than any real article are refused rather than read into memory.
-constexpr std::size_t kMaxArticleFile = 16u << 20;
-
 std::string plural(int n, const char* word) {
   return std::to_string(n) + " " + word;
 }
@@ -474,9 +471,10 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
     store::Store::Transaction tx(store_);
     for (const auto& f : files) {
       std::string text;
-      if (!read_file(f, text, kMaxArticleFile)) {
-        report.files.push_back(
-            {f, f.string() + ": cannot read (missing, unreadable or over 16 MiB)"});
+      if (!read_file(f, text, article::kMaxArticleFileBytes)) {
+        report.files.push_back({f, f.string() + ": cannot read (missing, unreadable or over " +
+                                       std::to_string(article::kMaxArticleFileBytes >> 20) +
+                                       " MiB)"});
         spdlog::error("{}", report.files.back().error);
         ++report.failed;
         continue;

@@ -13,6 +13,7 @@
 
 #include "lib/curl/url.hpp"
 #include "lib/iconv/iconv.hpp"
+#include "util/ascii.hpp"
 #include "util/atomic_file.hpp"
 
 namespace feedd::config {
@@ -87,9 +88,7 @@ std::string derive_slug(std::string_view name) {
 bool is_web_url(std::string_view url) {
   if (!lib::is_fetchable_url(url)) return false;
   // is_fetchable_url also admits file://, which makes no sense for a public or RSSHub base.
-  std::string lower(url.substr(0, 8));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ascii_lower(url.substr(0, 8));
   return lower.starts_with("http://") || lower.starts_with("https://");
 }
 
