@@ -19,6 +19,7 @@
 #include "app/commands.hpp"
 #include "app/http_api.hpp"
 #include "app/pipeline.hpp"
+#include "app/refresh_tracker.hpp"
 #include "config/config.hpp"
 #include "emit/emit.hpp"
 #include "fetch/fetcher.hpp"
@@ -63,21 +64,6 @@ struct StoreSnapshot {
   std::map<std::string, store::ChannelState> states;
   std::map<std::string, int> articles;
   int total = 0;
-};
-
-// The latest known result of one channel, for refresh progress.
-struct LastResult {
-  std::uint64_t cycle = 0;
-  std::string outcome;
-  int new_articles = 0;
-  std::string error;
-};
-
-struct RefreshRecord {
-  std::uint64_t min_cycle = 0;  // done when every channel has a result from this cycle or later
-  // Shared: every refresh of all channels points at the same list, so the history of 256
-  // refreshes of thousands of channels costs one list, not 256.
-  std::shared_ptr<const std::vector<std::string>> channels;
 };
 
 class Daemon final : public ApiContext {
@@ -151,10 +137,14 @@ class Daemon final : public ApiContext {
   }
 
   // ApiContext (loop thread).
-  const serve::ViewMap& views() const override { return views_; }
+  const serve::ViewMap& views() const override {
+    assert_loop_thread("views");
+    return views_;
+  }
   const std::string& refresh_token() const override { return config_.refresh_token; }
 
   serve::StatusSnapshot status() const override {
+    assert_loop_thread("status");
     serve::StatusSnapshot s;
     s.version = kVersion;
     s.now = now_seconds();
@@ -192,13 +182,13 @@ class Daemon final : public ApiContext {
   }
 
   RefreshTicket request_refresh(const std::vector<std::string>& channels) override {
+    assert_loop_thread("request_refresh");
     RefreshTicket t;
     for (const auto& c : channels) {
       if (!scheduler_.info(c)) t.unknown.push_back(c);
     }
     if (!t.unknown.empty()) return t;
     scheduler_.request_now(channels, now_seconds());
-    t.id = ++refresh_seq_;
     std::shared_ptr<const std::vector<std::string>> list;
     if (channels.empty()) {
       if (!all_channels_) {
@@ -212,43 +202,37 @@ class Daemon final : public ApiContext {
       list = std::make_shared<const std::vector<std::string>>(channels);
     }
     t.channels = *list;
-    refreshes_[t.id] = {cycle_seq_ + 1, std::move(list)};
-    while (refreshes_.size() > kRefreshHistory)
-      refreshes_.erase(refreshes_.begin());
+    t.id = refreshes_.add(std::move(list), cycle_seq_ + 1);
     spdlog::info("refresh {} requested for {} channel(s)", t.id, t.channels.size());
     asio::post(io_, [this] { on_timer(); });
     return t;
   }
 
   std::optional<std::string> refresh_progress(std::uint64_t id) const override {
-    const auto it = refreshes_.find(id);
-    if (it == refreshes_.end()) return std::nullopt;
-    bool done = true;
-    std::string channels;
-    for (const auto& path : *it->second.channels) {
-      const auto r = last_results_.find(path);
-      // A channel removed by a reload after the request will never be polled: it is done.
-      const bool removed = scheduler_.info(path) == nullptr;
-      const bool finished =
-          removed || (r != last_results_.end() && r->second.cycle >= it->second.min_cycle);
-      done = done && finished;
-      if (!channels.empty()) channels += ",";
-      channels +=
-          "{\"channel\":" + json_string(path) + ",\"done\":" + (finished ? "true" : "false");
-      if (removed) {
-        channels += R"(,"outcome":"removed","new":0,"error":"channel removed by a reload")";
-      } else if (finished) {
-        channels += ",\"outcome\":" + json_string(r->second.outcome) +
-                    ",\"new\":" + std::to_string(r->second.new_articles) +
-                    ",\"error\":" + json_string(r->second.error);
-      }
-      channels += "}";
-    }
-    return "{\"id\":" + std::to_string(id) + ",\"done\":" + (done ? "true" : "false") +
-           ",\"channels\":[" + channels + "]}";
+    assert_loop_thread("refresh_progress");
+    // A channel removed by a reload after the request will never be polled: it is done.
+    const auto progress = refreshes_.progress(
+        id, [this](const std::string& path) { return scheduler_.info(path) == nullptr; });
+    if (!progress) return std::nullopt;
+    return refresh_progress_json(*progress);
   }
 
  private:
+  // Thread ownership, asserted rather than only stated: the loop thread (io_) owns the
+  // scheduler, the server, the views it serves, the refresh records and the status; the worker
+  // thread (work_) owns the store, the fetcher and the pipeline. A call on the wrong thread is a
+  // data race waiting to happen: it aborts, so every test that reaches it fails.
+  void assert_loop_thread(const char* what) const {
+    if (!loop_executor_.running_in_this_thread()) wrong_thread(what, "event-loop");
+  }
+  void assert_worker_thread(const char* what) const {
+    if (!worker_executor_.running_in_this_thread()) wrong_thread(what, "worker");
+  }
+  [[noreturn]] static void wrong_thread(const char* what, const char* owner) {
+    spdlog::critical("{} called outside the {} thread", what, owner);
+    std::abort();
+  }
+
   void wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
@@ -298,6 +282,7 @@ class Daemon final : public ApiContext {
   }
 
   void on_timer() {
+    assert_loop_thread("on_timer");
     if (stopping_) return;
     if (!cycle_running_) {
       auto due = scheduler_.take_due(now_seconds());
@@ -310,6 +295,7 @@ class Daemon final : public ApiContext {
     cycle_running_ = true;
     const auto cycle = ++cycle_seq_;
     asio::post(work_, [this, cycle, paths = std::move(paths)] {
+      assert_worker_thread("cycle");
       const auto now = now_seconds();
       pipeline_->import_inbox(now);
       pipeline_->prune(now);  // before the cycle, whose views then no longer list them
@@ -326,6 +312,7 @@ class Daemon final : public ApiContext {
 
   void on_cycle_done(std::uint64_t cycle, const std::vector<std::string>& paths,
                      const CycleReport& report, const serve::ViewMap& views, StoreSnapshot snap) {
+    assert_loop_thread("on_cycle_done");
     cycle_running_ = false;
     const auto now = now_seconds();
     std::map<std::string, const ChannelReport*> by_path;
@@ -341,10 +328,10 @@ class Daemon final : public ApiContext {
         outcome.ttl = c.ttl;
         outcome.max_age = c.max_age;
         ++fetches_by_outcome_[c.outcome];
-        last_results_[path] = {cycle, c.outcome, c.new_articles, c.error};
+        refreshes_.record(path, {cycle, c.outcome, c.new_articles, c.error});
       } else if (!stopping_) {
         // No report: the cycle was rolled back (store failure); try again on the error path.
-        last_results_[path] = {cycle, "error", 0, report.write_error};
+        refreshes_.record(path, {cycle, "error", 0, report.write_error});
       }
       scheduler_.completed(path, outcome, now);
     }
@@ -394,6 +381,7 @@ class Daemon final : public ApiContext {
   }
 
   void reload() {
+    assert_loop_thread("reload");
     lib::sd_notify_reloading();
     spdlog::info("SIGHUP: reloading {}", config_path_.string());
     auto r = config::load_config(config_path_);
@@ -417,6 +405,7 @@ class Daemon final : public ApiContext {
     // The worker switches config between cycles (its queue is ordered), then rewrites the
     // views so new categories have feeds at once.
     asio::post(work_, [this, cfg = *r.config] {
+      assert_worker_thread("reload");
       *worker_config_ = cfg;
       pipeline_ =
           std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*serve_views=*/true);
@@ -459,6 +448,9 @@ class Daemon final : public ApiContext {
   config::Config config_;  // the loop's copy
   asio::io_context io_;
   asio::io_context work_;
+  // For the thread assertions: running_in_this_thread() is asked of an executor.
+  const asio::io_context::executor_type loop_executor_ = io_.get_executor();
+  const asio::io_context::executor_type worker_executor_ = work_.get_executor();
   asio::executor_work_guard<asio::io_context::executor_type> work_guard_{work_.get_executor()};
   asio::signal_set signals_;
   asio::steady_timer timer_;
@@ -483,10 +475,8 @@ class Daemon final : public ApiContext {
   bool cycle_running_ = false;
   bool stopping_ = false;
   std::uint64_t cycle_seq_ = 0;
-  std::uint64_t refresh_seq_ = 0;
-  std::map<std::uint64_t, RefreshRecord> refreshes_;
+  RefreshTracker refreshes_{kRefreshHistory};
   std::shared_ptr<const std::vector<std::string>> all_channels_;  // of config_, made on demand
-  std::map<std::string, LastResult> last_results_;
   std::map<std::string, std::uint64_t> fetches_by_outcome_;
   sys_seconds started_{};
   double last_cycle_seconds_ = 0;
@@ -498,7 +488,6 @@ class Daemon final : public ApiContext {
 int run_daemon(const fs::path& config_path) {
   // A reader hanging up mid-response must not kill the daemon.
   std::signal(SIGPIPE, SIG_IGN);
-  // Blocked before any thread starts, so only the loop's signal_set sees these.
   auto r = config::load_config(config_path);
   for (const auto& w : r.warnings)
     spdlog::warn("{}", w);

@@ -136,6 +136,25 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
+std::string refresh_progress_json(const RefreshProgress& progress) {
+  std::string channels;
+  for (const ChannelProgress& c : progress.channels) {
+    if (!channels.empty()) channels += ",";
+    channels +=
+        "{\"channel\":" + json_string(c.channel) + ",\"done\":" + (c.done() ? "true" : "false");
+    if (c.removed) {
+      channels += R"(,"outcome":"removed","new":0,"error":"channel removed by a reload")";
+    } else if (c.result) {
+      channels += ",\"outcome\":" + json_string(c.result->outcome) +
+                  ",\"new\":" + std::to_string(c.result->new_articles) +
+                  ",\"error\":" + json_string(c.result->error);
+    }
+    channels += "}";
+  }
+  return "{\"id\":" + std::to_string(progress.id) +
+         ",\"done\":" + (progress.done() ? "true" : "false") + ",\"channels\":[" + channels + "]}";
+}
+
 bool refresh_allowed(const serve::Request& request, const std::string& token) {
   if (request.peer_loopback) return true;
   if (token.empty()) return false;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/refresh_tracker.hpp"
 #include "serve/http.hpp"
 #include "serve/status.hpp"
 
@@ -46,5 +47,9 @@ bool refresh_allowed(const serve::Request& request, const std::string& token);
 
 // A JSON string literal (quoted, escaped) for `s` (UTF-8 passed through).
 std::string json_string(std::string_view s);
+
+// The body of GET /refresh/N: {"id":N,"done":…,"channels":[{"channel":…,"done":…, and when done
+// "outcome","new","error"}…]}; a removed channel is done with outcome "removed".
+std::string refresh_progress_json(const RefreshProgress& progress);
 
 }  // namespace feedd::app
