@@ -1,0 +1,186 @@
+// The cycle in-process, against a scripted Fetcher (tests/fetch/fake_fetcher.hpp): what the e2e
+// tests see from outside, here with completion order, upstream answers and the clock chosen.
+#include "app/pipeline.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "fetch/fake_fetcher.hpp"
+#include "store/store.hpp"
+
+namespace feedd::app {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::sys_seconds;
+
+const sys_seconds kNow{std::chrono::seconds{1638000000}};
+
+std::string rss(const std::vector<std::pair<std::string, std::string>>& items) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>上游</title>"
+      "<link>https://up.example/</link>";
+  for (const auto& [title, link] : items) {
+    xml += "<item><title>" + title + "</title><link>" + link + "</link><guid>" + link +
+           "</guid><pubDate>Fri, 21 May 2021 14:00:00 GMT</pubDate>"
+           "<description><![CDATA[<p>正文 " +
+           title + "</p>]]></description></item>";
+  }
+  return xml + "</channel></rss>";
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("feedd_pipeline_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    load(R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        channels:
+          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
+          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
+)");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void load(const std::string& yaml) {
+    auto r = config::parse_config(yaml, dir_ / "feeds.yaml");
+    ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors.front());
+    config_ = std::move(*r.config);
+  }
+
+  // One cycle with a fresh Pipeline over the same store, as `feedd once` runs.
+  CycleReport cycle(const std::vector<std::string>& only = {}) {
+    fs::create_directories(dir_ / "out");
+    store::Store store(config_.state);
+    Pipeline pipeline(config_, store, fetcher_);
+    return pipeline.run_cycle(kNow, only);
+  }
+
+  std::map<std::string, fs::file_time_type> feed_times() const {
+    std::map<std::string, fs::file_time_type> times;
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "out" / "feeds"))
+      times[e.path().string()] = fs::last_write_time(e.path());
+    return times;
+  }
+
+  fs::path dir_;
+  config::Config config_;
+  fetch::FakeFetcher fetcher_;
+};
+
+// feeds.yaml order decides which channel a title shared by several is filed under (the post's
+// categories), whatever order their fetches end in.
+TEST_F(PipelineTest, ASharedTitleGoesToTheFirstConfiguredChannelWhateverOrderFetchesEnd) {
+  for (const bool reverse : {false, true}) {
+    SCOPED_TRACE(reverse ? "b completes first" : "a completes first");
+    fs::remove_all(dir_ / "out");
+    fetcher_.complete_in_reverse(reverse);
+    fetcher_.answer_body("http://up.example/a.xml",
+                         rss({{"同一个标题", "https://up.example/a/1"}}));
+    fetcher_.answer_body("http://up.example/b.xml", rss({{"同一个标题", "https://up.example/b/1"},
+                                                         {"只在乙", "https://up.example/b/2"}}));
+    const CycleReport report = cycle();
+    ASSERT_EQ(report.channels.size(), 2u);
+    EXPECT_EQ(report.channels[0].path, "top/src/a");  // the report is in feeds.yaml order too
+    EXPECT_EQ(report.channels[0].new_articles, 1);
+    EXPECT_EQ(report.channels[1].new_articles, 1);
+    EXPECT_EQ(report.channels[1].known_articles, 1);
+    EXPECT_EQ(report.write_error, "");
+
+    store::Store store(config_.state);
+    const auto in_b = store.latest("top/src/b", 10);
+    ASSERT_EQ(in_b.size(), 2u);  // listed under every channel that carried it
+    for (const auto& e : in_b) {
+      if (e.article.title != "同一个标题") continue;
+      EXPECT_EQ(e.channel_path, "top/src/a");
+      const std::string post = read(dir_ / "out" / "posts" / (e.article.hash + ".md"));
+      EXPECT_NE(post.find("\n - 新媒体\n - 源\n - 甲\n"), std::string::npos) << post;
+    }
+  }
+}
+
+// A second cycle whose upstreams all answer 304 changes nothing on disk: no feed is rendered or
+// rewritten (the store's views stamp says the files are current).
+TEST_F(PipelineTest, AnUnchangedCycleRewritesNoFile) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  const CycleReport first = cycle();
+  EXPECT_EQ(first.new_articles, 2);
+  EXPECT_GT(first.files_written, 0);
+  const auto before = feed_times();
+  ASSERT_FALSE(before.empty());
+
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_not_modified("http://up.example/b.xml");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.channels_ok, 2);
+  EXPECT_EQ(second.new_articles, 0);
+  EXPECT_EQ(second.files_written, 0);
+  EXPECT_EQ(feed_times(), before);
+  // The validators of the first answers went out with the second requests.
+  const auto& requests = fetcher_.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[2].validators.etag, "\"etag-of-http://up.example/a.xml\"");
+  EXPECT_EQ(requests[3].validators.etag, "\"etag-of-http://up.example/b.xml\"");
+}
+
+// The daemon hands the worker the paths that were due; a reload may have removed one of them
+// since. Such a path is not polled, and the others are.
+TEST_F(PipelineTest, APathNoLongerConfiguredIsNotPolled) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  const CycleReport report = cycle({"top/src/a", "top/src/removed"});
+  ASSERT_EQ(report.channels.size(), 1u);
+  EXPECT_EQ(report.channels[0].path, "top/src/a");
+  ASSERT_EQ(fetcher_.requests().size(), 1u);
+  EXPECT_EQ(fetcher_.requests()[0].url, "http://up.example/a.xml");
+}
+
+// One failing upstream is a value in the report; the other channel's articles are stored and
+// written all the same.
+TEST_F(PipelineTest, AFailingChannelDoesNotStopTheOther) {
+  fetch::Result gone;
+  gone.outcome = fetch::Outcome::kHttpError;
+  gone.http_status = 404;
+  gone.reason = "HTTP 404 Not Found";
+  fetcher_.answer("http://up.example/a.xml", gone);
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  const CycleReport report = cycle();
+  ASSERT_EQ(report.channels.size(), 2u);
+  EXPECT_FALSE(report.channels[0].ok());
+  EXPECT_EQ(report.channels[0].outcome, "http_error");
+  EXPECT_TRUE(report.channels[1].ok());
+  EXPECT_EQ(report.new_articles, 1);
+  EXPECT_EQ(report.write_error, "");
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "feeds" / "top" / "src" / "b.xml"));
+}
+
+}  // namespace
+}  // namespace feedd::app
