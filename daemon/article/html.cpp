@@ -608,10 +608,9 @@ std::optional<lib::HtmlTree> parse_fragment(std::string html) {
 
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options) {
   std::string input(html.substr(0, lib::html_cut_point(html)));
-  // Almost always one round. Each further one writes what the parser made of the last output,
-  // and one such round has been enough for every input the tests and fuzz_html produced (both
-  // check that rewriting the result again changes nothing); the bound keeps a pathological
-  // input from looping, at the cost of returning its last round as it is.
+  // Almost always one round. Each further one writes what the parser made of the last output;
+  // the tests and fuzz_html check that rewriting the result again changes nothing. The bound
+  // keeps a pathological input from looping, at the cost of returning its last round as it is.
   constexpr int kMaxRounds = 4;
   RewriteResult result;
   for (int round = 0; round < kMaxRounds; ++round) {
