@@ -24,10 +24,6 @@ constexpr std::string_view kPlaceholderMarks[] = {
     "placeholder", "blank.gif",       "lazy",      "loading", "grey.gif", "gray.gif",
     "spacer.gif",  "transparent.gif", "pixel.gif", "1x1"};
 
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
-}
-
 std::string_view trim(std::string_view s) {
   const auto is_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -394,7 +390,8 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
       }
     }
   }
-  if (chosen && !options.image_proxy.empty() && starts_with_nocase(*chosen, "http://")) {
+  // web_url writes the scheme lower-case.
+  if (chosen && !options.image_proxy.empty() && chosen->starts_with("http://")) {
     chosen = lib::web_url(options.image_proxy + *chosen);
   }
   if (src != nullptr) {
