@@ -1,6 +1,8 @@
 #include "util/work_pool.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace feedd {
 
@@ -29,17 +31,9 @@ unsigned WorkPool::default_threads() {
 void WorkPool::submit(Work work) {
   {
     std::unique_lock lock(mutex_);
-    if (pending_ >= max_pending_) {
-      lock.unlock();
-      // Apply finished results before queuing more, so queued bodies stay bounded.
-      while (true) {
-        drain(false);
-        std::unique_lock again(mutex_);
-        if (pending_ < max_pending_) break;
-        done_ready_.wait(again, [this] { return !done_.empty() || error_; });
-      }
-      lock.lock();
-    }
+    // Waiting, not draining: the workers empty the queue without the owner, and a submit()
+    // from a continuation must not run another continuation in the middle of it.
+    queue_room_.wait(lock, [this] { return queue_.size() < max_pending_; });
     ++pending_;
     queue_.push_back(std::move(work));
   }
@@ -47,6 +41,10 @@ void WorkPool::submit(Work work) {
 }
 
 void WorkPool::drain(bool wait) {
+  if (in_continuation_) {
+    std::fputs("feedd: WorkPool::drain called from a continuation\n", stderr);
+    std::abort();
+  }
   while (true) {
     std::deque<Continuation> ready;
     {
@@ -66,7 +64,14 @@ void WorkPool::drain(bool wait) {
         std::lock_guard lock(mutex_);
         --pending_;
       }
-      if (c) c();
+      if (!c) continue;
+      // Reset on the way out too: a continuation may throw (a store error) to the owner.
+      in_continuation_ = true;
+      struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }
+      } reset{in_continuation_};
+      c();
     }
     if (!wait) return;
     std::lock_guard lock(mutex_);
@@ -84,6 +89,7 @@ void WorkPool::worker() {
       work = std::move(queue_.front());
       queue_.pop_front();
     }
+    queue_room_.notify_one();
     Continuation c;
     std::exception_ptr error;
     try {

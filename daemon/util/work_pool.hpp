@@ -6,6 +6,9 @@
 //
 // Threading: submit() and drain() are called from the owner thread only. Work functions must
 // not touch owner-thread state; they may throw, and the exception is rethrown by drain().
+// Continuations run only in drain(), never in submit(), and never one inside another: a
+// continuation may submit() more work, but calling drain() from one aborts the process (it
+// would run other continuations re-entrantly, in the middle of the caller's state change).
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,18 +25,20 @@ class WorkPool {
   using Continuation = std::function<void()>;
   using Work = std::function<Continuation()>;
 
-  // `threads` workers (at least 1). At most `max_pending` submitted-but-undrained items: a
-  // submit() beyond that first drains, bounding the memory that queued work holds.
+  // `threads` workers (at least 1). At most `max_pending` items queued and not yet started: a
+  // submit() beyond that waits for a worker to take one (it never runs continuations), which
+  // bounds the memory that queued work holds. Finished work waits for the owner's next drain().
   explicit WorkPool(unsigned threads, std::size_t max_pending = 16);
   ~WorkPool();  // finishes queued work, joins; pending continuations are dropped
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
+  // Queues `work`; may block while the queue is full. Callable from a continuation.
   void submit(Work work);
 
   // Runs the continuations of finished work. With `wait`, keeps going until nothing is
   // queued or running (continuations may submit more work). Rethrows the first exception
-  // thrown by a work function.
+  // thrown by a work function. Aborts when called from a continuation.
   void drain(bool wait);
 
   // Threads worth using here: the hardware's cores, at most 4, at least 1.
@@ -45,11 +50,13 @@ class WorkPool {
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable done_ready_;
+  std::condition_variable queue_room_;
   std::deque<Work> queue_;
   std::deque<Continuation> done_;
   std::exception_ptr error_;
-  std::size_t pending_ = 0;  // submitted, continuation not yet run
-  std::size_t max_pending_;
+  std::size_t pending_ = 0;       // submitted, continuation not yet run
+  std::size_t max_pending_;       // bound of queue_
+  bool in_continuation_ = false;  // owner thread only
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
