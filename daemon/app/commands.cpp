@@ -77,12 +77,12 @@ int cmd_once(const CommonOptions& opts, std::ostream& out) {
   auto store = open_store(*cfg);
   if (!store) return kExitFailed;
   auto fetcher = fetch::make_curl_fetcher();
-  Pipeline pipeline(*cfg, *store, *fetcher);
+  Pipeline pipeline(*cfg, *store);
   // The same cycle the daemon runs: inbox, polls, retention.
   const auto now = now_seconds();
   pipeline.import_inbox(now);
   pipeline.prune(now);  // before the cycle, whose views then no longer list pruned articles
-  const auto report = pipeline.run_cycle(now);
+  const auto report = pipeline.run_cycle(*fetcher, now);
   out << report.summary() << "\n";
   if (!report.write_error.empty()) return kExitFailed;
   if (report.channels_ok == 0 && report.channels_failed > 0) return kExitFailed;
@@ -99,9 +99,7 @@ int cmd_import(const CommonOptions& opts, const std::vector<std::string>& paths,
   if (!cfg) return kExitUsage;
   auto store = open_store(*cfg);
   if (!store) return kExitFailed;
-  // Import never fetches; the fetcher only satisfies the Pipeline's constructor.
-  auto fetcher = fetch::make_curl_fetcher();
-  Pipeline pipeline(*cfg, *store, *fetcher);
+  Pipeline pipeline(*cfg, *store);
   std::vector<std::filesystem::path> p(paths.begin(), paths.end());
   const auto report = pipeline.import_paths(p, now_seconds());
   out << report.summary() << "\n";

@@ -80,8 +80,8 @@ categories:
   CycleReport cycle(const std::vector<std::string>& only = {}) {
     fs::create_directories(dir_ / "out");
     store::Store store(config_.state);
-    Pipeline pipeline(config_, store, fetcher_);
-    return pipeline.run_cycle(kNow, only);
+    Pipeline pipeline(config_, store);
+    return pipeline.run_cycle(fetcher_, kNow, only);
   }
 
   std::map<std::string, fs::file_time_type> feed_times() const {

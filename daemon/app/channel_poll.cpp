@@ -1,0 +1,147 @@
+#include "app/channel_poll.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "lib/curl/url.hpp"
+
+namespace feedd::app {
+
+std::vector<std::string> category_names(const config::Channel& ch) {
+  return {ch.top_name, ch.source_name, ch.name};
+}
+
+ChannelPoll::ChannelPoll(const config::Channel& channel, std::optional<store::ChannelState> stored,
+                         std::chrono::sys_seconds now)
+    : channel_(channel),
+      path_(channel.path()),
+      now_(now),
+      state_(std::move(stored).value_or(store::ChannelState{})) {
+  // Validators belong to a URL: when the config points the channel elsewhere, start fresh.
+  // The store keeps the URL redacted, so the redacted forms are compared.
+  if (state_.feed_url != lib::redact_url(channel_.url)) {
+    state_.etag.clear();
+    state_.last_modified.clear();
+  }
+}
+
+fetch::Request ChannelPoll::request() const {
+  return {path_, channel_.url, {state_.etag, state_.last_modified}};
+}
+
+void ChannelPoll::fail(std::string outcome, std::string reason) {
+  ChannelReport& cr = *report_;
+  cr.outcome = std::move(outcome);
+  cr.error = std::move(reason);
+  spdlog::error("{}: {}: {}", cr.path, cr.url, cr.error);
+  state_.last_outcome = cr.outcome;
+  state_.last_error = cr.error;
+  ++state_.consecutive_failures;
+}
+
+std::optional<ParseJob> ChannelPoll::fetched(fetch::Result& r) {
+  // Shutting down mid-fetch: nothing was learned, so nothing is recorded or reported.
+  if (r.outcome == fetch::Outcome::kCancelled) return std::nullopt;
+  report_.emplace();
+  ChannelReport& cr = *report_;
+  cr.path = path_;
+  cr.url = lib::redact_url(channel_.url);
+  cr.outcome = fetch::outcome_name(r.outcome);
+  cr.retry_after = r.retry_after;
+  cr.max_age = r.max_age;
+  state_.last_poll = now_;
+  if (state_.feed_url != cr.url) touched_ = true;  // atom:source names it
+  state_.feed_url = cr.url;                        // redacted, as the store keeps it
+  if (!r.ok()) {
+    fail(cr.outcome, r.reason);
+    return std::nullopt;
+  }
+  state_.last_outcome = cr.outcome;
+  state_.last_error.clear();
+  state_.consecutive_failures = 0;
+  state_.last_success = now_;
+  if (r.outcome == fetch::Outcome::kNotModified) return std::nullopt;
+  state_.etag = r.validators.etag;
+  state_.last_modified = r.validators.last_modified;
+  ParseJob job;
+  // The body moves to the pool and dies with the parse: memory is bounded by the bodies in
+  // flight, not by the whole cycle.
+  job.body = std::move(r.body);
+  job.options.base_url = r.effective_url.empty() ? r.url : r.effective_url;
+  job.options.content_type = r.content_type;
+  job.options.timezone = channel_.timezone;
+  job.options.encoding = channel_.encoding;
+  return job;
+}
+
+parse::Result ChannelPoll::parse(const ParseJob& job) {
+  return parse::parse_feed(job.body, job.options);
+}
+
+std::optional<MakeJob> ChannelPoll::parsed(parse::Result parsed, const config::Config& config,
+                                           const store::Store& store) {
+  ChannelReport& cr = *report_;
+  if (!parsed.feed) {
+    fail("parse_error", parsed.error);
+    return std::nullopt;
+  }
+  auto& feed = *parsed.feed;
+  for (const auto& w : feed.warnings)
+    spdlog::warn("{}: {}: {}", cr.path, cr.url, w);
+  // atom:source of every entry from this channel names the upstream feed.
+  if (state_.feed_title != feed.title || state_.feed_link != feed.link) touched_ = true;
+  state_.feed_title = feed.title;
+  state_.feed_link = feed.link;
+  cr.ttl = feed.ttl;
+  MakeJob job{{}, {category_names(channel_), channel_.source_name, config.image_proxy, now_}};
+  job.context.iframe_hosts = config.iframe_hosts;
+  for (auto& item : feed.items) {
+    const std::string& key = item.guid.empty() ? item.link : item.guid;
+    if (!key.empty() && store.item_seen(path_, key)) {
+      ++cr.known_articles;
+    } else {
+      job.items.push_back(std::move(item));
+    }
+  }
+  return job;
+}
+
+MadeArticles ChannelPoll::make_articles(const MakeJob& job) {
+  MadeArticles made;
+  for (const auto& item : job.items) {
+    // An item without a usable title has nothing to hash and nothing to show.
+    if (auto a = article::make_article(item, job.context)) {
+      made.emplace_back(item.guid.empty() ? item.link : item.guid, std::move(*a));
+    }
+  }
+  return made;
+}
+
+std::vector<article::Article> ChannelPoll::settle(store::Store& store) {
+  std::vector<article::Article> fresh;
+  if (!report_) return fresh;
+  ChannelReport& cr = *report_;
+  for (auto& [key, a] : made_) {
+    touched_ = true;  // a new article, or a known one now listed here too
+    if (store.add_article(a, path_, now_) == store::AddOutcome::kNew) {
+      ++cr.new_articles;
+      fresh.push_back(std::move(a));
+    } else {
+      ++cr.known_articles;
+    }
+    if (!key.empty()) store.mark_item_seen(path_, key, now_);
+  }
+  made_.clear();
+  store.set_channel_state(path_, state_);
+  return fresh;
+}
+
+std::vector<std::size_t> InOrder::done(std::size_t i) {
+  std::vector<std::size_t> released;
+  if (i >= done_.size() || done_[i]) return released;
+  done_[i] = true;
+  while (next_ < done_.size() && done_[next_])
+    released.push_back(next_++);
+  return released;
+}
+
+}  // namespace feedd::app

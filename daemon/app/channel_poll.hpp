@@ -1,0 +1,101 @@
+#pragma once
+// One channel's poll within a cycle, through its steps: fetched → parsed → articles made →
+// settled. ChannelPoll owns the channel's state and report for the cycle; the steps are the
+// only way they change. InOrder releases the polls for settling in feeds.yaml order.
+//
+// Threading: everything here runs on the pipeline's owner thread except make_articles() and
+// parse(), which are pure and run on the work pool. Throws only store::StoreError (from the
+// store calls of parsed() and settle()), which rolls the cycle back.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/pipeline_report.hpp"
+#include "article/article.hpp"
+#include "config/config.hpp"
+#include "fetch/fetcher.hpp"
+#include "parse/feed.hpp"
+#include "store/store.hpp"
+
+namespace feedd::app {
+
+// Channel display path, e.g. {"新媒体", "ZAKER", "source"}: the categories of its articles.
+std::vector<std::string> category_names(const config::Channel& ch);
+
+// Articles made from new items, each with its item key (GUID, else link; "" when neither).
+using MadeArticles = std::vector<std::pair<std::string, article::Article>>;
+
+// A body to parse, on the pool.
+struct ParseJob {
+  std::string body;
+  parse::Options options;
+};
+
+// Items not seen before in this channel, to make articles of, on the pool.
+struct MakeJob {
+  std::vector<parse::FeedItem> items;
+  article::Context context;
+};
+
+class ChannelPoll {
+ public:
+  // `channel` must outlive the poll; `stored` is the store's state of the channel, if any.
+  ChannelPoll(const config::Channel& channel, std::optional<store::ChannelState> stored,
+              std::chrono::sys_seconds now);
+
+  const std::string& path() const { return path_; }
+  // The conditional GET of this channel (its validators dropped when its URL changed).
+  fetch::Request request() const;
+
+  // Records the fetch. Returns the body to parse, or nullopt when there is nothing to parse
+  // (failure, 304, cancellation): the poll is then ready to settle.
+  std::optional<ParseJob> fetched(fetch::Result& result);
+  static parse::Result parse(const ParseJob& job);
+  // Records the parse. Returns the items this channel has not seen (read from `store`), or
+  // nullopt when the body was not a feed: the poll is then ready to settle.
+  std::optional<MakeJob> parsed(parse::Result result, const config::Config& config,
+                                const store::Store& store);
+  static MadeArticles make_articles(const MakeJob& job);
+  void made(MadeArticles articles) { made_ = std::move(articles); }
+
+  // In feeds.yaml order, inside the cycle's transaction: records the channel's state and its
+  // articles in `store`. Returns the articles new to the store, whose files must be written.
+  // A cancelled poll records nothing.
+  std::vector<article::Article> settle(store::Store& store);
+
+  // Whether the feeds listing this channel change with this poll (articles or upstream
+  // details); meaningful after settle().
+  bool touched() const { return touched_; }
+  // The report; nullopt when the fetch was cancelled (nothing was learned).
+  std::optional<ChannelReport> take_report() { return std::move(report_); }
+
+ private:
+  void fail(std::string outcome, std::string reason);
+
+  const config::Channel& channel_;
+  std::string path_;
+  std::chrono::sys_seconds now_;
+  store::ChannelState state_;
+  std::optional<ChannelReport> report_;
+  MadeArticles made_;
+  bool touched_ = false;
+};
+
+// Releases indices 0..n-1 in order as each is marked done, whatever order they are done in.
+// Articles enter the store in feeds.yaml order so that a title carried by several channels is
+// always filed under the same (first) one.
+class InOrder {
+ public:
+  explicit InOrder(std::size_t n) : done_(n, false) {}
+  // Marks `i` done (once); returns the indices this releases, in order (maybe none).
+  std::vector<std::size_t> done(std::size_t i);
+
+ private:
+  std::vector<bool> done_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace feedd::app
