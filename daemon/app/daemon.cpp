@@ -20,6 +20,7 @@
 #include "app/http_api.hpp"
 #include "app/pipeline.hpp"
 #include "app/refresh_tracker.hpp"
+#include "app/served_views.hpp"
 #include "config/config.hpp"
 #include "emit/emit.hpp"
 #include "fetch/fetcher.hpp"
@@ -92,13 +93,12 @@ class Daemon final : public ApiContext {
     }
     fetcher_ = fetch::make_curl_fetcher();
     worker_config_ = std::make_unique<config::Config>(config_);
-    pipeline_ =
-        std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*serve_views=*/true);
+    pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
 
     // The views exist (and missing files are rebuilt) before the first request is served.
     std::string error;
     pipeline_->write_views(now_seconds(), error);
-    install_views(pipeline_->take_views(), true);
+    install_views(served_views_.take(), true);
     return_free_memory();
     store_snapshot_ = snapshot_store();
 
@@ -299,8 +299,8 @@ class Daemon final : public ApiContext {
       const auto now = now_seconds();
       pipeline_->import_inbox(now);
       pipeline_->prune(now);  // before the cycle, whose views then no longer list them
-      auto report = pipeline_->run_cycle(now, paths);
-      auto views = pipeline_->take_views();
+      auto report = pipeline_->run_cycle(*fetcher_, now, paths);
+      auto views = served_views_.take();
       auto snap = snapshot_store();
       return_free_memory();
       asio::post(io_, [this, cycle, paths, report = std::move(report), views = std::move(views),
@@ -407,11 +407,10 @@ class Daemon final : public ApiContext {
     asio::post(work_, [this, cfg = *r.config] {
       assert_worker_thread("reload");
       *worker_config_ = cfg;
-      pipeline_ =
-          std::make_unique<Pipeline>(*worker_config_, *store_, *fetcher_, /*serve_views=*/true);
+      pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
       std::string error;
       pipeline_->write_views(now_seconds(), error);
-      auto views = pipeline_->take_views();
+      auto views = served_views_.take();
       auto snap = snapshot_store();
       return_free_memory();
       asio::post(io_, [this, views = std::move(views), snap = std::move(snap)]() mutable {
@@ -467,6 +466,7 @@ class Daemon final : public ApiContext {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<fetch::Fetcher> fetcher_;
   std::unique_ptr<config::Config> worker_config_;
+  ServedViews served_views_;  // the pipeline renders into it; outlives it
   std::unique_ptr<Pipeline> pipeline_;
 
   // Loop-owned.
