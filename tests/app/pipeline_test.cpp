@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,9 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "app/served_views.hpp"
 #include "config/config.hpp"
 #include "fetch/fake_fetcher.hpp"
+#include "lib/sqlite/sqlite.hpp"
 #include "store/store.hpp"
+#include "util/atomic_file.hpp"
 
 namespace feedd::app {
 namespace {
@@ -36,6 +40,21 @@ std::string rss(const std::vector<std::pair<std::string, std::string>>& items) {
            title + "</p>]]></description></item>";
   }
   return xml + "</channel></rss>";
+}
+
+void write(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Every file under `dir`, relative, sorted: what a cycle left on disk.
+std::vector<std::string> files_under(const fs::path& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file()) files.push_back(fs::relative(e.path(), dir).string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 std::string read(const fs::path& p) {
@@ -82,6 +101,11 @@ categories:
     store::Store store(config_.state);
     Pipeline pipeline(config_, store);
     return pipeline.run_cycle(fetcher_, kNow, only);
+  }
+
+  // A second connection to the store's database, to break it from outside.
+  lib::Database database() const {
+    return lib::Database(config_.state.string(), SQLITE_OPEN_READWRITE);
   }
 
   std::map<std::string, fs::file_time_type> feed_times() const {
@@ -180,6 +204,159 @@ TEST_F(PipelineTest, AFailingChannelDoesNotStopTheOther) {
   EXPECT_EQ(report.new_articles, 1);
   EXPECT_EQ(report.write_error, "");
   EXPECT_TRUE(fs::exists(dir_ / "out" / "feeds" / "top" / "src" / "b.xml"));
+}
+
+// A store failure mid-cycle (the second channel's article cannot be inserted, after the first
+// channel's was stored and its file staged) rolls the whole cycle back: no article, no channel
+// state, no file — not even a temporary. The next cycle fetches again and writes everything.
+TEST_F(PipelineTest, AStoreFailureMidCycleRollsBackAndTheNextCycleWritesTheArticles) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"毒", "https://up.example/b/1"}}));
+  fs::create_directories(dir_ / "out");
+  { store::Store created(config_.state); }  // the schema, for the trigger
+  database().exec(
+      "CREATE TRIGGER poison BEFORE INSERT ON articles WHEN NEW.title = '毒' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+
+  const CycleReport failed = cycle();
+  EXPECT_EQ(failed.write_error.rfind("store: ", 0), 0u) << failed.write_error;
+  EXPECT_NE(failed.write_error.find("injected failure"), std::string::npos);
+  EXPECT_TRUE(failed.channels.empty());
+  EXPECT_EQ(files_under(dir_ / "out" / "posts"), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "feeds"));
+  {
+    store::Store store(config_.state);
+    EXPECT_EQ(store.total_articles(), 0);
+    EXPECT_FALSE(store.channel_state("top/src/a"));
+    EXPECT_FALSE(store.item_seen("top/src/a", "https://up.example/a/1"));
+  }
+
+  database().exec("DROP TRIGGER poison");
+  const CycleReport next = cycle();
+  EXPECT_EQ(next.write_error, "");
+  EXPECT_EQ(next.new_articles, 2);
+  // No validators were kept from the rolled-back cycle: the second one fetched in full.
+  ASSERT_EQ(fetcher_.requests().size(), 4u);
+  EXPECT_EQ(fetcher_.requests()[2].validators.etag, "");
+  store::Store store(config_.state);
+  ASSERT_EQ(store.total_articles(), 2);
+  std::vector<std::string> posts;
+  for (const auto& hash : store.all_hashes())
+    posts.push_back(hash + ".md");
+  std::sort(posts.begin(), posts.end());
+  EXPECT_EQ(files_under(dir_ / "out" / "posts"), posts);
+  EXPECT_NE(read(dir_ / "out" / "feeds" / "all.xml").find("毒"), std::string::npos);
+}
+
+// The views stamp, unchanged: a new Pipeline (the next `feedd once`) over a store whose stamp
+// is current renders no feed its cycle did not touch — a feed file edited behind its back stays
+// as it is.
+TEST_F(PipelineTest, ACurrentViewsStampRendersNoUntouchedFeed) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  ASSERT_EQ(cycle().write_error, "");
+  write(dir_ / "out" / "feeds" / "all.xml", "edited");
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_not_modified("http://up.example/b.xml");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.files_written, 0);
+  EXPECT_EQ(read(dir_ / "out" / "feeds" / "all.xml"), "edited");
+}
+
+// The views stamp, interrupted: when writing the views fails after the commit (here the folder
+// of the channel feeds cannot be made), the store still says the views are behind, and the
+// next Pipeline renders every feed — also those it did not touch and whose files exist.
+TEST_F(PipelineTest, AnInterruptedViewsWriteMakesTheNextPipelineRenderEveryFeed) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  fs::create_directories(dir_ / "out" / "feeds");
+  write(dir_ / "out" / "feeds" / "top", "a file where a folder must go");
+  const CycleReport first = cycle();
+  EXPECT_NE(first.write_error, "");
+  EXPECT_EQ(first.new_articles, 2);  // committed: the views are rebuilt, not rolled back
+  const std::string all = read(dir_ / "out" / "feeds" / "all.xml");
+  ASSERT_NE(all.find("二"), std::string::npos);
+
+  fs::remove(dir_ / "out" / "feeds" / "top");
+  write(dir_ / "out" / "feeds" / "all.xml", "edited");
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_not_modified("http://up.example/b.xml");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.write_error, "");
+  EXPECT_EQ(read(dir_ / "out" / "feeds" / "all.xml"), all);
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "feeds" / "top" / "src" / "b.xml"));
+
+  // Now complete: the stamp is current again, and the next Pipeline renders nothing.
+  write(dir_ / "out" / "feeds" / "all.xml", "edited");
+  EXPECT_EQ(cycle().files_written, 0);
+  EXPECT_EQ(read(dir_ / "out" / "feeds" / "all.xml"), "edited");
+}
+
+// A reload removes channel b between the scheduler picking the due paths (a and b) and the
+// worker's cycle, which runs with the new config in a new Pipeline, as the daemon does: b is
+// not polled, the OPML and the feeds are rendered for the new config, and b's stored article
+// stays in the all feed.
+TEST_F(PipelineTest, AChannelRemovedByAReloadBeforeTheCycleIsNotPolledAndLeavesTheViews) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  ASSERT_EQ(cycle().write_error, "");
+  ASSERT_NE(read(dir_ / "out" / "feeds.opml").find("b.xml"), std::string::npos);
+
+  load(R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        channels:
+          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
+)");
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  const CycleReport report = cycle({"top/src/a", "top/src/b"});
+  EXPECT_EQ(report.write_error, "");
+  ASSERT_EQ(report.channels.size(), 1u);
+  EXPECT_EQ(report.channels[0].path, "top/src/a");
+  ASSERT_EQ(fetcher_.requests().size(), 3u);
+  EXPECT_EQ(fetcher_.requests()[2].url, "http://up.example/a.xml");
+  const std::string opml = read(dir_ / "out" / "feeds.opml");
+  EXPECT_EQ(opml.find("b.xml"), std::string::npos) << opml;
+  EXPECT_NE(opml.find("a.xml"), std::string::npos) << opml;
+  EXPECT_NE(read(dir_ / "out" / "feeds" / "all.xml").find("二"), std::string::npos);
+}
+
+// The daemon's sink: a new Pipeline renders every view for it once (it serves from memory),
+// then only what changed.
+TEST_F(PipelineTest, ASinkGetsEveryViewOnceThenOnlyTheChangedOnes) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  ASSERT_EQ(cycle().write_error, "");
+
+  fs::create_directories(dir_ / "out");
+  store::Store store(config_.state);
+  ServedViews sink;
+  Pipeline pipeline(config_, store, &sink);
+  std::string error;
+  EXPECT_EQ(pipeline.write_views(kNow, error), 0);  // nothing on disk changes
+  EXPECT_EQ(error, "");
+  std::vector<std::string> served;
+  for (const auto& [path, view] : sink.take())
+    served.push_back(path);
+  EXPECT_EQ(served, (std::vector<std::string>{"/feeds.opml", "/feeds/all.xml", "/feeds/top.xml",
+                                              "/feeds/top/src.xml", "/feeds/top/src/a.xml",
+                                              "/feeds/top/src/b.xml"}));
+
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"三", "https://up.example/b/2"}}));
+  EXPECT_EQ(pipeline.run_cycle(fetcher_, kNow).new_articles, 1);
+  served.clear();
+  for (const auto& [path, view] : sink.take())
+    served.push_back(path);
+  EXPECT_EQ(served, (std::vector<std::string>{"/feeds/all.xml", "/feeds/top.xml",
+                                              "/feeds/top/src.xml", "/feeds/top/src/b.xml"}));
 }
 
 }  // namespace
