@@ -166,6 +166,17 @@ std::optional<article::Article> read_import(const fs::path& f, const config::Con
 
 }  // namespace
 
+void CycleReport::add(ChannelReport channel) {
+  if (channel.ok()) {
+    ++channels_ok;
+    new_articles += channel.new_articles;
+    known_articles += channel.known_articles;
+  } else {
+    ++channels_failed;
+  }
+  channels.push_back(std::move(channel));
+}
+
 std::string CycleReport::summary() const {
   return "channels: " + std::to_string(channels_ok) + " ok, " + std::to_string(channels_failed) +
          " failed; articles: " + std::to_string(new_articles) + " new, " +
@@ -228,19 +239,9 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     return report;
   }
   pool.reset();
-
   for (auto& poll : polls) {
     if (poll.touched()) views_.touch(poll.path());
-    auto cr = poll.take_report();
-    if (!cr) continue;
-    if (cr->ok()) {
-      ++report.channels_ok;
-      report.new_articles += cr->new_articles;
-      report.known_articles += cr->known_articles;
-    } else {
-      ++report.channels_failed;
-    }
-    report.channels.push_back(std::move(*cr));
+    if (auto cr = poll.take_report()) report.add(std::move(*cr));
   }
 
   std::string error;

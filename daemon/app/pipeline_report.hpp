@@ -33,6 +33,8 @@ struct CycleReport {
   std::string write_error;  // store or file failure: "" when the cycle was committed and written
   std::chrono::milliseconds duration{0};
 
+  // Appends `channel` (in feeds.yaml order) and counts it.
+  void add(ChannelReport channel);
   // "channels: 3 ok, 1 failed; articles: 12 new, 40 seen"
   std::string summary() const;
 };
