@@ -32,7 +32,11 @@ constexpr std::string_view kViewsKey = "views";
 constexpr std::string_view kViewsBehind = "behind";
 // Prefix of the `meta` rows that hold when an empty feed was first written ("first_written:"
 // + its file, Unix seconds).
-const std::string kFirstWrittenKey = "first_written:";
+constexpr std::string_view kFirstWrittenKey = "first_written:";
+
+std::string first_written_key(const std::string& file) {
+  return std::string(kFirstWrittenKey) + file;
+}
 
 // Unix seconds as written for kFirstWrittenKey; nullopt when the row is not such a number.
 std::optional<sys_seconds> parse_seconds(std::string_view text) {
@@ -216,7 +220,7 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) 
         entries.push_back({std::move(e.article), upstream.of(e.channel_path)});
       sys_seconds since{};
       if (entries.empty()) {
-        const auto stored = store.meta(kFirstWrittenKey + node.file);
+        const auto stored = store.meta(first_written_key(node.file));
         const auto t = stored ? parse_seconds(*stored) : std::nullopt;
         if (!t) first_written.push_back(node.file);
         since = t.value_or(now);
@@ -228,7 +232,7 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) 
       // Recorded before the files appear: a feed on disk always has its time in the store.
       store::Store::Transaction tx(store);
       for (const auto& file : first_written)
-        store.set_meta(kFirstWrittenKey + file, std::to_string(now.time_since_epoch().count()));
+        store.set_meta(first_written_key(file), std::to_string(now.time_since_epoch().count()));
       tx.commit();
     }
     if (needed("feeds.opml", false)) {
