@@ -5,7 +5,6 @@
 #include <charconv>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <system_error>
 #include <vector>
