@@ -9,12 +9,16 @@ void sd_notify_state(const std::string& state) {
   sd_notify(0, state.c_str());
 }
 
-void sd_notify_reloading() {
+std::string sd_reloading_state() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const auto usec = static_cast<unsigned long long>(ts.tv_sec) * 1000000ULL +
                     static_cast<unsigned long long>(ts.tv_nsec) / 1000ULL;
-  sd_notify(0, ("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec)).c_str());
+  return "RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec);
+}
+
+void sd_notify_reloading() {
+  sd_notify_state(sd_reloading_state());
 }
 
 std::optional<std::chrono::microseconds> sd_watchdog_period() {

@@ -14,6 +14,9 @@ void sd_notify_state(const std::string& state);
 // "RELOADING=1\nMONOTONIC_USEC=<CLOCK_MONOTONIC now>" as systemd's Type=notify-reload wants.
 void sd_notify_reloading();
 
+// The state sd_notify_reloading() sends, for callers that send through a sink of their own.
+std::string sd_reloading_state();
+
 // The watchdog period the manager expects (WATCHDOG_USEC for this PID), or nullopt.
 std::optional<std::chrono::microseconds> sd_watchdog_period();
 
