@@ -78,11 +78,7 @@ serve::Response refresh(ApiContext& ctx, const serve::Request& req) {
   }
   const auto ticket = ctx.request_refresh(channels);
   if (!ticket.unknown.empty()) {
-    std::string body = R"({"error":"unknown channel","unknown":[)";
-    for (std::size_t i = 0; i < ticket.unknown.size(); ++i) {
-      body += (i ? "," : "") + json_string(ticket.unknown[i]);
-    }
-    return serve::json_response(404, body + "]}");
+    return serve::json_response(404, unknown_channels_json(ticket.unknown));
   }
   if (form) {
     // A person pressed "Refresh now" on the status page: back to the page.
@@ -92,12 +88,7 @@ serve::Response refresh(ApiContext& ctx, const serve::Request& req) {
     r.body = "refresh " + std::to_string(ticket.id) + " accepted\n";
     return r;
   }
-  std::string body = "{\"id\":" + std::to_string(ticket.id) + ",\"status\":\"/refresh/" +
-                     std::to_string(ticket.id) + "\",\"channels\":[";
-  for (std::size_t i = 0; i < ticket.channels.size(); ++i) {
-    body += (i ? "," : "") + json_string(ticket.channels[i]);
-  }
-  auto r = serve::json_response(202, body + "]}");
+  auto r = serve::json_response(202, refresh_ticket_json(ticket));
   r.headers.emplace_back("Location", "/refresh/" + std::to_string(ticket.id));
   return r;
 }
@@ -134,6 +125,28 @@ std::string json_string(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+namespace {
+
+std::string json_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += (i ? "," : "") + json_string(items[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string refresh_ticket_json(const RefreshTicket& ticket) {
+  const auto id = std::to_string(ticket.id);
+  return "{\"id\":" + id + ",\"status\":\"/refresh/" + id +
+         "\",\"channels\":" + json_array(ticket.channels) + "}";
+}
+
+std::string unknown_channels_json(const std::vector<std::string>& unknown) {
+  return R"({"error":"unknown channel","unknown":)" + json_array(unknown) + "}";
 }
 
 std::string refresh_progress_json(const RefreshProgress& progress) {

@@ -48,6 +48,15 @@ bool refresh_allowed(const serve::Request& request, const std::string& token);
 // A JSON string literal (quoted, escaped) for `s` (UTF-8 passed through).
 std::string json_string(std::string_view s);
 
+// Every JSON body of /refresh is built below, in http_api.cpp, and nowhere else.
+
+// The 202 body of POST /refresh: {"id":N,"status":"/refresh/N","channels":[…accepted…]}.
+std::string refresh_ticket_json(const RefreshTicket& ticket);
+
+// The 404 body of POST /refresh naming unknown channels:
+// {"error":"unknown channel","unknown":[…]}.
+std::string unknown_channels_json(const std::vector<std::string>& unknown);
+
 // The body of GET /refresh/N: {"id":N,"done":…,"channels":[{"channel":…,"done":…, and when done
 // "outcome","new","error"}…]}; a removed channel is done with outcome "removed".
 std::string refresh_progress_json(const RefreshProgress& progress);

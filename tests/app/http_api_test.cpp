@@ -308,5 +308,32 @@ TEST(HttpApi, JsonString) {
   }
 }
 
+// The /refresh bodies built by their own functions: the same bytes the router answers with.
+TEST(HttpApi, RefreshJsonBodies) {
+  struct Case {
+    std::string name;
+    std::string json;
+    std::string expected;
+  };
+  RefreshTicket none;
+  none.id = 3;
+  RefreshTicket two;
+  two.id = 12;
+  two.channels = {"a/b/c", "x/\"y\"/z"};
+  const std::vector<Case> cases = {
+      {"no channel", refresh_ticket_json(none), R"({"id":3,"status":"/refresh/3","channels":[]})"},
+      {"two channels", refresh_ticket_json(two),
+       R"({"id":12,"status":"/refresh/12","channels":["a/b/c","x/\"y\"/z"]})"},
+      {"one unknown", unknown_channels_json({"nope"}),
+       R"({"error":"unknown channel","unknown":["nope"]})"},
+      {"two unknown", unknown_channels_json({"a", "b\n"}),
+       R"({"error":"unknown channel","unknown":["a","b\n"]})"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(c.json, c.expected);
+  }
+}
+
 }  // namespace
 }  // namespace feedd::app
