@@ -1,0 +1,74 @@
+#include "app/daemon_worker.hpp"
+
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include "app/thread_check.hpp"
+
+namespace feedd::app {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A cycle's buffers (bodies, articles, rendered feeds) are spread over the pool threads' malloc
+// arenas, which glibc keeps mapped; handing the free pages back keeps a long-running daemon at
+// its working set, not at its busiest cycle's.
+void return_free_memory() {
+  ::malloc_trim(0);
+}
+
+}  // namespace
+
+DaemonWorker::DaemonWorker(boost::asio::io_context& work) : work_(work) {}
+
+std::optional<DaemonWorker::Output> DaemonWorker::open(const config::Config& config,
+                                                       std::chrono::sys_seconds now) {
+  try {
+    fs::create_directories(config.state.parent_path());
+    store_ = std::make_unique<store::Store>(config.state);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot open the store: {}", config.state.string(), e.what());
+    return std::nullopt;
+  }
+  fetcher_ = fetch::make_curl_fetcher();
+  worker_config_ = std::make_unique<config::Config>(config);
+  pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  return write_views(now);
+}
+
+DaemonWorker::CycleOutput DaemonWorker::cycle(const std::vector<std::string>& paths,
+                                              std::chrono::sys_seconds now) {
+  assert_thread(work_.get_executor(), "DaemonWorker::cycle", "worker");
+  pipeline_->import_inbox(now);
+  pipeline_->prune(now);  // before the cycle, whose views then no longer list them
+  CycleOutput out;
+  out.report = pipeline_->run_cycle(*fetcher_, now, paths);
+  out.views = served_views_.take();
+  out.store = snapshot_store(*worker_config_, *store_);
+  return_free_memory();
+  return out;
+}
+
+DaemonWorker::Output DaemonWorker::reload(const config::Config& config,
+                                          std::chrono::sys_seconds now) {
+  assert_thread(work_.get_executor(), "DaemonWorker::reload", "worker");
+  *worker_config_ = config;
+  pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  return write_views(now);
+}
+
+void DaemonWorker::cancel_fetches() {
+  if (fetcher_) fetcher_->cancel();
+}
+
+DaemonWorker::Output DaemonWorker::write_views(std::chrono::sys_seconds now) {
+  std::string error;
+  pipeline_->write_views(now, error);
+  Output out;
+  out.views = served_views_.take();
+  out.store = snapshot_store(*worker_config_, *store_);
+  return_free_memory();
+  return out;
+}
+
+}  // namespace feedd::app
