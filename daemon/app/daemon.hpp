@@ -7,6 +7,12 @@
 // error the old one stays), SIGUSR1 refreshes every channel, SIGTERM/SIGINT stop accepting,
 // give in-flight work at most 5 s, and exit 0. SIGPIPE is ignored.
 // systemd: READY=1, RELOADING=1 + MONOTONIC_USEC, STATUS=, WATCHDOG=1 (from the loop).
+//
+// Parts (daemon.cpp's Daemon drives them; each asserts its thread at its entry points):
+//   loop thread    SignalWatcher (signals.hpp), ServiceNotifier (watchdog.hpp), reload_config
+//                  (reload.hpp), build_status (daemon_status.hpp), RefreshTracker, the scheduler,
+//                  the HTTP server and route() (http_api.hpp)
+//   worker thread  DaemonWorker (daemon_worker.hpp): store, fetcher, pipeline
 #include <filesystem>
 
 namespace feedd::app {
