@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "lib/iconv/iconv.hpp"
@@ -67,6 +68,113 @@ std::string preview(std::string_view s) {
   return r;
 }
 
+// What the repair pass changed, reported as warnings so a feed's owner can see why its items
+// differ from its bytes.
+struct RepairCounts {
+  std::size_t html_entities = 0, unknown_entities = 0, raw_amps = 0, raw_lts = 0;
+  std::size_t controls = 0, unclosed = 0, stray_ends = 0, unquoted = 0;
+
+  void report(std::vector<std::string>& warnings) const {
+    auto note = [&warnings](std::size_t n, std::string_view what) {
+      if (n > 0) warnings.push_back("repaired " + std::to_string(n) + " " + std::string(what));
+    };
+    note(html_entities, "HTML entities");
+    note(unknown_entities, "unknown entities kept as text");
+    note(raw_amps, "bare '&'");
+    note(raw_lts, "bare '<'");
+    note(controls, "forbidden control characters");
+    note(unclosed, "unclosed elements");
+    note(stray_ends, "stray end tags");
+    note(unquoted, "unquoted attribute values");
+  }
+};
+
+// At in[i] == '&': appends to `out` XML's own and valid numeric references as they are, an HTML
+// entity's text, and anything else as literal text. Returns the index after what it read.
+std::size_t repair_entity(std::string_view in, std::size_t i, std::string& out,
+                          RepairCounts& counts) {
+  static constexpr std::size_t kMaxName = 32;
+  std::size_t j = i + 1;
+  if (j < in.size() && in[j] == '#') {
+    const bool hex = j + 1 < in.size() && (in[j + 1] == 'x' || in[j + 1] == 'X');
+    const std::size_t digits = j + (hex ? 2 : 1);
+    std::uint32_t cp = 0;
+    const auto [end, ec] = std::from_chars(
+        in.data() + digits, in.data() + std::min(in.size(), digits + 10), cp, hex ? 16 : 10);
+    const std::size_t k = static_cast<std::size_t>(end - in.data());
+    if (ec == std::errc() && k < in.size() && in[k] == ';') {
+      if (allowed_code_point(cp)) {
+        out.append(in.substr(i, k + 1 - i));
+      } else {
+        ++counts.controls;
+      }
+      return k + 1;
+    }
+  } else {
+    while (j < in.size() && j - i <= kMaxName && (is_alpha(in[j]) || is_digit(in[j])))
+      ++j;
+    if (j > i + 1 && j < in.size() && in[j] == ';' && is_alpha(in[i + 1])) {
+      const std::string_view name = in.substr(i + 1, j - i - 1);
+      if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
+        out.append(in.substr(i, j + 1 - i));
+      } else if (const auto text = html_entity(name); !text.empty()) {
+        out.append(text);
+        ++counts.html_entities;
+      } else {
+        // Undefined (or DTD-defined, which we never expand): literal text.
+        out += "&amp;";
+        out.append(name);
+        out += ';';
+        ++counts.unknown_entities;
+      }
+      return j + 1;
+    }
+  }
+  out += "&amp;";
+  ++counts.raw_amps;
+  return i + 1;
+}
+
+struct Doctype {
+  std::size_t end = 0;  // index after its '>'
+  std::string_view name;
+  bool subset = false;  // had an internal subset, which is never read
+};
+
+// At "<!DOCTYPE" (9 bytes) at in[i]; nullopt when the input ends inside it.
+std::optional<Doctype> scan_doctype(std::string_view in, std::size_t i) {
+  Doctype d;
+  std::size_t j = i + 9;
+  while (j < in.size() && is_space(in[j]))
+    ++j;
+  const std::size_t name_start = j;
+  while (j < in.size() && !is_space(in[j]) && in[j] != '>' && in[j] != '[')
+    ++j;
+  d.name = in.substr(name_start, j - name_start);
+  bool in_subset = false;
+  while (j < in.size()) {
+    const char c = in[j];
+    if (c == '"' || c == '\'') {
+      j = in.find(c, j + 1);
+      if (j == std::string_view::npos) return std::nullopt;
+    } else if (in_subset && in.substr(j, 4) == "<!--") {
+      j = in.find("-->", j + 4);
+      if (j == std::string_view::npos) return std::nullopt;
+      j += 2;
+    } else if (c == '[') {
+      in_subset = true;
+      d.subset = true;
+    } else if (c == ']') {
+      in_subset = false;
+    } else if (c == '>' && !in_subset) {
+      d.end = j + 1;
+      return d;
+    }
+    ++j;
+  }
+  return std::nullopt;
+}
+
 // The repair pass. Reads `in_` once, writes `out_`; any construct the input ends inside is
 // rolled back, so `out_` always holds complete markup.
 class Repairer {
@@ -122,17 +230,7 @@ class Repairer {
       p.error = error_;
       return;
     }
-    auto note = [&p](std::size_t n, std::string_view what) {
-      if (n > 0) p.warnings.push_back("repaired " + std::to_string(n) + " " + std::string(what));
-    };
-    note(html_entities_, "HTML entities");
-    note(unknown_entities_, "unknown entities kept as text");
-    note(raw_amps_, "bare '&'");
-    note(raw_lts_, "bare '<'");
-    note(controls_, "forbidden control characters");
-    note(unclosed_, "unclosed elements");
-    note(stray_ends_, "stray end tags");
-    note(unquoted_, "unquoted attribute values");
+    counts_.report(p.warnings);
     if (trailing_ > 0) {
       p.warnings.push_back("ignored " + std::to_string(trailing_) +
                            " bytes after the document element");
@@ -150,69 +248,22 @@ class Repairer {
   void char_data() {
     const char c = in_[i_];
     if (c == '&') {
-      entity();
+      i_ = repair_entity(in_, i_, out_, counts_);
     } else if (c == '<') {  // only reached inside attribute values
       out_ += "&lt;";
-      ++raw_lts_;
+      ++counts_.raw_lts;
       ++i_;
     } else if (is_forbidden_control(c)) {
-      ++controls_;
+      ++counts_.controls;
       ++i_;
     } else if (c == '\xEF' && in_.substr(i_, 2) == "\xEF\xBF" && i_ + 2 < in_.size() &&
                (in_[i_ + 2] == '\xBE' || in_[i_ + 2] == '\xBF')) {
-      ++controls_;  // U+FFFE / U+FFFF
+      ++counts_.controls;  // U+FFFE / U+FFFF
       i_ += 3;
     } else {
       out_ += c;
       ++i_;
     }
-  }
-
-  // At '&': keeps XML's own and valid numeric references, turns HTML entities into their text
-  // and everything else into literal text.
-  void entity() {
-    static constexpr std::size_t kMaxName = 32;
-    std::size_t j = i_ + 1;
-    if (j < in_.size() && in_[j] == '#') {
-      const bool hex = j + 1 < in_.size() && (in_[j + 1] == 'x' || in_[j + 1] == 'X');
-      const std::size_t digits = j + (hex ? 2 : 1);
-      std::uint32_t cp = 0;
-      const auto [end, ec] = std::from_chars(
-          in_.data() + digits, in_.data() + std::min(in_.size(), digits + 10), cp, hex ? 16 : 10);
-      const std::size_t k = static_cast<std::size_t>(end - in_.data());
-      if (ec == std::errc() && k < in_.size() && in_[k] == ';') {
-        if (allowed_code_point(cp)) {
-          out_.append(in_.substr(i_, k + 1 - i_));
-        } else {
-          ++controls_;
-        }
-        i_ = k + 1;
-        return;
-      }
-    } else {
-      while (j < in_.size() && j - i_ <= kMaxName && (is_alpha(in_[j]) || is_digit(in_[j])))
-        ++j;
-      if (j > i_ + 1 && j < in_.size() && in_[j] == ';' && is_alpha(in_[i_ + 1])) {
-        const std::string_view name = in_.substr(i_ + 1, j - i_ - 1);
-        if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-          out_.append(in_.substr(i_, j + 1 - i_));
-        } else if (const auto text = html_entity(name); !text.empty()) {
-          out_.append(text);
-          ++html_entities_;
-        } else {
-          // Undefined (or DTD-defined, which we never expand): literal text.
-          out_ += "&amp;";
-          out_.append(name);
-          out_ += ';';
-          ++unknown_entities_;
-        }
-        i_ = j + 1;
-        return;
-      }
-    }
-    out_ += "&amp;";
-    ++raw_amps_;
-    ++i_;
   }
 
   std::string_view name_at(std::size_t j) const {
@@ -238,7 +289,7 @@ class Repairer {
       out_ += "<![CDATA[";
       for (std::size_t k = i_ + 9; k < end; ++k) {
         if (is_forbidden_control(in_[k])) {
-          ++controls_;
+          ++counts_.controls;
         } else {
           out_ += in_[k];
         }
@@ -260,41 +311,18 @@ class Repairer {
     if (rest.size() > 1 && is_name_start(rest[1])) return start_tag();
     if (rest.size() == 1) return false;
     out_ += "&lt;";
-    ++raw_lts_;
+    ++counts_.raw_lts;
     ++i_;
     return true;
   }
 
   bool doctype() {
-    std::size_t j = i_ + 9;
-    while (j < in_.size() && is_space(in_[j]))
-      ++j;
-    const std::size_t name_start = j;
-    while (j < in_.size() && !is_space(in_[j]) && in_[j] != '>' && in_[j] != '[')
-      ++j;
-    doctype_name_ = in_.substr(name_start, j - name_start);
-    bool in_subset = false;
-    while (j < in_.size()) {
-      const char c = in_[j];
-      if (c == '"' || c == '\'') {
-        j = in_.find(c, j + 1);
-        if (j == std::string_view::npos) return false;
-      } else if (in_subset && in_.substr(j, 4) == "<!--") {
-        j = in_.find("-->", j + 4);
-        if (j == std::string_view::npos) return false;
-        j += 2;
-      } else if (c == '[') {
-        in_subset = true;
-        dtd_subset_ = true;
-      } else if (c == ']') {
-        in_subset = false;
-      } else if (c == '>' && !in_subset) {
-        i_ = j + 1;
-        return true;
-      }
-      ++j;
-    }
-    return false;
+    const auto d = scan_doctype(in_, i_);
+    if (!d) return false;
+    doctype_name_ = d->name;
+    dtd_subset_ = dtd_subset_ || d->subset;
+    i_ = d->end;
+    return true;
   }
 
   bool end_tag() {
@@ -305,14 +333,14 @@ class Repairer {
     if (j >= in_.size()) return false;
     if (name.empty() || in_[j] != '>') {
       out_ += "&lt;";
-      ++raw_lts_;
+      ++counts_.raw_lts;
       ++i_;
       return true;
     }
     i_ = j + 1;
     const auto it = std::find(stack_.rbegin(), stack_.rend(), name);
     if (it == stack_.rend()) {
-      ++stray_ends_;
+      ++counts_.stray_ends;
       return true;
     }
     // Close what the input left open inside this element, so the tree stays what it meant.
@@ -321,7 +349,7 @@ class Repairer {
       out_ += stack_.back();
       out_ += '>';
       stack_.pop_back();
-      ++unclosed_;
+      ++counts_.unclosed;
     }
     out_ += "</";
     out_ += name;
@@ -383,13 +411,13 @@ class Repairer {
         }
         if (i_ >= in_.size()) return false;
         out_ += '"';
-        ++unquoted_;
+        ++counts_.unquoted;
         j = i_;
       } else if (c == '<') {
         // "<a <b>": the first '<' was text after all.
         out_.resize(mark);
         out_ += "&lt;";
-        ++raw_lts_;
+        ++counts_.raw_lts;
         ++i_;
         return true;
       } else {
@@ -411,8 +439,7 @@ class Repairer {
   std::size_t truncated_at_ = 0;
   std::size_t open_at_end_ = 0;
   bool dtd_subset_ = false;
-  std::size_t html_entities_ = 0, unknown_entities_ = 0, raw_amps_ = 0, raw_lts_ = 0;
-  std::size_t controls_ = 0, unclosed_ = 0, stray_ends_ = 0, unquoted_ = 0;
+  RepairCounts counts_;
   bool root_closed_ = false;
   std::size_t trailing_ = 0;
 };
