@@ -67,6 +67,17 @@ EXTRA_CATEGORY = """\
 """.format(port=UPSTREAM_PORT)
 BROKEN = "categories:\n  - name: [unclosed\n"
 
+# Negative controls (FEEDD_BOOT_BREAK): a drop-in that must make its check fail.
+BREAK_DROPINS = {
+    # A Type=notify daemon that cannot send READY=1 (no NOTIFY_SOCKET) must not come up.
+    "start": "ExecStart=\nExecStart=/usr/bin/env -u NOTIFY_SOCKET /usr/bin/feedd run -c "
+             "/etc/feedd/feeds.yaml\nTimeoutStartSec=10\n",
+    # A capability and a writable / must show in /proc/PID/status and mountinfo.
+    "sandbox": "ProtectSystem=no\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"
+               "AmbientCapabilities=CAP_NET_BIND_SERVICE\nPrivateUsers=no\n",
+}
+# (reload: the "broken" YAML is a valid one; watchdog: the daemon is not stopped.)
+
 # GET inside the container: prints {"status", "headers", "body"} (body gunzipped when it was).
 HTTP_GET = r"""
 import gzip, json, sys, urllib.error, urllib.request
@@ -156,11 +167,10 @@ class Checks:
                     "/srv/upstream"])
         self.write_config(CONFIG.format(listen=LISTEN, port=UPSTREAM_PORT, extra=""))
         self.c.run(["feedd", "check", "-c", "/etc/feedd/feeds.yaml"])
-        if BREAK == "start":
-            # A Type=notify unit whose daemon never says READY=1 must not come up.
+        if BREAK in BREAK_DROPINS:
             os.makedirs(self.c.path("/etc/systemd/system/feedd.service.d"), exist_ok=True)
             with open(self.c.path("/etc/systemd/system/feedd.service.d/break.conf"), "w") as f:
-                f.write("[Service]\nNotifyAccess=none\nTimeoutStartSec=10\n")
+                f.write("[Service]\n" + BREAK_DROPINS[BREAK])
             self.c.run(["systemctl", "daemon-reload"])
 
     def start(self):
