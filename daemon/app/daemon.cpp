@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -391,7 +392,11 @@ class Daemon final : public ApiContext {
       for (const auto& e : r.errors)
         spdlog::error("{}", e);
       spdlog::error("reload failed: keeping the previous configuration");
-      lib::sd_notify_state("READY=1\nSTATUS=reload failed: kept the previous configuration");
+      // `systemctl status` shows why, not only that: the first error (PATH:LINE: message).
+      std::string why = r.errors.empty() ? std::string("unknown error") : r.errors.front();
+      std::replace(why.begin(), why.end(), '\n', ' ');
+      lib::sd_notify_state("READY=1\nSTATUS=reload failed, kept the previous configuration: " +
+                           why);
       return;
     }
     if (r.config->listen != config_.listen || r.config->state != config_.state) {
