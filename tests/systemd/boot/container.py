@@ -70,7 +70,8 @@ def rootfs_tarball(packages):
     os.chmod(work, 0o755)  # mkdtemp's 0700 would become the container's /
     try:
         start = time.monotonic()
-        log("rootfs: debootstrap %s with %s (first run only)" % (SUITE, ",".join(packages)))
+        log("rootfs: debootstrap %s, then apt-get install %s (first run only)"
+            % (SUITE, " ".join(packages)))
         run_host(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
                   SUITE, work, MIRROR], timeout=DEBOOTSTRAP_TIMEOUT)
         # The .deb's Depends through apt, which resolves virtual packages (libspdlog1.10-fmt9)
@@ -103,6 +104,7 @@ class Container:
         self.root = None
         self.nspawn = None
         self.leader = None
+        self.console = None
 
     def __enter__(self):
         tarball = rootfs_tarball(self.packages)
@@ -113,15 +115,22 @@ class Container:
         # lock every user but root out of the whole tree.
         os.chmod(self.root, 0o755)
         shutil.copy(self.deb, os.path.join(self.root, "root", os.path.basename(self.deb)))
-        self.boot()
+        try:
+            self.boot()
+        except BaseException:
+            # `with` calls __exit__ only after __enter__ returned: a failed boot must not leave
+            # the container running or its root behind.
+            self.__exit__(*sys.exc_info())
+            raise
         return self
 
     def boot(self):
         self.console = open(os.path.join(self.root + ".console"), "w")
         # --keep-unit and --register=no: there is no host systemd/machined to register with.
+        # The machine name is per process so that two runs can share the host.
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-q", "-D", self.root, "--boot", "--private-network",
-             "--register=no", "--keep-unit", "--machine=feedd-test"],
+             "--register=no", "--keep-unit", "--machine=feedd-test-%d" % os.getpid()],
             stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + BOOT_TIMEOUT
@@ -191,6 +200,8 @@ class Container:
                 os.killpg(self.nspawn.pid, signal.SIGKILL)
                 self.nspawn.wait()
         if self.root:
+            if self.console is not None:
+                self.console.close()
             if exc[0] is not None:
                 log("console (tail):\n" + self.console_text())
             if os.environ.get("FEEDD_KEEP_ROOTFS"):
