@@ -134,7 +134,8 @@ class Checks:
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def get(self, path, encoding="identity"):
-        out = self.c.run(["python3", "-c", HTTP_GET, "http://%s%s" % (LISTEN, path), encoding]).stdout
+        url = "http://%s%s" % (LISTEN, path)
+        out = self.c.run(["python3", "-c", HTTP_GET, url, encoding]).stdout
         return json.loads(out)
 
     def write_config(self, text):
@@ -198,8 +199,8 @@ class Checks:
         pid = int(self.show("MainPID")["MainPID"])
         status = self.c.run(["cat", "/proc/%d/status" % pid]).stdout
         fields = dict(re.findall(r"^(\w+):\s*(.*)$", status, re.M))
-        log("  CapEff %s NoNewPrivs %s Seccomp %s Uid %s" % (
-            fields.get("CapEff"), fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("Uid")))
+        log("  CapEff %s NoNewPrivs %s Seccomp %s Uid %s" % tuple(
+            fields.get(k) for k in ("CapEff", "NoNewPrivs", "Seccomp", "Uid")))
         expect(int(fields["CapEff"], 16) == 0, "CapEff %s" % fields["CapEff"])
         expect(int(fields["CapBnd"], 16) == 0, "CapBnd %s" % fields["CapBnd"])
         expect(fields["NoNewPrivs"] == "1", "NoNewPrivs %s" % fields["NoNewPrivs"])
@@ -210,7 +211,8 @@ class Checks:
             parts = line.split()
             mounts[parts[4]] = parts[5].split(",")  # mount point -> per-mount options
         expect("ro" in mounts.get("/", []), "/ is %r for the service" % mounts.get("/"))
-        writable = [m for m in mounts if m.startswith("/var/lib/private/feedd") or m == "/var/lib/feedd"]
+        writable = [m for m in mounts
+                    if m.startswith("/var/lib/private/feedd") or m == "/var/lib/feedd"]
         expect(any("rw" in mounts[m] for m in writable),
                "no read-write mount of the state directory: %r" % {m: mounts[m] for m in writable})
         # And what the service sees: in its mount namespace a write to /etc fails, even as root.

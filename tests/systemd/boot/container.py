@@ -80,7 +80,8 @@ def rootfs_tarball(packages):
         if extra:
             run_host(["chroot", work, "apt-get", "install", "-y", "-q", "--no-install-recommends"]
                      + extra, timeout=DEBOOTSTRAP_TIMEOUT,
-                     env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
+                     env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                          "DEBIAN_FRONTEND": "noninteractive"})
         # Downloaded .debs are not needed again; the tarball is what is cached.
         run_host(["chroot", work, "apt-get", "clean"])
         partial = tarball + ".part"
