@@ -89,7 +89,7 @@ package: deps
 ROOTFS_CACHE ?= /var/cache/feedd-test
 test-systemd: package
 	@[ "$$(id -u)" = 0 ] || { echo "make test-systemd: needs root (systemd-nspawn)"; exit 1; }
-	@deb=$$(ls -t $(PKG_BUILD)/*.deb | head -n1); rc=0; \
+	@deb=$$(ls -t $(PKG_BUILD)/*.deb | head -n1); rc=0; export PYTHONDONTWRITEBYTECODE=1; \
 	  FEEDD_ROOTFS_CACHE=$(ROOTFS_CACHE) /usr/bin/python3 tests/systemd/boot/check_boot.py $$deb || rc=1; \
 	  FEEDD_ROOTFS_CACHE=$(ROOTFS_CACHE) /usr/bin/python3 tests/package/check_maintscripts.py $$deb || rc=1; \
 	  exit $$rc
