@@ -8,7 +8,8 @@ Debian 12 container, tests/systemd/boot/container.py), in one rootfs, in this or
                      conffile and the state stay
   reinstall_enabled  the mask is gone and the admin's enablement is back
   disabled_stays     the admin disables, removes and reinstalls: still disabled
-  purge              regression (issue 12, "dangling wants after purge"): no
+  purge_leaves_no_dangling_wants
+                     regression (issue 12: dpkg -r/-P left the wants symlink dangling): no
                      multi-user.target.wants/feedd.service, no mask, no deb-systemd-helper state,
                      no /var/lib/private/feedd or /var/lib/feedd, no /etc/feedd; no dangling
                      symlink naming feedd anywhere under /etc/systemd
@@ -115,7 +116,7 @@ class Steps:
                % self.enabled())
         self.c.run(["systemctl", "enable", "--now", UNIT], timeout=120)
 
-    def purge(self):
+    def purge_leaves_no_dangling_wants(self):
         self.dpkg("-P", "feedd")
         self.state()
         leftovers = [p for p in [WANTS, MASK, "/var/lib/private/feedd", "/var/lib/feedd",
@@ -139,7 +140,8 @@ def main():
         print("usage: check_maintscripts.py FEEDD.deb", file=sys.stderr)
         return 2
     start = time.monotonic()
-    names = ["install", "enable", "remove", "reinstall_enabled", "disabled_stays", "purge",
+    names = ["install", "enable", "remove", "reinstall_enabled", "disabled_stays",
+             "purge_leaves_no_dangling_wants",
              "reinstall_purged"]
     done = 0
     try:

@@ -274,7 +274,8 @@ class Checks:
         bound = timespan(s["WatchdogUSec"]) + timespan(s["RestartUSec"])
         if BREAK != "watchdog":
             self.c.run(["kill", "-STOP", str(pid)])
-        log("  stopped pid %d; WatchdogSec+RestartSec = %.0f s" % (pid, bound))
+        log("  %s pid %d; WatchdogSec+RestartSec = %.0f s" % (
+            "did not stop" if BREAK == "watchdog" else "stopped", pid, bound))
         start = time.monotonic()
 
         def restarted():
