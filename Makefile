@@ -35,10 +35,15 @@ endif
 ifneq ($(filter package,$(MAKECMDGOALS)),)
 DEPS += dpkg-dev
 endif
+# Only for `make test-systemd`: the .deb (dpkg-dev), a Debian 12 rootfs (debootstrap; zstd for
+# its cached tarball) booted with systemd-nspawn (systemd-container).
+ifneq ($(filter test-systemd,$(MAKECMDGOALS)),)
+DEPS += dpkg-dev debootstrap systemd-container zstd
+endif
 # `make package` builds in a folder of its own: the .deb needs the /usr prefix and no tests.
 PKG_BUILD ?= build-deb
 
-.PHONY: all deps build test run clean format tidy bench bench-deps package
+.PHONY: all deps build test test-systemd run clean format tidy bench bench-deps package
 all: build
 
 # $(call install_missing,WHO,PACKAGES): installs the Debian packages that are not installed yet
@@ -76,6 +81,18 @@ package: deps
 	cmake --build $(PKG_BUILD) --target feedd -j$(JOBS)
 	cd $(PKG_BUILD) && cpack -G DEB
 	@ls -1 $(PKG_BUILD)/*.deb
+
+# feedd.service under a real systemd: the .deb installed in a booted Debian 12 container
+# (tests/systemd/boot: start, sandbox, serving, refresh, reload, watchdog, stop, journal), and
+# the maintainer scripts (tests/package/check_maintscripts.py). Root only; never part of
+# `make test`. The debootstrapped rootfs is cached in $(ROOTFS_CACHE) (first run: minutes more).
+ROOTFS_CACHE ?= /var/cache/feedd-test
+test-systemd: package
+	@[ "$$(id -u)" = 0 ] || { echo "make test-systemd: needs root (systemd-nspawn)"; exit 1; }
+	@deb=$$(ls -t $(PKG_BUILD)/*.deb | head -n1); rc=0; export PYTHONDONTWRITEBYTECODE=1; \
+	  FEEDD_ROOTFS_CACHE=$(ROOTFS_CACHE) /usr/bin/python3 tests/systemd/boot/check_boot.py $$deb || rc=1; \
+	  FEEDD_ROOTFS_CACHE=$(ROOTFS_CACHE) /usr/bin/python3 tests/package/check_maintscripts.py $$deb || rc=1; \
+	  exit $$rc
 
 run: build
 	@listen=$$(sed -n 's/^listen:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' $(CONFIG)); \

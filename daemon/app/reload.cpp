@@ -2,10 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace feedd::app {
 
 std::string ReloadOutcome::status() const {
-  return config ? "reloaded" : "reload failed: kept the previous configuration";
+  if (config) return "reloaded";
+  // `systemctl status` shows why, not only that: the first error (PATH:LINE: message), on the
+  // one line STATUS= allows.
+  std::string why = errors.empty() ? std::string("unknown error") : errors.front();
+  std::replace(why.begin(), why.end(), '\n', ' ');
+  return "reload failed, kept the previous configuration: " + why;
 }
 
 ReloadOutcome reload_config(const std::filesystem::path& path, const config::Config& current) {

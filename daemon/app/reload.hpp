@@ -19,7 +19,8 @@ struct ReloadOutcome {
   // which a running daemon cannot change (the socket is bound, the store open).
   bool needs_restart = false;
 
-  // The STATUS= text for the service manager.
+  // The STATUS= text for the service manager: "reloaded", or why not (the first error, on one
+  // line).
   std::string status() const;
 };
 
