@@ -124,6 +124,36 @@ TEST(RedactUrl, RemovesUserAndPassword) {
   }
 }
 
+// Issue 12: RSSHub's key= (and the other credential parameters) leaked into logs, the status
+// page, atom:source and the OPML file, which all write redact_url()'s output.
+TEST(RedactUrl, RedactsSecretQueryParameters) {
+  const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+      {"https://rsshub.example/zaker/13?key=secret", "https://rsshub.example/zaker/13?key=***"},
+      {"https://h.example/f?a=1&key=secret&b=2", "https://h.example/f?a=1&key=***&b=2"},
+      {"https://h.example/f?code=secret", "https://h.example/f?code=***"},
+      {"https://h.example/f?token=secret", "https://h.example/f?token=***"},
+      {"https://h.example/f?access_key=secret", "https://h.example/f?access_key=***"},
+      {"https://h.example/f?apikey=secret", "https://h.example/f?apikey=***"},
+      {"https://h.example/f?KEY=secret&ApiKey=secret", "https://h.example/f?KEY=***&ApiKey=***"},
+      // A server decodes the name: k%65y is key.
+      {"https://h.example/f?k%65y=secret", "https://h.example/f?k%65y=***"},
+      {"https://h.example/f?key=secret&key=secret2", "https://h.example/f?key=***&key=***"},
+      {"https://u:secret@h.example/f?token=secret#frag", "https://h.example/f?token=***#frag"},
+      // Names that only contain a secret one, and values that look like one, stay.
+      {"https://h.example/f?monkey=1&keys=2&id=key", "https://h.example/f?monkey=1&keys=2&id=key"},
+      {"https://h.example/f?key", "https://h.example/f?key"},
+      {"https://h.example/f?key=", "https://h.example/f?key=***"},
+      {"https://h.example/f", "https://h.example/f"},
+      // Unparseable: the same on the text.
+      {"http://bad host/x?key=secret#f", "http://bad host/x?key=***#f"},
+      {"http://u:secret@bad host?token=secret", "http://***@bad host?token=***"},
+  };
+  for (const auto& [url, want] : cases) {
+    EXPECT_EQ(redact_url(url), want) << url;
+    EXPECT_EQ(redact_url(url).find("secret"), std::string::npos) << url;
+  }
+}
+
 TEST(UrlHost, LowerCaseHostOrEmpty) {
   const std::vector<std::pair<std::string_view, std::string_view>> cases = {
       {"https://Example.COM/feed", "example.com"},

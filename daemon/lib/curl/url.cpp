@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "util/ascii.hpp"
@@ -37,6 +38,20 @@ UrlHandle parse_absolute(std::string_view url) {
     return nullptr;
   }
   return u;
+}
+
+// Query parameters that carry credentials (RSSHub's key and access_key, OAuth's code and
+// token, the usual apikey): their values never leave feedd. Lower-case; compared decoded and
+// case-insensitively.
+constexpr std::array<std::string_view, 5> kSecretParameters = {"key", "code", "token", "access_key",
+                                                               "apikey"};
+constexpr std::string_view kRedacted = "***";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = ascii_lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
 }
 
 // Bytes a URL written into HTML, XML, YAML or Markdown must not carry raw: anything but
@@ -219,21 +234,77 @@ bool is_fetchable_url(std::string_view url) {
   return get_part(u.get(), CURLUPART_HOST).has_value();
 }
 
+namespace {
+
+bool is_secret_parameter(std::string_view name) {
+  // A server decodes %XX in a parameter name, so "k%65y" is "key" to it and must be to us.
+  std::string decoded;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const bool escape = name[i] == '%' && i + 2 < name.size() && hex_value(name[i + 1]) >= 0 &&
+                        hex_value(name[i + 2]) >= 0;
+    if (escape) {
+      decoded +=
+          ascii_lower(static_cast<char>(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2])));
+      i += 2;
+    } else {
+      decoded += ascii_lower(name[i]);
+    }
+  }
+  return std::find(kSecretParameters.begin(), kSecretParameters.end(), decoded) !=
+         kSecretParameters.end();
+}
+
+std::string redact_query(std::string_view query) {
+  std::string out;
+  out.reserve(query.size());
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view param = query.substr(start, end - start);
+    const auto eq = param.find('=');
+    if (start > 0) out += '&';
+    if (eq != std::string_view::npos && is_secret_parameter(param.substr(0, eq))) {
+      out.append(param.substr(0, eq + 1)).append(kRedacted);
+    } else {
+      out.append(param);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string redact_url(std::string_view url) {
   if (auto u = parse_absolute(url)) {
     curl_url_set(u.get(), CURLUPART_USER, nullptr, 0);
     curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0);
-    if (auto s = get_part(u.get(), CURLUPART_URL)) return *s;
+    bool query_ok = true;
+    if (auto query = get_part(u.get(), CURLUPART_QUERY)) {
+      const std::string redacted = redact_query(*query);
+      query_ok = redacted == *query ||
+                 curl_url_set(u.get(), CURLUPART_QUERY, redacted.c_str(), 0) == CURLUE_OK;
+    }
+    if (auto s = get_part(u.get(), CURLUPART_URL); s && query_ok) return *s;
   }
+  // Unparseable: the same two redactions on the text, so that no secret slips through a URL
+  // curl refuses (a space in the host, say).
   std::string s(url);
   const auto scheme_end = s.find("://");
-  if (scheme_end == std::string::npos) return s;
-  const auto auth_start = scheme_end + 3;
-  const auto path_start = s.find('/', auth_start);
-  const auto at = s.rfind('@', path_start == std::string::npos ? s.size() : path_start);
-  if (at != std::string::npos && at >= auth_start)
-    s.replace(auth_start, at - auth_start + 1, "***@");
-  return s;
+  if (scheme_end != std::string::npos) {
+    const auto auth_start = scheme_end + 3;
+    const auto authority_end = s.find_first_of("/?#", auth_start);
+    const auto at = s.rfind('@', authority_end == std::string::npos ? s.size() : authority_end);
+    if (at != std::string::npos && at >= auth_start)
+      s.replace(auth_start, at - auth_start + 1, "***@");
+  }
+  const auto q = s.find('?');
+  if (q == std::string::npos) return s;
+  const auto fragment = s.find('#', q);
+  const auto q_end = fragment == std::string::npos ? s.size() : fragment;
+  return s.substr(0, q + 1) + redact_query(std::string_view(s).substr(q + 1, q_end - q - 1)) +
+         s.substr(q_end);
 }
 
 std::string url_host(std::string_view url) {

@@ -15,8 +15,11 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view r
 // True when `url` parses as an absolute URL whose scheme is one of http, https or file.
 bool is_fetchable_url(std::string_view url);
 
-// `url` with any user:password removed, for logs and messages. Unparseable input is returned
-// with everything between "://" and the last '@' before the next '/' replaced by "***@".
+// `url` as feedd may write it anywhere (logs, status page, metrics, atom:source, OPML, refresh
+// replies): user:password removed, and the value of every query parameter named key, code,
+// token, access_key or apikey (any case, %XX-escaped names too) replaced by "***". The one
+// redaction of the program: every writer of a URL calls this. Unparseable input gets the same
+// on its text: everything between "://" and the last '@' of the authority becomes "***@".
 std::string redact_url(std::string_view url);
 
 // The URL contract (../shared/DESIGN.md "Article file"): every URL feedd writes goes through
