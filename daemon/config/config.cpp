@@ -38,8 +38,14 @@ constexpr const char* kDurationRule = "use a positive whole number and s, m, h o
 constexpr const char* kHostRule =
     "a host name such as player.bilibili.com, without scheme, port or path";
 constexpr const char* kEncodingRule = "use a charset name iconv knows, such as gb18030 or big5";
+constexpr const char* kLoopbackBaseWarning =
+    "\"listen\" accepts other machines but \"base_url\" is a loopback address: the links in the "
+    "feeds and the OPML file will not work for them (set base_url to the public URL)";
 constexpr std::size_t kMaxIframeHosts = 1000;
 constexpr std::size_t kMaxHostBytes = 253;
+constexpr std::size_t kMaxRsshubInstances = 16;
+constexpr std::size_t kMaxHookArgs = 64;
+constexpr std::size_t kMaxHookArgBytes = 4096;
 
 std::string dq(std::string_view s) {
   // Built by append: GCC 12 reports a false -Wrestrict for "\"" + std::string(...).
@@ -145,9 +151,8 @@ class Diagnostics {
  public:
   void error(const YAML::Node& at, std::string text) { error(line_of(at), std::move(text)); }
   void error(int line, std::string text) { errors_.push_back({line, std::move(text)}); }
-  void warn(const YAML::Node& at, std::string text) {
-    warnings_.push_back({line_of(at), std::move(text)});
-  }
+  void warn(const YAML::Node& at, std::string text) { warn(line_of(at), std::move(text)); }
+  void warn(int line, std::string text) { warnings_.push_back({line, std::move(text)}); }
 
   // The text of a scalar value; nullopt (after an error) for a list or mapping, and nullopt
   // without one for a null value, which counts as not given.
@@ -263,6 +268,7 @@ struct TopDraft {
   YAML::Node categories, categories_key;
   bool have_categories = false;
   bool rsshub_ok = true;  // a bad rsshub is reported once, not again for every route
+  int listen_line = 1;
 };
 
 void set_path(Diagnostics& diags, std::optional<std::string>& field, std::string_view key,
@@ -286,6 +292,7 @@ void set_inbox(Diagnostics&, TopDraft& d, const std::string& s, const YAML::Node
 void set_listen(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
   if (!valid_listen(s)) return diags.error(at, std::string(kListenRule) + ", not " + dq(s));
   d.cfg.listen = s;
+  d.listen_line = line_of(at);
 }
 
 bool check_web_url(Diagnostics& diags, std::string_view key, const std::string& s,
@@ -302,14 +309,85 @@ void set_base_url(Diagnostics& diags, TopDraft& d, const std::string& s, const Y
   if (!d.cfg.base_url.ends_with('/')) d.cfg.base_url += '/';
 }
 
-void set_rsshub(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
-  if (!check_web_url(diags, "rsshub", s, at)) {
+// One URL or a list of them (failover in order); trailing '/' dropped, duplicates too.
+void read_rsshub(Diagnostics& diags, TopDraft& d, const Entry& e) {
+  const YAML::Node& v = e.value;
+  if (v.IsNull()) return;
+  if (v.IsMap()) {
     d.rsshub_ok = false;
-    return;
+    return diags.error(v, "\"rsshub\" must be a URL or a list of URLs");
   }
-  d.cfg.rsshub = s;
-  while (d.cfg.rsshub.ends_with('/'))
-    d.cfg.rsshub.pop_back();
+  std::vector<YAML::Node> items;
+  if (v.IsScalar()) {
+    items.push_back(v);
+  } else {
+    for (const auto& item : v)
+      items.push_back(item);
+  }
+  if (items.empty()) {
+    d.rsshub_ok = false;
+    return diags.error(v, "\"rsshub\" must list at least one instance");
+  }
+  if (items.size() > kMaxRsshubInstances) {
+    d.rsshub_ok = false;
+    return diags.error(v, "more than " + std::to_string(kMaxRsshubInstances) + " rsshub instances");
+  }
+  std::vector<std::string> instances;
+  for (const auto& item : items) {
+    std::string s = item.IsScalar() ? item.Scalar() : std::string();
+    if (!check_web_url(diags, "rsshub", s, item)) {
+      d.rsshub_ok = false;
+      continue;
+    }
+    while (s.ends_with('/'))
+      s.pop_back();
+    if (std::find(instances.begin(), instances.end(), s) == instances.end())
+      instances.push_back(std::move(s));
+  }
+  if (d.rsshub_ok) d.cfg.rsshub = std::move(instances);
+}
+
+void set_rsshub_key(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  // A secret: never echoed. It travels in a query string, so it must be one line.
+  const bool one_line =
+      std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= ' ' && c != 0x7f; });
+  if (!one_line || s.size() > kMaxNameBytes)
+    return diags.error(at, "\"rsshub_key\" must be one line of at most " +
+                               std::to_string(kMaxNameBytes) + " bytes");
+  d.cfg.rsshub_key = s;
+}
+
+// argv of the program run after a cycle that wrote posts: [hexo, generate].
+void read_on_new_posts(Diagnostics& diags, TopDraft& d, const Entry& e) {
+  const YAML::Node& v = e.value;
+  if (v.IsNull()) return;
+  if (!v.IsSequence())
+    return diags.error(v,
+                       "\"on_new_posts\" must be a list: the program and its arguments, e.g. "
+                       "[hexo, generate]");
+  if (v.size() > kMaxHookArgs)
+    return diags.error(
+        v, "\"on_new_posts\" has more than " + std::to_string(kMaxHookArgs) + " arguments");
+  std::vector<std::string> argv;
+  for (const auto& item : v) {
+    if (!item.IsScalar())
+      return diags.error(item, "\"on_new_posts\" arguments must be single values");
+    const std::string& arg = item.Scalar();
+    if (arg.find('\0') != std::string::npos || arg.size() > kMaxHookArgBytes)
+      return diags.error(item, "\"on_new_posts\" arguments must have no NUL and at most " +
+                                   std::to_string(kMaxHookArgBytes) + " bytes");
+    argv.push_back(arg);
+  }
+  if (!argv.empty() && argv.front().empty())
+    return diags.error(v, "\"on_new_posts\" must start with a program name");
+  d.cfg.on_new_posts = std::move(argv);
+}
+
+void set_webhook(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (!s.empty() && !is_web_url(s))
+    return diags.error(at, "\"webhook\" must be \"\" or an absolute http or https URL, not " +
+                               dq(lib::redact_url(s)));
+  d.cfg.webhook = s;
 }
 
 void set_image_proxy(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
@@ -355,6 +433,7 @@ void read_iframe_hosts(Diagnostics& diags, TopDraft& d, const Entry& e) {
   auto& hosts = d.cfg.iframe_hosts;
   if (v.IsNull()) return;
   if (!v.IsSequence()) return diags.error(v, "\"iframe_hosts\" must be a list of host names");
+  hosts.clear();  // a list given replaces the default one
   for (const auto& item : v) {
     if (hosts.size() >= kMaxIframeHosts) {
       return diags.error(item, "more than " + std::to_string(kMaxIframeHosts) + " iframe_hosts");
@@ -388,7 +467,10 @@ constexpr Key<TopDraft> kTopKeys[] = {
     {"interval", text<TopDraft, set_interval>},
     {"feed_entries", text<TopDraft, set_feed_entries>},
     {"image_proxy", text<TopDraft, set_image_proxy>},
-    {"rsshub", text<TopDraft, set_rsshub>},
+    {"rsshub", read_rsshub},
+    {"rsshub_key", text<TopDraft, set_rsshub_key>},
+    {"on_new_posts", read_on_new_posts},
+    {"webhook", text<TopDraft, set_webhook>},
     {"timezone", text<TopDraft, set_timezone>},
     {"inbox", text<TopDraft, set_inbox>},
     {"keep_days", text<TopDraft, set_keep_days>},
@@ -489,6 +571,7 @@ class Loader {
     }
     read_keys<TopDraft>(diags_, root, kTopKeys, top_);
     Config& cfg = top_.cfg;
+    if (public_listen_with_loopback_base(cfg)) diags_.warn(top_.listen_line, kLoopbackBaseWarning);
     cfg.output = resolve(top_.output.value_or("output"));
     cfg.state = top_.state ? resolve(*top_.state) : (cfg.output / "feedd.db").lexically_normal();
     if (top_.inbox && !top_.inbox->empty()) cfg.inbox = resolve(*top_.inbox);
@@ -607,11 +690,22 @@ class Loader {
       diags_.error(d.route->at, who + ": route " + dq(d.route->text) + " must start with '/'");
     } else {
       ch.route = d.route->text;
-      ch.url = top_.cfg.rsshub + d.route->text;
-      if (top_.rsshub_ok && !lib::is_fetchable_url(ch.url))
-        diags_.error(d.route->at,
-                     who + ": route " + dq(d.route->text) + " does not make a valid URL");
+      if (!top_.rsshub_ok) return;  // reported once, at the rsshub key
+      for (const auto& instance : top_.cfg.rsshub) {
+        std::optional<std::string> url = instance + d.route->text;
+        if (lib::is_fetchable_url(*url) && !top_.cfg.rsshub_key.empty())
+          url = lib::with_query_parameter(*url, "key", top_.cfg.rsshub_key);
+        if (!url || !lib::is_fetchable_url(*url)) {
+          diags_.error(d.route->at,
+                       who + ": route " + dq(d.route->text) + " does not make a valid URL");
+          return;
+        }
+        ch.urls.push_back(std::move(*url));
+      }
+      ch.url = ch.urls.front();
+      return;
     }
+    if (!ch.url.empty()) ch.urls = {ch.url};
   }
 
   fs::path resolve(const std::string& value) const {
@@ -719,6 +813,17 @@ std::vector<std::string_view> known_keys(KeyLevel level) {
       return names_of(kChannelKeys);
   }
   return {};
+}
+
+bool public_listen_with_loopback_base(const Config& config) {
+  const auto colon = config.listen.rfind(':');
+  const std::string listen_host = ascii_lower(
+      std::string_view(config.listen).substr(0, colon == std::string::npos ? 0 : colon));
+  auto loopback = [](std::string_view host) {
+    return host == "localhost" || host.starts_with("127.") || host == "[::1]" ||
+           host.ends_with(".localhost");
+  };
+  return !loopback(listen_host) && loopback(lib::url_host(config.base_url));
 }
 
 std::vector<const Channel*> Config::channels() const {

@@ -13,9 +13,13 @@ namespace feedd::config {
 
 struct Channel {
   std::string name;
-  std::string slug;                 // [a-z0-9_-]+, unique among siblings
-  std::string url;                  // absolute; a `route:` is joined to `rsshub` here
-  std::string route;                // as written, "" when `url:` was given
+  std::string slug;   // [a-z0-9_-]+, unique among siblings
+  std::string url;    // absolute; a `route:` is joined to `rsshub` here
+  std::string route;  // as written, "" when `url:` was given
+  // What to fetch, in the order to try: for a `route:`, its URL on each `rsshub` instance (with
+  // `key=` when rsshub_key is set), in config order; for a `url:`, just that URL. Never empty
+  // in a loaded Config; front() == url.
+  std::vector<std::string> urls;
   std::chrono::seconds interval{};  // per-channel override or the global default
   std::string timezone;             // IANA name; per-channel override or the global default
   std::string encoding;             // charset label iconv knows, overriding detection; "" = detect
@@ -52,18 +56,29 @@ struct Config {
   std::chrono::seconds interval{30 * 60};
   int feed_entries = 50;
   std::string image_proxy = "https://cors.zfour.workers.dev/?";
-  std::string rsshub = "https://rsshub.app";  // no trailing '/'
+  // RSSHub instances a `route:` is joined to, tried in this order; none ends with '/'.
+  std::vector<std::string> rsshub = {"https://rsshub.app"};
+  std::string rsshub_key;  // the instances' ACCESS_KEY, sent as key=; never logged ("" = none)
+  // argv run (no shell) after a cycle that wrote posts; empty = none.
+  std::vector<std::string> on_new_posts;
+  std::string webhook;  // http(s) URL POSTed each such cycle's new articles; "" = none
   std::string timezone = "Asia/Shanghai";
   int keep_days = 0;
   std::string refresh_token;  // never logged
-  // Hosts whose <iframe> embeds articles keep (sandboxed), lower-case, e.g. player.bilibili.com.
-  // Exact names: a subdomain must be listed itself. Empty (the default): every iframe goes.
-  std::vector<std::string> iframe_hosts;
+  // Hosts whose <iframe> embeds articles keep (sandboxed), lower-case. Exact names: a subdomain
+  // must be listed itself. The default: the video players the shipped sources embed. An empty
+  // list: every iframe goes.
+  std::vector<std::string> iframe_hosts = {"player.bilibili.com", "v.qq.com"};
   std::vector<Category> categories;
 
   // Every channel in file order.
   std::vector<const Channel*> channels() const;
 };
+
+// True when `listen` (HOST:PORT) accepts connections from other machines (its host is not
+// localhost, 127.x or [::1]) while `base_url` names a loopback host: the links feedd writes into
+// feeds and the OPML would then not work for the readers that can reach it.
+bool public_listen_with_loopback_base(const Config& config);
 
 struct LoadResult {
   std::optional<Config> config;       // set iff errors is empty

@@ -656,7 +656,8 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
   const std::vector<Case> cases = {
       {KeyLevel::top, "output", "out", [](auto& c) { return c.output == "/etc/feedd/out"; }},
       {KeyLevel::top, "state", "db/x.db", [](auto& c) { return c.state == "/etc/feedd/db/x.db"; }},
-      {KeyLevel::top, "listen", "0.0.0.0:9000", [](auto& c) { return c.listen == "0.0.0.0:9000"; }},
+      {KeyLevel::top, "listen", "localhost:9000",
+       [](auto& c) { return c.listen == "localhost:9000"; }},
       {KeyLevel::top, "base_url", "https://blog.example.org",
        [](auto& c) { return c.base_url == "https://blog.example.org/"; }},
       {KeyLevel::top, "interval", "5m",
@@ -664,7 +665,14 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
       {KeyLevel::top, "feed_entries", "7", [](auto& c) { return c.feed_entries == 7; }},
       {KeyLevel::top, "image_proxy", "''", [](auto& c) { return c.image_proxy.empty(); }},
       {KeyLevel::top, "rsshub", "https://hub.example.org/",
-       [](auto& c) { return c.rsshub == "https://hub.example.org"; }},
+       [](auto& c) { return c.rsshub == std::vector<std::string>{"https://hub.example.org"}; }},
+      {KeyLevel::top, "rsshub_key", "k3y", [](auto& c) { return c.rsshub_key == "k3y"; }},
+      {KeyLevel::top, "on_new_posts", "[hexo, generate]",
+       [](auto& c) {
+         return c.on_new_posts == std::vector<std::string>{"hexo", "generate"};
+       }},
+      {KeyLevel::top, "webhook", "'https://hooks.example/x'",
+       [](auto& c) { return c.webhook == "https://hooks.example/x"; }},
       {KeyLevel::top, "timezone", "UTC",
        [&](auto& c) { return c.timezone == "UTC" && chan(c).timezone == "UTC"; }},
       {KeyLevel::top, "inbox", "in", [](auto& c) { return c.inbox == "/etc/feedd/in"; }},
@@ -792,6 +800,9 @@ TEST(ParseConfig, NeverRevealsTheRefreshTokenOrUrlPasswords) {
       "refresh_token: " + token + "\nlisten: x\ncategories: []\n",
       "refresh_token: \"" + token + "\n",  // unterminated: a syntax error on that line
       "rsshub: ftp://me:" + token + "@example.com/\n" + std::string(kTree),
+      "rsshub: [https://ok.example, \"ftp://h.example/?key=" + token + "\"]\n" + std::string(kTree),
+      "rsshub_key: \"" + token + "\\n\"\n" + std::string(kTree),
+      "webhook: \"gopher://h.example/?token=" + token + "\"\n" + std::string(kTree),
       with_tree("base_url: gopher://me:" + token + "@example.com/"),
   };
   for (const auto& text : texts) {
@@ -816,9 +827,12 @@ TEST(ParseConfig, IframeHosts) {
     std::vector<std::string> errors;
   };
   const std::vector<Case> cases = {
-      {"absent: none", "", {}, {}},
-      {"empty list", "iframe_hosts: []\n", {}, {}},
-      {"null", "iframe_hosts:\n", {}, {}},
+      {"absent: the video players the shipped sources embed",
+       "",
+       {"player.bilibili.com", "v.qq.com"},
+       {}},
+      {"null: not given, the default", "iframe_hosts:\n", {"player.bilibili.com", "v.qq.com"}, {}},
+      {"empty list: every iframe goes", "iframe_hosts: []\n", {}, {}},
       {"block list, lower-cased, duplicates dropped",
        "iframe_hosts:\n  - player.bilibili.com\n  - V.QQ.com\n  - v.qq.com\n",
        {"player.bilibili.com", "v.qq.com"},
@@ -863,6 +877,151 @@ TEST(ParseConfig, IframeHosts) {
   }
 }
 
+// Issue 12: rsshub takes a list of instances (failover, in order), a string stays valid, and
+// rsshub_key is appended to every route URL as key=.
+TEST(ParseConfig, RsshubInstancesAndKey) {
+  struct Case {
+    std::string name;
+    std::string settings;           // lines before the tree, whose one channel has route: /a?x=1
+    std::vector<std::string> urls;  // the channel's URLs
+    std::vector<std::string> errors;
+  };
+  const std::vector<Case> cases = {
+      {"one string", "rsshub: https://hub.example/\n", {"https://hub.example/a?x=1"}, {}},
+      {"a list, in order, trailing slashes and duplicates dropped",
+       "rsshub:\n  - http://127.0.0.1:1200/\n  - https://hub.example\n  - https://hub.example/\n",
+       {"http://127.0.0.1:1200/a?x=1", "https://hub.example/a?x=1"},
+       {}},
+      {"key appended to every instance, encoded",
+       "rsshub: [https://a.example, https://b.example]\nrsshub_key: \"s3 cr&t\"\n",
+       {"https://a.example/a?x=1&key=s3+cr%26t", "https://b.example/a?x=1&key=s3+cr%26t"},
+       {}},
+      {"an empty list",
+       "rsshub: []\n",
+       {},
+       {"feeds.yaml:1: \"rsshub\" must list at least one instance"}},
+      {"a mapping",
+       "rsshub: {a: 1}\n",
+       {},
+       {"feeds.yaml:1: \"rsshub\" must be a URL or a list of URLs"}},
+      {"each bad instance on its line, once",
+       "rsshub:\n  - https://ok.example\n  - rsshub.app\n  - [x]\n",
+       {},
+       {"feeds.yaml:3: \"rsshub\" must be an absolute http or https URL, not \"rsshub.app\"",
+        "feeds.yaml:4: \"rsshub\" must be an absolute http or https URL, not \"\""}},
+      {"too many",
+       "rsshub: [" +
+           [] {
+             std::string list;
+             for (int i = 0; i < 17; ++i)
+               list += (i ? ", " : "") + std::string("https://h") + std::to_string(i) + ".example";
+             return list;
+           }() +
+           "]\n",
+       {},
+       {"feeds.yaml:1: more than 16 rsshub instances"}},
+      {"a key on two lines",
+       "rsshub_key: \"a\\nb\"\n",
+       {},
+       {"feeds.yaml:1: \"rsshub_key\" must be one line of at most 200 bytes"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const LoadResult r = parse_config(c.settings + R"(
+categories:
+  - name: Top
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a?x=1
+)",
+                                      "feeds.yaml");
+    EXPECT_EQ(r.errors, c.errors);
+    EXPECT_THAT(r.warnings, IsEmpty());
+    if (c.errors.empty()) {
+      ASSERT_TRUE(r.config);
+      const auto& ch = *r.config->channels().at(0);
+      EXPECT_EQ(ch.urls, c.urls);
+      EXPECT_EQ(ch.url, c.urls.front());
+    }
+  }
+}
+
+// Issue 12: on_new_posts (argv, no shell) and webhook.
+TEST(ParseConfig, OnNewPostsAndWebhook) {
+  const std::vector<ErrorCase> cases = {
+      {"on_new_posts as a string",
+       with_tree("on_new_posts: hexo generate"),
+       {"feeds.yaml:1: \"on_new_posts\" must be a list: the program and its arguments, e.g. "
+        "[hexo, generate]"}},
+      {"on_new_posts with a list inside",
+       with_tree("on_new_posts: [hexo, [a]]"),
+       {"feeds.yaml:1: \"on_new_posts\" arguments must be single values"}},
+      {"on_new_posts with an empty program",
+       with_tree("on_new_posts: ['', generate]"),
+       {"feeds.yaml:1: \"on_new_posts\" must start with a program name"}},
+      {"on_new_posts with a NUL",
+       with_tree("on_new_posts: [\"a\\0b\"]"),
+       {"feeds.yaml:1: \"on_new_posts\" arguments must have no NUL and at most 4096 bytes"}},
+      {"webhook not a URL",
+       with_tree("webhook: hooks.example"),
+       {"feeds.yaml:1: \"webhook\" must be \"\" or an absolute http or https URL, not "
+        "\"hooks.example\""}},
+      {"webhook's secret redacted",
+       with_tree("webhook: 'ftp://h.example/x?token=abc'"),
+       {"feeds.yaml:1: \"webhook\" must be \"\" or an absolute http or https URL, not "
+        "\"ftp://h.example/x?token=***\""}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(parse_config(c.text, "feeds.yaml").errors, c.errors);
+  }
+  const LoadResult ok = parse_config(with_tree("on_new_posts: []\nwebhook: ''"), "feeds.yaml");
+  ASSERT_TRUE(ok.config);
+  EXPECT_THAT(ok.config->on_new_posts, IsEmpty());
+  EXPECT_EQ(ok.config->webhook, "");
+}
+
+// Issue 12: the warning at start (and in `feedd check`), on the listen line.
+TEST(ParseConfig, WarnsAboutAPublicListenWithALoopbackBaseUrl) {
+  const LoadResult r =
+      parse_config("interval: 5m\nlisten: 0.0.0.0:8080\n" + std::string(kTree), "feeds.yaml");
+  ASSERT_TRUE(r.config);
+  EXPECT_THAT(r.warnings,
+              ElementsAre("feeds.yaml:2: \"listen\" accepts other machines but \"base_url\" is a "
+                          "loopback address: the links in the feeds and the OPML file will not "
+                          "work for them (set base_url to the public URL)"));
+  EXPECT_THAT(
+      parse_config("listen: 0.0.0.0:8080\nbase_url: https://feeds.example/\n" + std::string(kTree),
+                   "feeds.yaml")
+          .warnings,
+      IsEmpty());
+}
+
+// Issue 12: feeds served to the network must not link to 127.0.0.1.
+TEST(PublicListenWithLoopbackBase, Table) {
+  struct Case {
+    std::string listen, base_url;
+    bool want;
+  };
+  const std::vector<Case> cases = {
+      {"127.0.0.1:8080", "http://127.0.0.1:8080/", false},
+      {"0.0.0.0:8080", "http://127.0.0.1:8080/", true},
+      {"[::]:8080", "http://localhost:8080/", true},
+      {"192.168.1.5:80", "http://[::1]:80/", true},
+      {"0.0.0.0:8080", "https://feeds.example.org/", false},
+      {"localhost:8080", "http://localhost:8080/", false},
+      {"[::1]:8080", "http://127.0.0.1:8080/", false},
+  };
+  for (const auto& c : cases) {
+    Config config;
+    config.listen = c.listen;
+    config.base_url = c.base_url;
+    EXPECT_EQ(public_listen_with_loopback_base(config), c.want) << c.listen << " " << c.base_url;
+  }
+}
+
 TEST(ParseConfig, AppliesDefaults) {
   const LoadResult r = parse(R"(
 categories:
@@ -886,11 +1045,14 @@ categories:
   EXPECT_EQ(c.interval, 30min);
   EXPECT_EQ(c.feed_entries, 50);
   EXPECT_EQ(c.image_proxy, "https://cors.zfour.workers.dev/?");
-  EXPECT_EQ(c.rsshub, "https://rsshub.app");
+  EXPECT_THAT(c.rsshub, ElementsAre("https://rsshub.app"));
+  EXPECT_EQ(c.rsshub_key, "");
+  EXPECT_THAT(c.on_new_posts, IsEmpty());
+  EXPECT_EQ(c.webhook, "");
   EXPECT_EQ(c.timezone, "Asia/Shanghai");
   EXPECT_EQ(c.keep_days, 0);
   EXPECT_EQ(c.refresh_token, "");
-  EXPECT_THAT(c.iframe_hosts, IsEmpty());
+  EXPECT_THAT(c.iframe_hosts, ElementsAre("player.bilibili.com", "v.qq.com"));
 
   ASSERT_EQ(c.categories.size(), 1u);
   const Category& cat = c.categories[0];
@@ -905,6 +1067,7 @@ categories:
   EXPECT_EQ(ch.slug, "front-page");
   EXPECT_EQ(ch.route, "/example/front");
   EXPECT_EQ(ch.url, "https://rsshub.app/example/front");
+  EXPECT_THAT(ch.urls, ElementsAre("https://rsshub.app/example/front"));
   EXPECT_EQ(ch.interval, 30min);
   EXPECT_EQ(ch.timezone, "Asia/Shanghai");
   EXPECT_EQ(ch.line, 6);
@@ -969,7 +1132,7 @@ categories:
 )"));
     ASSERT_THAT(r.errors, IsEmpty());
     EXPECT_EQ(r.config->base_url, c.base_url);
-    EXPECT_EQ(r.config->rsshub, c.rsshub);
+    EXPECT_THAT(r.config->rsshub, ElementsAre(c.rsshub));
     ASSERT_EQ(r.config->channels().size(), 1u);
     EXPECT_EQ(r.config->channels()[0]->url, c.channel_url);
     EXPECT_EQ(r.config->channels()[0]->route, "/zaker/channel/13");
@@ -992,7 +1155,7 @@ TEST(LoadConfig, ReadsEverySettingAndPerChannelOverrides) {
   EXPECT_EQ(c.interval, 90s);
   EXPECT_EQ(c.feed_entries, 200);
   EXPECT_EQ(c.image_proxy, "");
-  EXPECT_EQ(c.rsshub, "https://rsshub.example.org");
+  EXPECT_THAT(c.rsshub, ElementsAre("https://rsshub.example.org"));
   EXPECT_EQ(c.timezone, "UTC");
   EXPECT_EQ(c.keep_days, 30);
   EXPECT_EQ(c.refresh_token, "fixture-not-a-secret");

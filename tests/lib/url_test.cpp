@@ -154,6 +154,21 @@ TEST(RedactUrl, RedactsSecretQueryParameters) {
   }
 }
 
+TEST(WithQueryParameter, AppendsEncoded) {
+  struct Case {
+    std::string_view url, name, value;
+    std::optional<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"https://h.example/zaker/13", "key", "k1", "https://h.example/zaker/13?key=k1"},
+      {"https://h.example/x?limit=5", "key", "k1", "https://h.example/x?limit=5&key=k1"},
+      {"https://h.example/x", "key", "a b&c=d", "https://h.example/x?key=a+b%26c%3dd"},
+      {"not a url", "key", "k1", std::nullopt},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(with_query_parameter(c.url, c.name, c.value), c.want) << c.url << " " << c.value;
+}
+
 TEST(UrlHost, LowerCaseHostOrEmpty) {
   const std::vector<std::pair<std::string_view, std::string_view>> cases = {
       {"https://Example.COM/feed", "example.com"},

@@ -307,6 +307,23 @@ std::string redact_url(std::string_view url) {
          s.substr(q_end);
 }
 
+std::optional<std::string> with_query_parameter(std::string_view url, std::string_view name,
+                                                std::string_view value) {
+  auto u = parse_absolute(url);
+  if (!u || name.find('\0') != std::string_view::npos ||
+      value.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  // With CURLU_URLENCODE curl escapes the value but keeps the first '=', so a name without one
+  // and an '=' or '&' inside the value are safe.
+  const std::string param = std::string(name) + "=" + std::string(value);
+  if (curl_url_set(u.get(), CURLUPART_QUERY, param.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+      CURLUE_OK) {
+    return std::nullopt;
+  }
+  return get_part(u.get(), CURLUPART_URL);
+}
+
 std::string url_host(std::string_view url) {
   auto u = parse_absolute(url);
   if (!u) return {};

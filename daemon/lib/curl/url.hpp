@@ -32,6 +32,11 @@ std::string redact_url(std::string_view url);
 // Idempotent: web_url(*web_url(u)) == web_url(u).
 std::optional<std::string> web_url(std::string_view url, std::string_view base = {});
 
+// `url` with "name=value" appended to its query (after a '&' when it has one), `value`
+// percent-encoded by libcurl. nullopt when `url` is not an absolute URL.
+std::optional<std::string> with_query_parameter(std::string_view url, std::string_view name,
+                                                std::string_view value);
+
 // Lower-case host of an absolute URL, or "" when there is none (file://, garbage).
 std::string url_host(std::string_view url);
 
