@@ -44,6 +44,10 @@ class CurlEasy {
     return value;
   }
 
+  // curl_easy_perform: runs the transfer set up on this handle, blocking. The result code;
+  // never throws.
+  CURLcode perform() noexcept { return curl_easy_perform(handle_); }
+
   // Every value of response header `name` (case-insensitive) in the last response of the
   // last request (i.e. after redirects), joined with ", " as RFC 9110 allows for lists.
   // nullopt when the header is absent or there was no HTTP response (e.g. file://).
