@@ -103,6 +103,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);v
 tbody tr:nth-child(even){background:var(--row)}
 td.url,td.last-error{word-break:break-all;max-width:18rem}
 .rel,.none,.muted{color:var(--muted)}
+.warning{border:1px solid #c60;padding:.5rem .75rem;border-radius:.3rem}
 .ok{color:var(--ok)}.fail{color:var(--fail)}.never{color:var(--muted)}
 button{font:inherit;padding:.3rem .8rem;border:1px solid var(--line);border-radius:.4rem;background:var(--row);color:var(--fg);cursor:pointer}
 button:hover{border-color:var(--accent)}
@@ -136,6 +137,8 @@ std::string render_status_page(const StatusSnapshot& s) {
   o += "<style>";
   o += kStyle;
   o += "</style>\n</head>\n<body>\n<h1>feedd</h1>\n";
+  for (const std::string& w : s.warnings)
+    o += "<p class=\"warning\" role=\"alert\">⚠ " + html_escape(w) + "</p>\n";
 
   o += "<section id=\"feeds\">\n<h2>Feeds</h2>\n";
   if (s.feeds.empty()) {
@@ -194,6 +197,9 @@ std::string render_status_page(const StatusSnapshot& s) {
     } else {
       o += html_escape(c.url);
     }
+    if (!c.instance.empty())
+      o +=
+          " <span class=\"instance muted\">via <code>" + html_escape(c.instance) + "</code></span>";
     o += "</td>";
     o += "<td class=\"last-poll\">" + time_cell(c.last_poll, s.now) + "</td>";
     o += "<td class=\"result " + outcome_class(c.last_outcome) + "\">";
@@ -312,6 +318,23 @@ std::string render_metrics(const StatusSnapshot& s) {
   for (const ChannelStatus* c : channels) {
     sample(o, "feedd_channel_articles", "channel", c->path, std::to_string(c->articles));
   }
+  family(o, "feedd_channel_rsshub_instance", "gauge",
+         "The RSSHub instance that served each route channel last; the value is always 1.");
+  for (const ChannelStatus* c : channels) {
+    if (c->instance.empty()) continue;
+    o += "feedd_channel_rsshub_instance{channel=\"" + label_escape(c->path) + "\",instance=\"" +
+         label_escape(c->instance) + "\"} 1\n";
+  }
+  family(o, "feedd_hook_runs_total", "counter", "Runs of the on_new_posts hook, by result.");
+  sample(o, "feedd_hook_runs_total", "result", "ok",
+         std::to_string(s.hook_runs - std::min(s.hook_runs, s.hook_failures)));
+  sample(o, "feedd_hook_runs_total", "result", "failed", std::to_string(s.hook_failures));
+  family(o, "feedd_webhook_posts_total", "counter",
+         "Webhook POST attempts by result (dropped: given up after retries or queue full).");
+  sample(o, "feedd_webhook_posts_total", "result", "delivered",
+         std::to_string(s.webhook_delivered));
+  sample(o, "feedd_webhook_posts_total", "result", "failed", std::to_string(s.webhook_failures));
+  sample(o, "feedd_webhook_posts_total", "result", "dropped", std::to_string(s.webhook_dropped));
   family(o, "feedd_http_requests_total", "counter", "HTTP requests served since start.");
   sample(o, "feedd_http_requests_total", "", "", std::to_string(s.http_requests));
   family(o, "feedd_start_time_seconds", "gauge",

@@ -18,9 +18,10 @@ struct FeedLink {
 };
 
 struct ChannelStatus {
-  std::string path;   // top/source/channel
-  std::string title;  // "新媒体 › ZAKER › source"
-  std::string url;    // upstream URL, redacted
+  std::string path;      // top/source/channel
+  std::string title;     // "新媒体 › ZAKER › source"
+  std::string url;       // upstream URL, redacted
+  std::string instance;  // the RSSHub instance that served it last (redacted); "" for a url:
   std::optional<std::chrono::sys_seconds> last_poll;
   std::optional<std::chrono::sys_seconds> next_poll;
   std::string last_outcome;  // "ok", "not_modified", "http_error", ... "" never polled
@@ -41,7 +42,11 @@ struct StatusSnapshot {
   std::optional<std::chrono::sys_seconds> last_cycle_end;
   std::map<std::string, std::uint64_t> fetches_by_outcome;  // outcome → count since start
   std::uint64_t http_requests = 0;
-  bool refresh_needs_token = false;  // the page's buttons work from loopback only otherwise
+  bool refresh_needs_token = false;   // the page's buttons work from loopback only otherwise
+  std::vector<std::string> warnings;  // configuration problems to show at the top of the page
+  // on_new_posts and webhook, as of the last cycle's end.
+  std::uint64_t hook_runs = 0, hook_failures = 0;
+  std::uint64_t webhook_delivered = 0, webhook_failures = 0, webhook_dropped = 0;
 };
 
 // The status page: self-contained HTML+CSS (no external resources, works offline, readable on
@@ -53,7 +58,9 @@ std::string render_status_page(const StatusSnapshot& s);
 // Prometheus text exposition format 0.0.4 (HELP/TYPE lines, label values escaped):
 // feedd_fetches_total{outcome}, feedd_articles_stored, feedd_last_cycle_duration_seconds,
 // feedd_channel_consecutive_failures{channel}, feedd_channel_articles{channel},
-// feedd_http_requests_total, feedd_start_time_seconds, feedd_build_info{version}.
+// feedd_http_requests_total, feedd_start_time_seconds, feedd_build_info{version},
+// feedd_channel_rsshub_instance{channel,instance} (1 for the instance that served each route),
+// feedd_hook_runs_total{result}, feedd_webhook_posts_total{result}.
 std::string render_metrics(const StatusSnapshot& s);
 
 }  // namespace feedd::serve

@@ -178,6 +178,8 @@ TEST(Metrics, Golden) {
   s.fetches_by_outcome["odd \"one\"\\\nx"] = 1;
   s.started = std::chrono::sys_seconds{1710000000s};
   s.version = "0.1.0";
+  if (std::getenv("FEEDD_UPDATE_GOLDEN") != nullptr)
+    std::ofstream(FEEDD_TEST_DATA "/serve/metrics.prom", std::ios::binary) << render_metrics(s);
   const std::string golden = read_file(FEEDD_TEST_DATA "/serve/metrics.prom");
   ASSERT_FALSE(golden.empty());
   EXPECT_EQ(render_metrics(s), golden);
@@ -205,7 +207,46 @@ TEST(Metrics, WellFormedLines) {
     ASSERT_FALSE(types.empty());
     EXPECT_EQ(line.rfind("feedd_", 0), 0u) << line;
   }
-  EXPECT_EQ(types.size(), 8u);
+  EXPECT_EQ(types.size(), 11u);
+}
+
+}  // namespace
+}  // namespace feedd::serve
+
+namespace feedd::serve {
+namespace {
+
+// Issue 12: which RSSHub instance served each channel, on the page and in /metrics; the
+// configuration warnings at the top of the page; hook and webhook counters.
+TEST(StatusPage, RsshubInstanceWarningsAndNotifyCounters) {
+  StatusSnapshot s = snapshot();
+  s.channels[0].instance = "http://127.0.0.1:1200/";
+  s.warnings = {"\"listen\" accepts <other> machines"};
+  s.hook_runs = 3;
+  s.hook_failures = 1;
+  s.webhook_delivered = 2;
+  s.webhook_failures = 4;
+  s.webhook_dropped = 1;
+  const std::string html = render_status_page(s);
+  EXPECT_NE(html.find("<p class=\"warning\" role=\"alert\">⚠ &quot;listen&quot; accepts "
+                      "&lt;other&gt; machines</p>"),
+            std::string::npos);
+  EXPECT_NE(html.find(" <span class=\"instance muted\">via <code>http://127.0.0.1:1200/</code>"
+                      "</span></td>"),
+            std::string::npos);
+  EXPECT_EQ(count(html, "class=\"instance"), 1u);
+  EXPECT_EQ(render_status_page(snapshot()).find("class=\"warning\""), std::string::npos);
+
+  const std::string m = render_metrics(s);
+  EXPECT_NE(m.find("feedd_channel_rsshub_instance{channel=\"xinmeiti/zaker/source\",instance="
+                   "\"http://127.0.0.1:1200/\"} 1\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("feedd_hook_runs_total{result=\"ok\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("feedd_hook_runs_total{result=\"failed\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("feedd_webhook_posts_total{result=\"delivered\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("feedd_webhook_posts_total{result=\"failed\"} 4\n"), std::string::npos);
+  EXPECT_NE(m.find("feedd_webhook_posts_total{result=\"dropped\"} 1\n"), std::string::npos);
 }
 
 }  // namespace
