@@ -56,18 +56,21 @@ struct ElementAttributes {
   std::vector<std::string_view> attributes;
 };
 
-// Per-element attributes, each a member of the validator's acceptable_attributes (but for the
-// iframe's, whose element the validator never accepts). Deliberately absent: every on*, href
-// anywhere but <a>, action/formaction, srcdoc, xmlns, background, autoplay; `controls` too, which
-// the validator lists as a risk (readers add their own controls).
+// Per-element attributes, each a member of the validator's acceptable_attributes, but for the
+// iframe's (whose element the validator never accepts) and `controls` on <video> and <audio>:
+// without it most readers show a video as a still picture that cannot be started, and it runs
+// nothing. The W3C validator warns of it (SecurityRiskAttr): a warning, not an error.
+// Deliberately absent: every on*, href anywhere but <a>, action/formaction, srcdoc, xmlns,
+// background, autoplay.
 const std::vector<ElementAttributes>& attribute_rules() {
   static const std::vector<ElementAttributes> rules = {
       {{"a"}, {"href", "name", "rel", "target", "hreflang", "referrerpolicy"}},
       {{"img"},
        {"src", "alt", "width", "height", "referrerpolicy", "loading", "decoding", "srcset", "sizes",
         "align", "border"}},
-      {{"video"}, {"src", "poster", "width", "height", "loop", "muted", "preload", "playsinline"}},
-      {{"audio"}, {"src", "loop", "muted", "preload"}},
+      {{"video"},
+       {"src", "poster", "width", "height", "loop", "muted", "preload", "playsinline", "controls"}},
+      {{"audio"}, {"src", "loop", "muted", "preload", "controls"}},
       {{"source"}, {"src", "srcset", "type", "media", "sizes", "width", "height"}},
       {{"iframe"},
        {"src", "width", "height", "allowfullscreen", "frameborder", "loading", "referrerpolicy",

@@ -191,7 +191,9 @@ TEST(FilterAttribute, AllowlistPerElement) {
       {"video", "src", "data:image/png;base64,AAAA", std::nullopt},
       {"video", "poster", "javascript:alert(1)", std::nullopt},
       {"video", "autoplay", "", std::nullopt},
-      {"video", "controls", "", std::nullopt},
+      // Issue 12: without controls a reader shows a video that cannot be started.
+      {"video", "controls", "", ""},
+      {"audio", "controls", "", ""},
       {"img", "dynsrc", "x.avi", std::nullopt},
       {"img", "lowsrc", "x.png", std::nullopt},
       {"table", "background", "x.png", std::nullopt},
@@ -384,9 +386,9 @@ const std::vector<RuleCase> kRules = {
     {"structure, tables and text-level elements kept byte for byte",
      R"~(<article><header><h2 id="t">题</h2></header><table border="1" cellpadding="2"><caption>表</caption><colgroup><col span="2"></colgroup><thead><tr><th scope="col">A</th><th>B</th></tr></thead><tbody><tr><td colspan="2" rowspan="1" align="center">c</td></tr></tbody></table><figure><img src="https://a.example/f.jpg" alt="f" referrerpolicy="no-referrer"><figcaption>图</figcaption></figure><details open><summary>更多</summary><p>内容</p></details><ol start="3" type="a"><li>x</li></ol><dl><dt>t</dt><dd>d</dd></dl><p><ruby>汉<rp>(</rp><rt>hàn</rt><rp>)</rp></ruby><time datetime="2021-05-21">五月</time><q cite="https://a.example/">引</q><abbr title="缩写">abbr</abbr><del>d</del><ins>i</ins><sub>1</sub><sup>2</sup><mark>m</mark><small>s</small><kbd>k</kbd><code>c</code></p><pre>  pre  </pre><blockquote>b</blockquote><hr><footer>f</footer></article>)~",
      R"~(<article><header><h2 id="t">题</h2></header><table border="1" cellpadding="2"><caption>表</caption><colgroup><col span="2"></colgroup><thead><tr><th scope="col">A</th><th>B</th></tr></thead><tbody><tr><td colspan="2" rowspan="1" align="center">c</td></tr></tbody></table><figure><img src="https://a.example/f.jpg" alt="f" referrerpolicy="no-referrer"><figcaption>图</figcaption></figure><details open><summary>更多</summary><p>内容</p></details><ol start="3" type="a"><li>x</li></ol><dl><dt>t</dt><dd>d</dd></dl><p><ruby>汉<rp>(</rp><rt>hàn</rt><rp>)</rp></ruby><time datetime="2021-05-21">五月</time><q cite="https://a.example/">引</q><abbr title="缩写">abbr</abbr><del>d</del><ins>i</ins><sub>1</sub><sup>2</sup><mark>m</mark><small>s</small><kbd>k</kbd><code>c</code></p><pre>  pre  </pre><blockquote>b</blockquote><hr><footer>f</footer></article>)~"},
-    {"video and audio kept without autoplay or controls; picture and source kept",
+    {"video and audio kept with controls, without autoplay; picture and source kept",
      R"~(<video src="https://v.example/a.mp4" poster="https://v.example/a.jpg" width="640" autoplay controls muted></video><audio src="https://v.example/a.mp3" controls></audio><picture><source srcset="https://a.example/a.webp" type="image/webp"><img src="https://a.example/a.jpg" referrerpolicy="no-referrer"></picture>)~",
-     R"~(<video src="https://v.example/a.mp4" poster="https://v.example/a.jpg" width="640" muted></video><audio src="https://v.example/a.mp3"></audio><picture><source srcset="https://a.example/a.webp" type="image/webp"><img src="https://a.example/a.jpg" referrerpolicy="no-referrer"></picture>)~"},
+     R"~(<video src="https://v.example/a.mp4" poster="https://v.example/a.jpg" width="640" controls muted></video><audio src="https://v.example/a.mp3" controls></audio><picture><source srcset="https://a.example/a.webp" type="image/webp"><img src="https://a.example/a.jpg" referrerpolicy="no-referrer"></picture>)~"},
     // --- attributes
     // ------------------------------------------------------------------------
     {"attributes not on the list removed, the rest keep their order, names lower-case",
@@ -460,7 +462,8 @@ const std::vector<RuleCase> kRules = {
      R"~(<iframe src="https://v.qq.com/x" sandbox="allow-top-navigation" srcdoc="<script>alert(1)</script>" allow="camera" name="n" onload="x()"></iframe>)~",
      R"~(<iframe src="https://v.qq.com/x" sandbox="allow-scripts allow-same-origin allow-popups"></iframe>)~",
      kHosts},
-    {"iframe of another host, a script URL or a confusable URL removed", R"~(<iframe src="https://evil.example/player.bilibili.com"></iframe><iframe src="javascript:alert(1)"></iframe><iframe src="https://evil.example\@player.bilibili.com/"></iframe><iframe src="https://player.bilibili.com.evil.example/"></iframe><iframe></iframe>x)~",
+    {"iframe of another host, a script URL or a confusable URL removed",
+     R"~(<iframe src="https://evil.example/player.bilibili.com"></iframe><iframe src="javascript:alert(1)"></iframe><iframe src="https://evil.example\@player.bilibili.com/"></iframe><iframe src="https://player.bilibili.com.evil.example/"></iframe><iframe></iframe>x)~",
      R"~(x)~", kHosts},
     {"unclosed iframe closed", R"~(<p>a</p><iframe src="https://v.qq.com/x">rest of the page)~",
      R"~(<p>a</p><iframe src="https://v.qq.com/x" sandbox="allow-scripts allow-same-origin allow-popups"></iframe>)~",
@@ -859,7 +862,10 @@ std::vector<std::string> validator_warnings(const std::string& html) {
       } else {
         for (unsigned i = 0; i < e.attributes.length; ++i) {
           const std::string key = lib::attribute(e.attributes, i)->name;
-          if (key != "style" && !key.starts_with("data-") &&
+          // `controls` on <video> and <audio> is kept on purpose (issue 12) and its warning
+          // accepted: VideoAndAudioKeepControls checks that it stays.
+          const bool media_controls = key == "controls" && (name == "video" || name == "audio");
+          if (key != "style" && !key.starts_with("data-") && !media_controls &&
               !has(kValidatorAcceptableAttributes, key)) {
             warnings.push_back("should not contain " + key + " attribute");
           }
@@ -904,6 +910,16 @@ TEST(Sanitize, FeedValidatorSecurityWarningsDoNotApply) {
     EXPECT_EQ(joined(problems(r.html)), "") << name << " → " << r.html;
     EXPECT_TRUE(summary_matches(r)) << name;
   }
+}
+
+// Issue 12: without `controls` most readers show a video that cannot be started.
+TEST(Sanitize, VideoAndAudioKeepControls) {
+  const RewriteResult r = rewrite_html(
+      R"~(<video src="https://v.example/a.mp4" controls autoplay></video><audio src="https://v.example/a.mp3" controls="controls"></audio><img src="https://a.example/i.png" controls>)~",
+      options());
+  EXPECT_EQ(
+      r.html,
+      R"~(<video src="https://v.example/a.mp4" controls></video><audio src="https://v.example/a.mp3" controls="controls"></audio><img src="https://a.example/i.png" referrerpolicy="no-referrer">)~");
 }
 
 TEST(Sanitize, AnAllowedIframeIsTheValidatorsOnlyComplaint) {
