@@ -35,7 +35,7 @@ HookRunner::HookRunner(std::vector<std::string> argv, std::chrono::milliseconds 
     : argv_(std::move(argv)),
       timeout_(timeout),
       spawner_(std::move(spawner)),
-      thread_([this](std::stop_token stop) { loop(stop); }) {}
+      thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
 HookRunner::~HookRunner() {
   thread_.request_stop();
@@ -69,7 +69,7 @@ HookStats HookRunner::stats() const {
   return stats_;
 }
 
-void HookRunner::loop(std::stop_token stop) {
+void HookRunner::loop(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, stop, [&] { return !queued_.empty(); });

@@ -31,7 +31,7 @@ struct HookResult {
   bool ok() const { return started && exit_status == 0 && !timed_out; }
 };
 
-inline constexpr std::size_t kMaxHookOutput = 64 * 1024;
+inline constexpr std::size_t kMaxHookOutput = std::size_t{64} * 1024;
 
 // Runs a process to its end. Blocking; one call at a time per Spawner.
 class Spawner {
@@ -77,7 +77,7 @@ class HookRunner {
   HookStats stats() const;
 
  private:
-  void loop(std::stop_token stop);
+  void loop(const std::stop_token& stop);
 
   const std::vector<std::string> argv_;
   const std::chrono::milliseconds timeout_;

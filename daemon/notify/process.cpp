@@ -92,11 +92,13 @@ class ProcessSpawner final : public Spawner {
     }
     env_text.push_back("FEEDD_NEW_POSTS=" + std::to_string(run.paths.size()));
     std::vector<char*> envp;
+    envp.reserve(env_text.size() + 1);
     for (auto& e : env_text)
       envp.push_back(e.data());
     envp.push_back(nullptr);
     std::vector<std::string> args = run.argv;
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -32,7 +32,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 constexpr long kPostTimeoutSeconds = 30;
-constexpr std::size_t kMaxResponseBytes = 64 * 1024;
+constexpr std::size_t kMaxResponseBytes = std::size_t{64} * 1024;
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void* seen) {
   // The answer is not read, only bounded: a server streaming forever ends the transfer.
@@ -134,7 +134,7 @@ Poster make_curl_poster() {
 WebhookSender::WebhookSender(std::string url, Poster poster)
     : url_(std::move(url)),
       poster_(std::move(poster)),
-      thread_([this](std::stop_token stop) { loop(stop); }) {}
+      thread_([this](const std::stop_token& stop) { loop(stop); }) {}
 
 WebhookSender::~WebhookSender() {
   thread_.request_stop();
@@ -162,7 +162,7 @@ WebhookStats WebhookSender::stats() const {
   return queue_.stats();
 }
 
-void WebhookSender::loop(std::stop_token stop) {
+void WebhookSender::loop(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     const auto now = std::chrono::steady_clock::now();

@@ -87,7 +87,7 @@ class WebhookSender {
   WebhookStats stats() const;
 
  private:
-  void loop(std::stop_token stop);
+  void loop(const std::stop_token& stop);
 
   const std::string url_;
   Poster poster_;
