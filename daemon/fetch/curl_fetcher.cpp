@@ -74,27 +74,6 @@ struct Transfer {
   }
 };
 
-// Removes `userinfo` (and its password part) from `text`: reasons may quote a URL.
-std::string scrub_credentials(std::string text, std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return text;
-  const auto auth_start = scheme_end + 3;
-  const auto path_start = url.find('/', auth_start);
-  const auto at = url.rfind('@', path_start == std::string_view::npos ? url.size() : path_start);
-  if (at == std::string_view::npos || at < auth_start) return text;
-  const std::string_view userinfo = url.substr(auth_start, at - auth_start);
-  const auto colon = userinfo.find(':');
-  for (std::string_view secret :
-       {userinfo,
-        colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1)}) {
-    if (secret.empty()) continue;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  }
-  return text;
-}
-
 std::string seconds_text(std::chrono::seconds s) {
   return std::to_string(s.count()) + " s";
 }
@@ -333,7 +312,7 @@ Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
     r.outcome = Outcome::kHttpError;
     r.reason = http_reason;
   }
-  r.reason = scrub_credentials(std::move(r.reason), req.url);
+  r.reason = lib::redact_secrets_in(std::move(r.reason), req.url);
   return r;
 }
 

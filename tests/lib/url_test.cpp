@@ -154,6 +154,25 @@ TEST(RedactUrl, RedactsSecretQueryParameters) {
   }
 }
 
+// Fetch errors may quote the URL or a part of it: the secrets of the URL go wherever they are.
+TEST(RedactSecretsIn, EverySecretOfTheUrlInAMessage) {
+  struct Case {
+    std::string_view text, url, want;
+  };
+  const std::vector<Case> cases = {
+      {"Failed to connect to u:pw@h", "http://u:pw@h.example/", "Failed to connect to ***@h"},
+      {"bad password pw", "http://u:pw@h.example/", "bad password ***"},
+      {"GET /a?key=s3c&x=1 failed", "http://h.example/a?key=s3c&x=1", "GET /a?key=***&x=1 failed"},
+      // Over-redacting is the safe side: a secret is replaced wherever its bytes appear.
+      {"token t0k3n, apikey a-k", "http://h.example/?token=t0k3n&apikey=a-k#key=frag",
+       "token ***, apikey ***"},
+      {"x=1 stays", "http://h.example/?x=1&key=", "x=1 stays"},
+      {"nothing secret", "http://h.example/feed", "nothing secret"},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(redact_secrets_in(std::string(c.text), c.url), c.want) << c.text;
+}
+
 TEST(WithQueryParameter, AppendsEncoded) {
   struct Case {
     std::string_view url, name, value;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "util/ascii.hpp"
 
@@ -305,6 +306,43 @@ std::string redact_url(std::string_view url) {
   const auto q_end = fragment == std::string::npos ? s.size() : fragment;
   return s.substr(0, q + 1) + redact_query(std::string_view(s).substr(q + 1, q_end - q - 1)) +
          s.substr(q_end);
+}
+
+std::string redact_secrets_in(std::string text, std::string_view url) {
+  std::vector<std::string_view> secrets;
+  const auto scheme_end = url.find("://");
+  if (scheme_end != std::string_view::npos) {
+    const auto auth_start = scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", auth_start);
+    const auto at =
+        url.rfind('@', authority_end == std::string_view::npos ? url.size() : authority_end);
+    if (at != std::string_view::npos && at >= auth_start) {
+      const std::string_view userinfo = url.substr(auth_start, at - auth_start);
+      secrets.push_back(userinfo);
+      if (const auto colon = userinfo.find(':'); colon != std::string_view::npos)
+        secrets.push_back(userinfo.substr(colon + 1));
+    }
+  }
+  if (const auto q = url.find('?'); q != std::string_view::npos) {
+    std::string_view query = url.substr(q + 1, url.find('#', q) - q - 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const std::string_view param = query.substr(0, amp);
+      const auto eq = param.find('=');
+      if (eq != std::string_view::npos && is_secret_parameter(param.substr(0, eq)))
+        secrets.push_back(param.substr(eq + 1));
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  for (const std::string_view secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + kRedacted.size())) {
+      text.replace(pos, secret.size(), kRedacted);
+    }
+  }
+  return text;
 }
 
 std::optional<std::string> with_query_parameter(std::string_view url, std::string_view name,

@@ -32,6 +32,11 @@ std::string redact_url(std::string_view url);
 // Idempotent: web_url(*web_url(u)) == web_url(u).
 std::optional<std::string> web_url(std::string_view url, std::string_view base = {});
 
+// `text`, a message about `url` (curl's error buffer, say), with each secret of `url` replaced by
+// "***": its user:password (and password alone), and the value of every query parameter
+// redact_url() hides. For messages that may quote the URL or part of it.
+std::string redact_secrets_in(std::string text, std::string_view url);
+
 // `url` with "name=value" appended to its query (after a '&' when it has one), `value`
 // percent-encoded by libcurl. nullopt when `url` is not an absolute URL.
 std::optional<std::string> with_query_parameter(std::string_view url, std::string_view name,
