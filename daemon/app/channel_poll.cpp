@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "lib/curl/url.hpp"
 
 namespace feedd::app {
@@ -11,21 +13,47 @@ std::vector<std::string> category_names(const config::Channel& ch) {
 }
 
 ChannelPoll::ChannelPoll(const config::Channel& channel, std::optional<store::ChannelState> stored,
-                         std::chrono::sys_seconds now)
+                         std::chrono::sys_seconds now, std::vector<std::size_t> instances)
     : channel_(channel),
+      instances_(std::move(instances)),
       path_(channel.path()),
       now_(now),
       state_(std::move(stored).value_or(store::ChannelState{})) {
-  // Validators belong to a URL: when the config points the channel elsewhere, start fresh.
-  // The store keeps the URL redacted, so the redacted forms are compared.
-  if (state_.feed_url != lib::redact_url(channel_.url)) {
-    state_.etag.clear();
-    state_.last_modified.clear();
-  }
+  if (!via_rsshub()) instances_.clear();
+}
+
+bool ChannelPoll::via_rsshub() const {
+  return !channel_.route.empty() && !instances_.empty() &&
+         std::all_of(instances_.begin(), instances_.end(),
+                     [&](std::size_t i) { return i < channel_.urls.size(); });
+}
+
+const std::string& ChannelPoll::url() const {
+  return instances_.empty() ? channel_.url : channel_.urls[instances_.front()];
 }
 
 fetch::Request ChannelPoll::request() const {
-  return {path_, channel_.url, {state_.etag, state_.last_modified}};
+  // Validators belong to a URL: when the config (or failover) points the channel elsewhere,
+  // start fresh. The store keeps the URL redacted, so the redacted forms are compared.
+  const std::string& u = url();
+  if (state_.feed_url != lib::redact_url(u)) return {path_, u, {}};
+  return {path_, u, {state_.etag, state_.last_modified}};
+}
+
+bool ChannelPoll::fail_over(const fetch::Result& r, schedule::InstanceHealth& health) {
+  if (instances_.empty() || r.outcome == fetch::Outcome::kCancelled) return false;
+  const std::size_t instance = instances_.front();
+  if (r.ok()) {
+    health.succeeded(instance);
+    return false;
+  }
+  if (!schedule::instance_failure(r.http_status != 0, r.http_status)) return false;
+  health.failed(instance, now_);
+  if (instances_.size() < 2) return false;
+  instances_.erase(instances_.begin());
+  spdlog::warn("{}: {}: {}; trying {}", path_, lib::redact_url(r.url), r.reason,
+               lib::redact_url(url()));
+  return true;
 }
 
 void ChannelPoll::fail(std::string outcome, std::string reason) {
@@ -44,7 +72,7 @@ std::optional<ParseJob> ChannelPoll::fetched(fetch::Result& r) {
   report_.emplace();
   ChannelReport& cr = *report_;
   cr.path = path_;
-  cr.url = lib::redact_url(channel_.url);
+  cr.url = lib::redact_url(url());
   cr.outcome = fetch::outcome_name(r.outcome);
   cr.retry_after = r.retry_after;
   cr.max_age = r.max_age;

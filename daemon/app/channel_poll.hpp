@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/feed.hpp"
+#include "schedule/instances.hpp"
 #include "store/store.hpp"
 
 namespace feedd::app {
@@ -43,12 +44,21 @@ struct MakeJob {
 class ChannelPoll {
  public:
   // `channel` must outlive the poll; `stored` is the store's state of the channel, if any.
+  // `instances`: for a route, the indices of the RSSHub instances (config order, the same as
+  // channel.urls) to try in this cycle, in order; ignored for a url:.
   ChannelPoll(const config::Channel& channel, std::optional<store::ChannelState> stored,
-              std::chrono::sys_seconds now);
+              std::chrono::sys_seconds now, std::vector<std::size_t> instances = {});
 
   const std::string& path() const { return path_; }
-  // The conditional GET of this channel (its validators dropped when its URL changed).
+  // The conditional GET of this channel on its current URL (for a route, on the instance to
+  // try now); the validators only when they were earned on that URL.
   fetch::Request request() const;
+  // Before fetched(): when `result` says the instance this route tried is unwell
+  // (schedule::instance_failure), records that in `health` and, if another instance is left,
+  // moves on to it and returns true: the caller then fetches request() again and does not
+  // call fetched() for this result. A success clears the instance in `health`. False for a
+  // url: channel.
+  bool fail_over(const fetch::Result& result, schedule::InstanceHealth& health);
 
   // Records the fetch. Returns the body to parse, or nullopt when there is nothing to parse
   // (failure, 304, cancellation): the poll is then ready to settle.
@@ -69,13 +79,24 @@ class ChannelPoll {
   // Whether the feeds listing this channel change with this poll (articles or upstream
   // details); meaningful after settle().
   bool touched() const { return touched_; }
+  // For a route: the index (in config.rsshub) of the instance that answered; after fetched().
+  std::optional<std::size_t> served_by() const {
+    if (instances_.empty() || !report_ || !report_->ok()) return std::nullopt;
+    return instances_.front();
+  }
   // The report; nullopt when the fetch was cancelled (nothing was learned).
   std::optional<ChannelReport> take_report() { return std::move(report_); }
 
  private:
   void fail(std::string outcome, std::string reason);
 
+  // Whether this channel is a route with one URL per instance (failover applies).
+  bool via_rsshub() const;
+  // The URL fetched now: for a route, on the current instance.
+  const std::string& url() const;
+
   const config::Channel& channel_;
+  std::vector<std::size_t> instances_;  // instance indices left to try, current first
   std::string path_;
   std::chrono::sys_seconds now_;
   store::ChannelState state_;

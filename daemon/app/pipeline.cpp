@@ -3,15 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
 #include <system_error>
 #include <unordered_map>
+#include <utility>
 
 #include "app/channel_poll.hpp"
 #include "article/article.hpp"
 #include "article/article_file.hpp"
+#include "lib/curl/url.hpp"
 #include "util/atomic_file.hpp"
 #include "util/work_pool.hpp"
 
@@ -32,13 +35,15 @@ std::chrono::milliseconds since(
 }
 
 // The polls of the configured channels whose paths are in `only` (all when empty), in
-// feeds.yaml order, each with its stored state. Throws store::StoreError.
+// feeds.yaml order, each with its stored state; a route tries the RSSHub instances in
+// `instances` order. Throws store::StoreError.
 std::vector<ChannelPoll> polls_for(const config::Config& config, const store::Store& store,
-                                   const std::vector<std::string>& only, sys_seconds now) {
+                                   const std::vector<std::string>& only, sys_seconds now,
+                                   const std::vector<std::size_t>& instances) {
   std::vector<ChannelPoll> polls;
   for (const auto* ch : config.channels()) {
     if (only.empty() || std::find(only.begin(), only.end(), ch->path()) != only.end())
-      polls.emplace_back(*ch, store.channel_state(ch->path()), now);
+      polls.emplace_back(*ch, store.channel_state(ch->path()), now, instances);
   }
   return polls;
 }
@@ -50,13 +55,15 @@ class CycleRun {
  public:
   // All references must outlive the run; `staged` receives the new articles' files.
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
-           std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged)
+           std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged,
+           schedule::InstanceHealth& instances)
       : config_(config),
         store_(store),
         posts_(posts),
         polls_(polls),
         pool_(pool),
         staged_(staged),
+        instances_(instances),
         order_(polls.size()) {
     for (std::size_t i = 0; i < polls_.size(); ++i)
       index_of_.emplace(polls_[i].path(), i);
@@ -67,6 +74,8 @@ class CycleRun {
     const auto found = index_of_.find(r.key);
     if (found == index_of_.end()) return;
     const std::size_t i = found->second;
+    // A route whose RSSHub instance failed asks the next one, in the next round of fetches.
+    if (polls_[i].fail_over(r, instances_)) return retries_.push_back(polls_[i].request());
     auto job = polls_[i].fetched(r);
     if (!job) return ready(i);
     pool_.submit([i, job = std::move(*job), this]() -> WorkPool::Continuation {
@@ -76,6 +85,11 @@ class CycleRun {
     });
     pool_.drain(false);
   }
+
+  // The requests of the routes failing over, for another round of fetch_all (then none).
+  std::vector<fetch::Request> take_retries() { return std::exchange(retries_, {}); }
+  // The articles new to the store so far, in feeds.yaml order.
+  std::vector<notify::NewPost> take_new_posts() { return std::exchange(new_posts_, {}); }
 
   // After fetch_all: waits for the pool; a poll the fetcher never answered settles empty.
   void finish() {
@@ -104,6 +118,8 @@ class CycleRun {
   void ready(std::size_t i) {
     for (const std::size_t n : order_.done(i)) {
       auto fresh = polls_[n].settle(store_);
+      for (const auto& a : fresh)
+        new_posts_.push_back({a.title, a.link, a.categories, a.hash + ".md"});
       // The store has their rows (in the open transaction); the pool only needs the values.
       if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_);
     }
@@ -115,6 +131,9 @@ class CycleRun {
   std::vector<ChannelPoll>& polls_;
   WorkPool& pool_;
   std::vector<StagedFile>& staged_;
+  schedule::InstanceHealth& instances_;
+  std::vector<fetch::Request> retries_;
+  std::vector<notify::NewPost> new_posts_;
   std::unordered_map<std::string, std::size_t> index_of_;  // channel path → poll
   InOrder order_;
 };
@@ -198,7 +217,9 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   std::vector<ChannelPoll> polls;
   try {
     views_.before_change(store_);
-    polls = polls_for(config_, store_, only, now);
+    if (instances_.size() != config_.rsshub.size())
+      instances_ = schedule::InstanceHealth(config_.rsshub.size());
+    polls = polls_for(config_, store_, only, now, instances_.order(now));
   } catch (const store::StoreError& e) {
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle not started: {}", report.write_error);
@@ -211,18 +232,24 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   // Out here so that a rolled-back cycle can stop it (finishing its queued work) before
   // removing what that work wrote.
   std::optional<WorkPool> pool;
+  std::vector<notify::NewPost> new_posts;
   auto fetched_at = started;
   try {
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts);
+    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_);
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)
       requests.push_back(poll.request());
-    fetcher.fetch_all(requests, [&run](fetch::Result& r) { run.fetched(r); });
+    // Failover rounds: at most one per RSSHub instance, as each uses one up per route.
+    while (!requests.empty()) {
+      fetcher.fetch_all(requests, [&run](fetch::Result& r) { run.fetched(r); });
+      requests = run.take_retries();
+    }
     run.finish();
+    new_posts = run.take_new_posts();
     fetched_at = std::chrono::steady_clock::now();
     if (std::any_of(polls.begin(), polls.end(), [](const auto& p) { return p.touched(); }))
       views_.mark_behind(store_);
@@ -241,8 +268,14 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   pool.reset();
   for (auto& poll : polls) {
     if (poll.touched()) views_.touch(poll.path());
-    if (auto cr = poll.take_report()) report.add(std::move(*cr));
+    const auto instance = poll.served_by();
+    if (auto cr = poll.take_report()) {
+      if (instance && *instance < config_.rsshub.size())
+        cr->instance = lib::redact_url(config_.rsshub[*instance]);
+      report.add(std::move(*cr));
+    }
   }
+  report.new_posts = std::move(new_posts);
 
   std::string error;
   const auto committed_at = std::chrono::steady_clock::now();
@@ -289,6 +322,7 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
       touched.insert(channel);
       touched.insert("");  // imports are listed in the all feed whatever their channel
       if (store_.add_article(*a, channel, now) == store::AddOutcome::kNew) {
+        report.new_posts.push_back({a->title, a->link, a->categories, a->hash + ".md"});
         fresh.push_back(std::move(*a));
         ++report.imported;
       } else {
@@ -308,6 +342,7 @@ ImportReport Pipeline::import_paths(const std::vector<fs::path>& paths, sys_seco
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("import rolled back: {}", report.write_error);
     report.imported = 0;
+    report.new_posts.clear();
     return report;
   }
   std::string error;
@@ -331,7 +366,7 @@ int Pipeline::write_views(sys_seconds now, std::string& error) {
   return changed + views_.write(store_, now, error);
 }
 
-int Pipeline::import_inbox(sys_seconds now) {
+int Pipeline::import_inbox(sys_seconds now, std::vector<notify::NewPost>* new_posts) {
   const auto& inbox = config_.inbox;
   if (inbox.empty()) return 0;
   std::error_code ec;
@@ -343,8 +378,11 @@ int Pipeline::import_inbox(sys_seconds now) {
     }
   }
   if (files.empty()) return 0;
-  const auto report = import_paths(files, now);
+  auto report = import_paths(files, now);
   if (!report.write_error.empty()) return 0;  // rolled back: the files stay for the next cycle
+  if (new_posts != nullptr) {
+    std::move(report.new_posts.begin(), report.new_posts.end(), std::back_inserter(*new_posts));
+  }
   for (const auto& f : report.files) {
     const fs::path dir = inbox / (f.error.empty() ? "done" : "failed");
     fs::create_directories(dir, ec);

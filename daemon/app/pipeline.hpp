@@ -17,6 +17,7 @@
 #include "app/view_writer.hpp"
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
+#include "schedule/instances.hpp"
 #include "store/store.hpp"
 
 namespace feedd::app {
@@ -49,8 +50,9 @@ class Pipeline {
 
   // Imports the files in the configured inbox (none configured: no-op), then moves each to
   // inbox/done/, or to inbox/failed/ beside a "<name>.error" file saying why. When the store
-  // rolls back, the files stay for the next cycle. Returns the files handled.
-  int import_inbox(std::chrono::sys_seconds now);
+  // rolls back, the files stay for the next cycle. Returns the files handled; the articles
+  // imported as new are appended to `new_posts` when given (for the on_new_posts hook).
+  int import_inbox(std::chrono::sys_seconds now, std::vector<notify::NewPost>* new_posts = nullptr);
 
   // Deletes article files (and rows) dated before `now - keep_days`; their hashes and GUIDs
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
@@ -61,6 +63,8 @@ class Pipeline {
   store::Store& store_;
   PostWriter posts_;
   ViewWriter views_;
+  // RSSHub failover across this Pipeline's cycles: which instances to skip for a while.
+  schedule::InstanceHealth instances_;
 };
 
 }  // namespace feedd::app

@@ -7,11 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "notify/webhook.hpp"
+
 namespace feedd::app {
 
 struct ChannelReport {
   std::string path;        // top/source/channel slugs
-  std::string url;         // redacted
+  std::string url;         // redacted: the URL fetched last (a route: on the instance tried last)
+  std::string instance;    // a route: the RSSHub instance that answered (redacted); else ""
   std::string outcome;     // fetch::outcome_name(), or "parse_error"
   std::string error;       // "" when ok
   int new_articles = 0;    // written as new files
@@ -32,6 +35,9 @@ struct CycleReport {
   int files_written = 0;    // article files and feeds whose bytes changed
   std::string write_error;  // store or file failure: "" when the cycle was committed and written
   std::chrono::milliseconds duration{0};
+  // The articles this cycle stored as new (their post files written), in feeds.yaml order: for
+  // the on_new_posts hook and the webhook. Empty when the cycle rolled back.
+  std::vector<notify::NewPost> new_posts;
 
   // Appends `channel` (in feeds.yaml order) and counts it.
   void add(ChannelReport channel);
@@ -50,6 +56,7 @@ struct ImportReport {
   int duplicates = 0;               // title hash already known
   int failed = 0;                   // unreadable files (each logged as PATH:LINE: message)
   std::string write_error;
+  std::vector<notify::NewPost> new_posts;  // the articles imported as new (for the hook)
   std::string summary() const;
 };
 

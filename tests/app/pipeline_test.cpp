@@ -361,3 +361,80 @@ TEST_F(PipelineTest, ASinkGetsEveryViewOnceThenOnlyTheChangedOnes) {
 
 }  // namespace
 }  // namespace feedd::app
+
+namespace feedd::app {
+namespace {
+
+fetch::Result http_error(long status) {
+  fetch::Result r;
+  r.outcome = fetch::Outcome::kHttpError;
+  r.http_status = status;
+  r.reason = "HTTP " + std::to_string(status);
+  return r;
+}
+
+// Issue 12: a route is tried on each RSSHub instance in order; one that fails (5xx, 403, 429,
+// no answer) is skipped for a while by the same Pipeline; a 404 is the route's, not failed over.
+TEST_F(PipelineTest, RsshubFailoverTriesTheNextInstanceAndSkipsAFailedOne) {
+  load(R"(
+output: out
+rsshub: ['http://one.example', 'http://two.example']
+rsshub_key: s3cret
+categories:
+  - name: T
+    sources:
+      - name: S
+        channels:
+          - {name: a, route: /a}
+          - {name: b, route: /b}
+)");
+  fetcher_.answer("http://one.example/a?key=s3cret", http_error(503));
+  fetcher_.answer_body("http://two.example/a?key=s3cret", rss({{"甲", "https://up.example/1"}}));
+  fetcher_.answer("http://one.example/b?key=s3cret", http_error(404));
+  fetcher_.answer_body("http://two.example/b?key=s3cret", rss({{"乙", "https://up.example/2"}}));
+  fs::create_directories(dir_ / "out");
+  store::Store store(config_.state);
+  Pipeline pipeline(config_, store);
+
+  const CycleReport first = pipeline.run_cycle(fetcher_, kNow);
+  ASSERT_EQ(first.channels.size(), 2u);
+  EXPECT_TRUE(first.channels[0].ok()) << first.channels[0].error;
+  EXPECT_EQ(first.channels[0].instance, "http://two.example/");
+  EXPECT_EQ(first.channels[0].url, "http://two.example/a?key=***");
+  EXPECT_EQ(first.channels[0].new_articles, 1);
+  ASSERT_EQ(first.new_posts.size(), 1u);  // what the hook and the webhook get
+  EXPECT_EQ(first.new_posts[0].title, "甲");
+  EXPECT_EQ(first.new_posts[0].link, "https://up.example/1");
+  EXPECT_EQ(first.new_posts[0].categories, (std::vector<std::string>{"T", "S", "a"}));
+  EXPECT_EQ(first.new_posts[0].file.size(), 19u);  // <16 hex>.md
+  // b's 404 came before one.example was marked failed by a's 503 in the same round: the route
+  // is wrong there, which is no reason to ask another instance.
+  EXPECT_FALSE(first.channels[1].ok());
+  EXPECT_EQ(first.channels[1].error, "HTTP 404");
+  std::vector<std::string> urls;
+  for (const auto& r : fetcher_.requests())
+    urls.push_back(r.url);
+  EXPECT_EQ(urls, (std::vector<std::string>{"http://one.example/a?key=s3cret",
+                                            "http://one.example/b?key=s3cret",
+                                            "http://two.example/a?key=s3cret"}));
+
+  // The next cycle skips one.example (failed a minute ago at most) for both channels.
+  const CycleReport second = pipeline.run_cycle(fetcher_, kNow + std::chrono::seconds(30));
+  ASSERT_EQ(second.channels.size(), 2u);
+  EXPECT_TRUE(second.channels[0].ok());
+  EXPECT_TRUE(second.channels[1].ok());
+  EXPECT_EQ(second.channels[1].instance, "http://two.example/");
+  ASSERT_EQ(fetcher_.requests().size(), 5u);
+  EXPECT_EQ(fetcher_.requests()[3].url, "http://two.example/a?key=s3cret");
+  EXPECT_EQ(fetcher_.requests()[4].url, "http://two.example/b?key=s3cret");
+
+  // Every instance failing: the channel fails with the last instance's error, recorded once.
+  fetcher_.answer("http://two.example/a?key=s3cret", http_error(429));
+  const CycleReport third = pipeline.run_cycle(fetcher_, kNow + std::chrono::seconds(3600));
+  EXPECT_FALSE(third.channels[0].ok());
+  EXPECT_EQ(third.channels[0].error, "HTTP 429");
+  EXPECT_EQ(third.channels[0].url, "http://two.example/a?key=***");
+}
+
+}  // namespace
+}  // namespace feedd::app
