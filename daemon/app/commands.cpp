@@ -10,11 +10,16 @@
 #include "config/config.hpp"
 #include "emit/emit.hpp"
 #include "fetch/fetcher.hpp"
+#include "lib/curl/url.hpp"
+#include "notify/notifier.hpp"
 #include "store/store.hpp"
 #include "util/time.hpp"
 
 namespace feedd::app {
 namespace {
+
+// How long `feedd once` waits for the webhook: long enough for a retry or two of a failed POST.
+constexpr std::chrono::milliseconds kOnceWebhookWait{15000};
 
 // Loads the config, logging warnings and errors; nullopt after errors.
 std::optional<config::Config> load(const CommonOptions& opts) {
@@ -80,10 +85,22 @@ int cmd_once(const CommonOptions& opts, std::ostream& out) {
   Pipeline pipeline(*cfg, *store);
   // The same cycle the daemon runs: inbox, polls, retention.
   const auto now = now_seconds();
-  pipeline.import_inbox(now);
+  std::vector<notify::NewPost> new_posts;  // the inbox's and the cycle's, for one hook run
+  pipeline.import_inbox(now, &new_posts);
   pipeline.prune(now);  // before the cycle, whose views then no longer list pruned articles
   const auto report = pipeline.run_cycle(*fetcher, now);
   out << report.summary() << "\n";
+  new_posts.insert(new_posts.end(), report.new_posts.begin(), report.new_posts.end());
+  if (!new_posts.empty()) {
+    // The hook runs to its end before the process exits; the webhook gets its first attempts
+    // (kOnceWebhookWait), not the daemon's whole retry schedule.
+    notify::Notifier notifier(cfg->on_new_posts, cfg->webhook, cfg->output / "posts");
+    notifier.after_cycle(new_posts);
+    notifier.wait(kOnceWebhookWait);
+    if (notifier.stats().webhook.queued > 0)
+      spdlog::error("webhook: not delivered within {} s; given up",
+                    kOnceWebhookWait.count() / 1000);
+  }
   if (!report.write_error.empty()) return kExitFailed;
   if (report.channels_ok == 0 && report.channels_failed > 0) return kExitFailed;
   return kExitOk;
@@ -111,6 +128,18 @@ int cmd_check(const CommonOptions& opts, std::ostream& out) {
   if (!cfg) return kExitUsage;
   out << opts.config.string() << ": ok\n"
       << "output: " << cfg->output.string() << "\nstate:  " << cfg->state.string() << "\n";
+  // What runs or is contacted besides the feeds, secrets redacted.
+  out << "rsshub:";
+  for (const auto& instance : cfg->rsshub)
+    out << " " << lib::redact_url(instance);
+  out << (cfg->rsshub_key.empty() ? "" : " (with rsshub_key)") << "\n";
+  if (!cfg->on_new_posts.empty()) {
+    out << "on_new_posts:";
+    for (const auto& arg : cfg->on_new_posts)
+      out << " " << arg;
+    out << "\n";
+  }
+  if (!cfg->webhook.empty()) out << "webhook: " << lib::redact_url(cfg->webhook) << "\n";
   for (const auto& node : emit::feed_nodes(*cfg)) {
     const std::string indent(static_cast<std::size_t>(node.depth) * 2, ' ');
     const auto last = node.title.rfind(" › ");

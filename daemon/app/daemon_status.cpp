@@ -7,6 +7,22 @@
 #include "version.hpp"
 
 namespace feedd::app {
+namespace {
+
+// The configured RSSHub instance that `fetched` (a redacted URL, as the store keeps it) was
+// served by, redacted; "" when it is no route's.
+std::string instance_of(const config::Config& cfg, const config::Channel& ch,
+                        const std::string& fetched) {
+  if (ch.route.empty()) return {};
+  for (const auto& instance : cfg.rsshub) {
+    std::string prefix = lib::redact_url(instance);
+    if (!prefix.ends_with('/')) prefix += '/';
+    if (fetched.starts_with(prefix)) return lib::redact_url(instance);
+  }
+  return {};
+}
+
+}  // namespace
 
 StoreSnapshot snapshot_store(const config::Config& config, store::Store& store) {
   StoreSnapshot s;
@@ -38,6 +54,9 @@ serve::StatusSnapshot build_status(const config::Config& config, const StoreSnap
     c.title = ch->top_name + " › " + ch->source_name + " › " + ch->name;
     c.url = lib::redact_url(ch->url);
     if (auto it = store.states.find(c.path); it != store.states.end()) {
+      // What was fetched last: for a route, on the instance that served it.
+      if (!it->second.feed_url.empty()) c.url = it->second.feed_url;
+      c.instance = instance_of(config, *ch, it->second.feed_url);
       c.last_poll = it->second.last_poll;
       c.last_outcome = it->second.last_outcome;
       c.last_error = it->second.last_error;
@@ -58,6 +77,18 @@ serve::StatusSnapshot build_status(const config::Config& config, const StoreSnap
   s.fetches_by_outcome = counters.fetches_by_outcome;
   s.http_requests = counters.http_requests;
   s.refresh_needs_token = !config.refresh_token.empty();
+  if (config::public_listen_with_loopback_base(config)) {
+    s.warnings.push_back("feedd listens on " + config.listen +
+                         ", which other machines can reach, but base_url " + config.base_url +
+                         " is a loopback address: the links in the feeds and the OPML file "
+                         "will not work for them. Set base_url to the public URL.");
+  }
+  const auto& n = store.notify;
+  s.hook_runs = n.hook.runs;
+  s.hook_failures = n.hook.failures;
+  s.webhook_delivered = n.webhook.delivered;
+  s.webhook_failures = n.webhook.failures;
+  s.webhook_dropped = n.webhook.dropped;
   return s;
 }
 

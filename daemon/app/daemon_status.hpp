@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "notify/notifier.hpp"
 #include "schedule/scheduler.hpp"
 #include "serve/status.hpp"
 #include "store/store.hpp"
@@ -20,6 +21,7 @@ struct StoreSnapshot {
   std::map<std::string, store::ChannelState> states;
   std::map<std::string, int> articles;
   int total = 0;
+  notify::NotifyStats notify;  // the hook's and webhook's counters, as of the snapshot
 };
 
 // Worker thread. A store error is logged and leaves the snapshot partial; it never throws.

@@ -17,6 +17,10 @@ void return_free_memory() {
   ::malloc_trim(0);
 }
 
+std::unique_ptr<notify::Notifier> make_notifier(const config::Config& cfg) {
+  return std::make_unique<notify::Notifier>(cfg.on_new_posts, cfg.webhook, cfg.output / "posts");
+}
+
 }  // namespace
 
 DaemonWorker::DaemonWorker(boost::asio::io_context& work) : work_(work) {}
@@ -33,18 +37,23 @@ std::optional<DaemonWorker::Output> DaemonWorker::open(const config::Config& con
   fetcher_ = fetch::make_curl_fetcher();
   worker_config_ = std::make_unique<config::Config>(config);
   pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  notifier_ = make_notifier(config);
   return write_views(now);
 }
 
 DaemonWorker::CycleOutput DaemonWorker::cycle(const std::vector<std::string>& paths,
                                               std::chrono::sys_seconds now) {
   assert_thread(work_.get_executor(), "DaemonWorker::cycle", "worker");
-  pipeline_->import_inbox(now);
+  std::vector<notify::NewPost> new_posts;  // the inbox's and the cycle's, for one hook run
+  pipeline_->import_inbox(now, &new_posts);
   pipeline_->prune(now);  // before the cycle, whose views then no longer list them
   CycleOutput out;
   out.report = pipeline_->run_cycle(*fetcher_, now, paths);
+  new_posts.insert(new_posts.end(), out.report.new_posts.begin(), out.report.new_posts.end());
+  notifier_->after_cycle(new_posts);
   out.views = served_views_.take();
   out.store = snapshot_store(*worker_config_, *store_);
+  out.store.notify = notifier_->stats();
   return_free_memory();
   return out;
 }
@@ -52,6 +61,10 @@ DaemonWorker::CycleOutput DaemonWorker::cycle(const std::vector<std::string>& pa
 DaemonWorker::Output DaemonWorker::reload(const config::Config& config,
                                           std::chrono::sys_seconds now) {
   assert_thread(work_.get_executor(), "DaemonWorker::reload", "worker");
+  if (config.on_new_posts != worker_config_->on_new_posts ||
+      config.webhook != worker_config_->webhook || config.output != worker_config_->output) {
+    notifier_ = make_notifier(config);
+  }
   *worker_config_ = config;
   pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
   return write_views(now);
@@ -67,6 +80,7 @@ DaemonWorker::Output DaemonWorker::write_views(std::chrono::sys_seconds now) {
   Output out;
   out.views = served_views_.take();
   out.store = snapshot_store(*worker_config_, *store_);
+  if (notifier_) out.store.notify = notifier_->stats();
   return_free_memory();
   return out;
 }

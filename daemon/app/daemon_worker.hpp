@@ -14,6 +14,7 @@
 #include "app/served_views.hpp"
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
+#include "notify/notifier.hpp"
 #include "store/store.hpp"
 
 namespace feedd::app {
@@ -37,11 +38,13 @@ class DaemonWorker {
   // logging why, when the store cannot be opened.
   std::optional<Output> open(const config::Config& config, std::chrono::sys_seconds now);
 
-  // Worker thread: imports the inbox, prunes, then polls `paths`.
+  // Worker thread: imports the inbox, prunes, then polls `paths`; the posts new in it (inbox's
+  // and polls') go to the hook and the webhook.
   CycleOutput cycle(const std::vector<std::string>& paths, std::chrono::sys_seconds now);
 
   // Worker thread: switches to `config` (between cycles: the worker's queue is ordered) and
-  // rewrites the views at once, so new categories have feeds.
+  // rewrites the views at once, so new categories have feeds. A changed hook or webhook
+  // replaces the Notifier (a running hook is killed); an unchanged one keeps its queue.
   Output reload(const config::Config& config, std::chrono::sys_seconds now);
 
   // Any thread (the loop's shutdown): fetches in progress and later ones end as cancelled.
@@ -56,6 +59,8 @@ class DaemonWorker {
   std::unique_ptr<config::Config> worker_config_;
   ServedViews served_views_;  // the pipeline renders into it; outlives it
   std::unique_ptr<Pipeline> pipeline_;
+  // The on_new_posts hook and the webhook: after_cycle() only queues, so a cycle never waits.
+  std::unique_ptr<notify::Notifier> notifier_;
 };
 
 }  // namespace feedd::app

@@ -1,5 +1,6 @@
 #include "notify/notifier.hpp"
 
+#include <system_error>
 #include <utility>
 
 namespace feedd::notify {
@@ -8,6 +9,9 @@ Notifier::Notifier(std::vector<std::string> hook_argv, std::string webhook_url,
                    std::filesystem::path posts, std::unique_ptr<Spawner> spawner, Poster poster,
                    std::chrono::milliseconds hook_timeout)
     : posts_(std::move(posts)) {
+  // Absolute, so that the hook finds the posts whatever folder it changes to.
+  std::error_code ec;
+  if (auto abs = std::filesystem::absolute(posts_, ec); !ec) posts_ = abs.lexically_normal();
   if (!hook_argv.empty()) {
     hook_ = std::make_unique<HookRunner>(std::move(hook_argv), hook_timeout,
                                          spawner ? std::move(spawner) : make_process_spawner());

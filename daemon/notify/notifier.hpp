@@ -25,8 +25,8 @@ inline constexpr std::chrono::minutes kHookTimeout{10};
 class Notifier {
  public:
   // `hook_argv` empty: no hook; `webhook_url` "": no webhook. `posts` is the folder the post
-  // files are in (the hook gets posts / file). `spawner` and `poster` are injected for tests;
-  // nullptr / {} take the real ones.
+  // files are in (the hook gets absolute(posts) / file). `spawner` and `poster` are injected for
+  // tests; nullptr / {} take the real ones.
   Notifier(std::vector<std::string> hook_argv, std::string webhook_url, std::filesystem::path posts,
            std::unique_ptr<Spawner> spawner = nullptr, Poster poster = {},
            std::chrono::milliseconds hook_timeout = kHookTimeout);
