@@ -95,3 +95,64 @@ TEST(ChannelPoll, FetchedStep) {
 
 }  // namespace
 }  // namespace feedd::app
+
+namespace feedd::app {
+namespace {
+
+// Issue 12: which answers move a route to its next RSSHub instance, and what InstanceHealth
+// learns from each.
+TEST(ChannelPoll, FailOverStep) {
+  struct Case {
+    const char* name;
+    fetch::Outcome outcome;
+    long status;
+    std::vector<std::size_t> instances;  // the poll's instances to try
+    bool route;
+    bool moves;          // fail_over returns true
+    std::string next;    // request().url afterwards
+    bool first_skipped;  // InstanceHealth skips instance instances[0] afterwards
+  };
+  const std::string a = "http://one.example/r?key=k", b = "http://two.example/r?key=k";
+  const std::vector<Case> cases = {
+      {"ok", fetch::Outcome::kOk, 200, {0, 1}, true, false, a, false},
+      {"304", fetch::Outcome::kNotModified, 304, {0, 1}, true, false, a, false},
+      {"503", fetch::Outcome::kHttpError, 503, {0, 1}, true, true, b, true},
+      {"403", fetch::Outcome::kHttpError, 403, {0, 1}, true, true, b, true},
+      {"429", fetch::Outcome::kHttpError, 429, {0, 1}, true, true, b, true},
+      {"no answer", fetch::Outcome::kNetworkError, 0, {0, 1}, true, true, b, true},
+      {"timeout", fetch::Outcome::kTimeout, 0, {0, 1}, true, true, b, true},
+      {"404 is the route's", fetch::Outcome::kHttpError, 404, {0, 1}, true, false, a, false},
+      {"too large is the feed's", fetch::Outcome::kTooLarge, 200, {0, 1}, true, false, a, false},
+      {"cancelled", fetch::Outcome::kCancelled, 0, {0, 1}, true, false, a, false},
+      {"the last instance", fetch::Outcome::kHttpError, 503, {0}, true, false, a, true},
+      {"a url: channel",
+       fetch::Outcome::kHttpError,
+       503,
+       {0, 1},
+       false,
+       false,
+       "http://user:secret@up.example/a.xml",
+       false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    config::Channel ch = channel();
+    if (c.route) {
+      ch.route = "/r";
+      ch.urls = {a, b};
+      ch.url = a;
+    }
+    schedule::InstanceHealth health(2);
+    ChannelPoll poll(ch, std::nullopt, kNow, c.instances);
+    fetch::Result r;
+    r.outcome = c.outcome;
+    r.http_status = c.status;
+    r.url = poll.request().url;
+    EXPECT_EQ(poll.fail_over(r, health), c.moves);
+    EXPECT_EQ(poll.request().url, c.next);
+    EXPECT_EQ(health.skipped(0, kNow), c.first_skipped);
+  }
+}
+
+}  // namespace
+}  // namespace feedd::app
