@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "notify/hook.hpp"
 #include "notify/notifier.hpp"
@@ -166,12 +167,16 @@ TEST_F(ProcessSpawnerTest, TimeoutKillsTheProcessGroup) {
   EXPECT_TRUE(r.timed_out);
   EXPECT_FALSE(r.ok());
   const pid_t child = std::stoi(read("child"));
-  // The killed child is a zombie until init reaps it, or gone: either way not running.
-  std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-  std::string pid, comm, state;
-  if (stat >> pid >> comm >> state) {
-    EXPECT_EQ(state, "Z");
-  }
+  // SIGKILL is delivered asynchronously: wait (bounded) for the child to be a zombie (until
+  // init reaps it) or gone. Not killed, it sleeps 300 s and this fails.
+  auto dead = [&] {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    return !(stat >> pid >> comm >> state) || state == "Z" || state == "X";
+  };
+  for (int i = 0; i < 500 && !dead(); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(dead()) << "the hook's child " << child << " outlived the timeout";
 }
 
 TEST(WebhookBody, ListsTheArticlesAsJson) {
