@@ -92,3 +92,49 @@ TEST(DaemonStatus, EachChannelJoinsConfigStoreAndSchedule) {
 
 }  // namespace
 }  // namespace feedd::app
+
+namespace feedd::app {
+namespace {
+
+// Issue 12: the instance that served each route (from the URL the store recorded), the
+// listen/base_url warning, and the hook and webhook counters.
+TEST(DaemonStatus, RsshubInstanceWarningAndNotifyCounters) {
+  const auto loaded = config::parse_config(R"(listen: 0.0.0.0:8080
+rsshub: [http://127.0.0.1:1200, https://hub.example]
+rsshub_key: k3y
+categories:
+  - name: Top
+    slug: top
+    sources:
+      - name: Src
+        slug: src
+        channels:
+          - {name: R, slug: r, route: /r}
+          - {name: U, slug: u, url: 'https://hub.example/u'}
+)",
+                                           "feeds.yaml");
+  ASSERT_TRUE(loaded.config) << (loaded.errors.empty() ? "" : loaded.errors[0]);
+  StoreSnapshot store;
+  store.states["top/src/r"].feed_url = "https://hub.example/r?key=***";  // failed over
+  store.states["top/src/u"].feed_url = "https://hub.example/u";
+  store.notify.hook = {3, 1};
+  store.notify.webhook.delivered = 2;
+  store.notify.webhook.failures = 5;
+  store.notify.webhook.dropped = 1;
+  schedule::Scheduler scheduler([] { return 0.0; });
+  const auto s = build_status(*loaded.config, store, scheduler, {}, sys_seconds{1'700'000'000s});
+  ASSERT_EQ(s.channels.size(), 2u);
+  EXPECT_EQ(s.channels[0].url, "https://hub.example/r?key=***");
+  EXPECT_EQ(s.channels[0].instance, "https://hub.example/");
+  EXPECT_EQ(s.channels[1].instance, "");  // a url: is no instance's, whatever its host
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("Set base_url to the public URL."), std::string::npos);
+  EXPECT_EQ(s.hook_runs, 3u);
+  EXPECT_EQ(s.hook_failures, 1u);
+  EXPECT_EQ(s.webhook_delivered, 2u);
+  EXPECT_EQ(s.webhook_failures, 5u);
+  EXPECT_EQ(s.webhook_dropped, 1u);
+}
+
+}  // namespace
+}  // namespace feedd::app
