@@ -141,10 +141,8 @@ class Container:
                               % (self.nspawn.returncode, self.console_text()))
             if time.monotonic() > deadline:
                 raise Failure("no container PID 1 after %d s" % BOOT_TIMEOUT)
-            children = self.children(self.nspawn.pid)
-            if children:
-                self.leader = children[0]
-            else:
+            self.leader = self.container_init(self.nspawn.pid)
+            if self.leader is None:
                 time.sleep(0.2)
         # Booted means: systemd reached its default target (or degraded: some unit of the
         # minimal rootfs failed, which is not feedd's concern).
@@ -157,6 +155,25 @@ class Container:
                               % (state, BOOT_TIMEOUT, self.console_text()))
             time.sleep(0.3)
         log("boot: container PID 1 is host pid %d, system %s" % (self.leader, state))
+
+    @classmethod
+    def container_init(cls, nspawn_pid):
+        """The host pid of the container's PID 1, or None while there is none yet. Not simply
+        nspawn's first child: nspawn forks a helper that forks the init and exits, and under
+        load a test that took the helper found it gone (regression: leader_is_transient_helper).
+        The init is the descendant that is pid 1 in its own PID namespace (NSpid ends in 1)."""
+        todo = [nspawn_pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                with open("/proc/%d/status" % pid) as f:
+                    nspid = next((l.split()[1:] for l in f if l.startswith("NSpid:")), [])
+            except OSError:
+                continue
+            if len(nspid) > 1 and nspid[-1] == "1":
+                return pid
+            todo.extend(cls.children(pid))
+        return None
 
     @staticmethod
     def children(pid):
