@@ -114,6 +114,7 @@ void parse_entry(pugi::xml_node entry, const Scope& scope, std::string_view atom
   for (const auto child : entry.children()) {
     if (child.type() != pugi::node_element) continue;
     const Scope s = scope.enter(child);
+    if (s.is(child, ns::kDc, "subject")) Context::add_tag(out, text(child, kMaxTagBytes * 4));
     if (s.uri(child) != atom_ns) continue;
     const std::string_view name = local_name(child);
     if (name == "title" && out.title.empty()) {
@@ -128,6 +129,19 @@ void parse_entry(pugi::xml_node entry, const Scope& scope, std::string_view atom
       content.emplace(child, s);
     } else if (name == "summary" && !summary) {
       summary.emplace(child, s);
+    } else if (name == "category") {
+      // The label is what a reader is shown; the term is the category's identifier.
+      const std::string_view label = s.attribute(child, ns::kNone, "label").value();
+      Context::add_tag(
+          out, text_trimmed(label).empty() ? s.attribute(child, ns::kNone, "term").value() : label);
+    } else if (name == "link") {
+      const std::string rel = lower_trimmed(s.attribute(child, ns::kNone, "rel").value());
+      if (rel == "enclosure" || rel == "http://www.iana.org/assignments/relation/enclosure") {
+        Context::add_enclosure(out,
+                               absolute(s.base(), s.attribute(child, ns::kNone, "href").value()),
+                               s.attribute(child, ns::kNone, "type").value(),
+                               s.attribute(child, ns::kNone, "length").value());
+      }
     }
   }
   out.link = alternate_link(entry, scope, atom_ns);

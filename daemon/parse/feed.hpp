@@ -3,12 +3,30 @@
 // One parser per dialect (rss.cpp, atom.cpp), a charset/repair step in front of them.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace feedd::parse {
+
+// Bounds of an item's metadata: upstream feeds are hostile, and every tag and enclosure ends up
+// in a post's front-matter and in several Atom feeds. Tags and enclosures past the count are
+// dropped; a longer tag or type is cut at a UTF-8 boundary; a longer enclosure URL is dropped.
+inline constexpr std::size_t kMaxTags = 32;
+inline constexpr std::size_t kMaxTagBytes = 128;
+inline constexpr std::size_t kMaxEnclosures = 8;
+inline constexpr std::size_t kMaxEnclosureUrlBytes = 4096;
+inline constexpr std::size_t kMaxEnclosureTypeBytes = 128;
+
+// An attached file: RSS <enclosure url length type>, Atom <link rel="enclosure">.
+struct Enclosure {
+  std::string url;                      // absolute (resolved like the item's link)
+  std::string type;                     // MIME type as published (trimmed); "" when absent
+  std::optional<std::uint64_t> length;  // bytes; nullopt when absent, 0 or not a number
+  bool operator==(const Enclosure&) const = default;
+};
 
 struct FeedItem {
   // Plain text, never markup: RSS and Atom text titles as published (trimmed); Atom html
@@ -21,6 +39,12 @@ struct FeedItem {
   std::string content_base;  // absolute base URL for relative URLs inside `html`
   std::optional<std::chrono::sys_seconds> published;  // pubDate/dc:date/published/issued
   std::optional<std::chrono::sys_seconds> updated;    // atom:updated/modified
+  // Upstream categories: RSS <category> and dc:subject, Atom category (its label, else its
+  // term). Trimmed, white space folded, empty and repeated ones dropped, in document order;
+  // at most kMaxTags of at most kMaxTagBytes.
+  std::vector<std::string> tags{};
+  // In document order, repeated URLs dropped, at most kMaxEnclosures.
+  std::vector<Enclosure> enclosures{};
 };
 
 enum class Dialect { kRss, kRdf, kAtom10, kAtom03 };

@@ -62,6 +62,13 @@ void parse_item(pugi::xml_node item, const Scope& scope, const Vocabulary& v, Co
         author = text(child, max);
       } else if (name == "pubDate") {
         set_date(out.published, child, ctx);
+      } else if (name == "category") {
+        Context::add_tag(out, text(child, kMaxTagBytes * 4));
+      } else if (name == "enclosure") {
+        Context::add_enclosure(out,
+                               absolute(s.base(), s.attribute(child, ns::kNone, "url").value()),
+                               s.attribute(child, ns::kNone, "type").value(),
+                               s.attribute(child, ns::kNone, "length").value());
       }
     } else if (uri == ns::kContent && name == "encoded" && encoded.empty()) {
       encoded = body_of(child, max);
@@ -69,6 +76,7 @@ void parse_item(pugi::xml_node item, const Scope& scope, const Vocabulary& v, Co
     } else if (uri == ns::kDc) {
       if (name == "creator" && creator.empty()) creator = text(child, max);
       if (name == "date") set_date(out.published, child, ctx);
+      if (name == "subject") Context::add_tag(out, text(child, kMaxTagBytes * 4));
     } else if (uri == ns::kDcTerms) {
       if (name == "issued" || name == "created") set_date(out.published, child, ctx);
       if (name == "modified") set_date(out.updated, child, ctx);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
 
 #include "lib/curl/url.hpp"
 #include "util/markup.hpp"
@@ -213,6 +215,64 @@ std::string Context::bound(std::string s) {
   s.resize(k);
   ++cut_fields_;
   return s;
+}
+
+namespace {
+
+// The longest prefix of `s` of at most `max` bytes that does not split a UTF-8 sequence.
+void cut_utf8(std::string& s, std::size_t max) {
+  if (s.size() <= max) return;
+  std::size_t k = max;
+  while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80)
+    --k;
+  s.resize(k);
+}
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+void Context::add_tag(FeedItem& item, std::string_view tag) {
+  if (item.tags.size() >= kMaxTags) return;
+  std::string folded;
+  bool space = false;
+  // Look at no more than needed: a tag is a word or two, a megabyte of one is hostile.
+  for (const char c : tag.substr(0, kMaxTagBytes * 4)) {
+    if (is_ascii_space(c)) {
+      space = !folded.empty();
+      continue;
+    }
+    if (space) folded += ' ';
+    space = false;
+    folded += c;
+  }
+  cut_utf8(folded, kMaxTagBytes);
+  while (!folded.empty() && folded.back() == ' ')
+    folded.pop_back();
+  if (folded.empty()) return;
+  if (std::find(item.tags.begin(), item.tags.end(), folded) != item.tags.end()) return;
+  item.tags.push_back(std::move(folded));
+}
+
+void Context::add_enclosure(FeedItem& item, std::string url, std::string_view type,
+                            std::string_view length) {
+  if (item.enclosures.size() >= kMaxEnclosures) return;
+  if (url.empty() || url.size() > kMaxEnclosureUrlBytes) return;
+  for (const auto& e : item.enclosures) {
+    if (e.url == url) return;
+  }
+  Enclosure e;
+  e.url = std::move(url);
+  e.type = std::string(trim(type.substr(0, kMaxEnclosureTypeBytes * 2)));
+  cut_utf8(e.type, kMaxEnclosureTypeBytes);
+  const std::string_view digits = trim(length);
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  // Many feeds write length="0" for "unknown"; RFC 4287 and RSS mean a byte count.
+  if (ec == std::errc() && end == digits.data() + digits.size() && n > 0) e.length = n;
+  item.enclosures.push_back(std::move(e));
 }
 
 void Context::add_item(FeedItem item) {

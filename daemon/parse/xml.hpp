@@ -107,6 +107,13 @@ class Context {
   // `s` cut to max_field bytes at a UTF-8 boundary (counted).
   std::string bound(std::string s);
   std::size_t text_max() const { return options_.max_field + 1; }
+  // Adds `tag` (trimmed, white space runs folded to one space, cut to kMaxTagBytes) to
+  // item.tags unless it is empty, already there, or the item has kMaxTags.
+  static void add_tag(FeedItem& item, std::string_view tag);
+  // Adds an enclosure whose `url` is already absolute; `length` and `type` as published.
+  // Skipped when the URL is empty, too long or already there, or the item has kMaxEnclosures.
+  static void add_enclosure(FeedItem& item, std::string url, std::string_view type,
+                            std::string_view length);
   // Appends a finished item to the feed, its title, link, guid, author and html each bound.
   // The caller has checked room_for_item and complete.
   void add_item(FeedItem item);

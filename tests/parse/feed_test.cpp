@@ -554,5 +554,69 @@ TEST(ParseFeed, DeepNestingIsAnError) {
   EXPECT_NE(r.error.find("nested deeper than"), std::string::npos) << r.error;
 }
 
+// Item metadata (issue 14): upstream author, tags and enclosures, one fixture per quirk.
+struct MetadataCase {
+  std::string fixture;
+  std::size_t index;
+  std::string author;
+  std::vector<std::string> tags;
+  std::vector<Enclosure> enclosures;
+};
+
+std::string show(const std::vector<Enclosure>& v) {
+  std::ostringstream out;
+  for (const auto& e : v)
+    out << "\n  " << e.url << " [" << e.type << "] "
+        << (e.length ? std::to_string(*e.length) : "-");
+  return out.str();
+}
+
+TEST(ParseFeed, ItemMetadata) {
+  const std::string long_tag = [] {
+    std::string s;
+    for (int i = 0; i < 42; ++i)  // 126 bytes: 128 would split the 43rd character
+      s += "长";
+    return s;
+  }();
+  std::vector<std::string> bounded_tags = {long_tag};
+  for (int i = 0; i < 31; ++i)
+    bounded_tags.push_back("t" + std::to_string(i));
+  std::vector<Enclosure> bounded_enclosures;
+  for (int i = 0; i < 8; ++i) {
+    bounded_enclosures.push_back({"https://m.example.org/" + std::to_string(i) + ".mp3",
+                                  "audio/mpeg", static_cast<std::uint64_t>(i + 1)});
+  }
+  const std::vector<MetadataCase> cases = {
+      {"rss_categories.xml", 0, "王小明", {"科技", "open source", "Linux"}, {}},
+      {"rss_categories.xml", 1, "", {}, {}},
+      {"rss_enclosure.xml",
+       0,
+       "",
+       {},
+       {{"https://media.example.org/ep1.mp3", "audio/mpeg", 12345678},
+        {"https://pod.example.org/show/ep1.pdf", "application/pdf", std::nullopt},
+        {"https://media.example.org/ep1.jpg", "image/jpeg", std::nullopt}}},
+      {"atom_metadata.xml",
+       0,
+       "Entry Author",
+       {"science", "Astronomy", "Space"},
+       {{"https://atom.example.net/media/1.ogg", "audio/ogg", 2048},
+        {"https://cdn.example.net/1.png", "", std::nullopt}}},
+      {"metadata_bounds.xml", 0, "", bounded_tags, bounded_enclosures},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.fixture + " item " + std::to_string(c.index));
+    Options options;
+    options.base_url = kBaseUrl;
+    const Result r = parse_feed(read_fixture(c.fixture), options);
+    ASSERT_TRUE(r.feed) << r.error;
+    ASSERT_LT(c.index, r.feed->items.size());
+    const FeedItem& it = r.feed->items[c.index];
+    EXPECT_EQ(it.author, c.author);
+    EXPECT_EQ(it.tags, c.tags) << show(it.tags);
+    EXPECT_EQ(it.enclosures, c.enclosures) << show(it.enclosures);
+  }
+}
+
 }  // namespace
 }  // namespace feedd::parse
