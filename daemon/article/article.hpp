@@ -22,6 +22,12 @@ struct Article {
   std::string image;                    // first <img> src after rewriting; "" when none
   std::string html;                     // rewritten, sanitised body (braces NOT escaped)
   std::string guid;                     // upstream guid, else link; "" for imports
+  // Upstream metadata (issue 14), each "" / empty when the item had none. One line each
+  // (fold_to_line), at most parse::kMaxTags tags, parse::kMaxEnclosures enclosures whose URLs
+  // obey the URL contract (front_matter_url; the others are left out).
+  std::string creator;                       // the item's own author (dc:creator, …)
+  std::vector<std::string> tags;             // upstream categories, no repeats
+  std::vector<parse::Enclosure> enclosures;  // attached files
   // html_to_text(html, kSummaryBytes), made with the HTML so that no later stage parses the
   // HTML again; nullopt when not computed (read from an article file, or a row stored before
   // summaries were), and then whoever needs it computes it.
@@ -74,6 +80,14 @@ struct Context {
   std::chrono::sys_seconds now{};           // used as the date when the item has none
   std::vector<std::string> iframe_hosts{};  // RewriteOptions::iframe_hosts
 };
+
+// `tags` as the front-matter holds them: each folded to one line and trimmed, empty and
+// repeated ones dropped, at most parse::kMaxTags.
+std::vector<std::string> clean_tags(const std::vector<std::string>& tags);
+
+// `enclosures` whose URL passes front_matter_url (rewritten by it), type folded to one line,
+// repeated URLs dropped, at most parse::kMaxEnclosures.
+std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosure>& enclosures);
 
 // Title hash, rewriting, date choice. nullopt when the item has no usable title.
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context);

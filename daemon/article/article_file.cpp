@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -430,6 +432,50 @@ std::string front_matter_url(std::string_view url) {
   return lib::web_url(url).value_or(std::string());
 }
 
+namespace {
+
+// The optional keys after `link:` (DESIGN.md), each only when present. Tags and enclosures go
+// through clean_tags / clean_enclosures once more, whoever made the Article.
+void append_metadata(std::string& out, const Article& article) {
+  const std::string creator(fold_to_line(article.creator));
+  if (creator.find_first_not_of(' ') != std::string::npos) {
+    out += "creator: ";
+    out += yaml_scalar(creator);
+    out += '\n';
+  }
+  const std::vector<std::string> tags = clean_tags(article.tags);
+  if (!tags.empty()) {
+    // "tags: " with the trailing space, as the seeds write "categories: ".
+    out += "tags: \n";
+    for (const std::string& tag : tags) {
+      out += " - ";
+      out += yaml_scalar(tag);
+      out += '\n';
+    }
+  }
+  const std::vector<parse::Enclosure> enclosures = clean_enclosures(article.enclosures);
+  if (!enclosures.empty()) {
+    out += "enclosures: \n";
+    for (const parse::Enclosure& e : enclosures) {
+      out += " - url: ";
+      out += yaml_single_quoted(e.url);
+      out += '\n';
+      if (!e.type.empty()) {
+        out += "   type: ";
+        out += yaml_scalar(e.type);
+        out += '\n';
+      }
+      if (e.length) {
+        out += "   length: ";
+        out += std::to_string(*e.length);
+        out += '\n';
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::string render_article_file(const Article& article) {
   // The URL contract once more, whoever made the Article (a row stored by an older feedd, say):
   // a theme prints these into attributes unescaped.
@@ -458,6 +504,7 @@ std::string render_article_file(const Article& article) {
     out += yaml_single_quoted(link);
     out += '\n';
   }
+  append_metadata(out, article);
   out += "---\n\n<div>   \n";
   append_body(out, article.html);
   out += "  \n</div>\n            ";
@@ -549,6 +596,60 @@ std::optional<Failure> read_categories(const YAML::Node& fields, int first_line,
   return std::nullopt;
 }
 
+// The `tags` field: one string or a list of strings, cleaned as make_article cleans them.
+std::optional<Failure> read_tags(const YAML::Node& fields, int first_line,
+                                 std::vector<std::string>& out) {
+  const YAML::Node tags = fields["tags"];
+  if (!tags.IsDefined() || tags.IsNull()) return std::nullopt;
+  std::vector<std::string> read;
+  if (tags.IsScalar()) {
+    read.push_back(tags.Scalar());
+  } else if (tags.IsSequence()) {
+    for (const YAML::Node& tag : tags) {
+      if (!tag.IsScalar()) {
+        return Failure{first_line + std::max(0, tag.Mark().line), "'tags' entries must be strings"};
+      }
+      read.push_back(tag.Scalar());
+    }
+  } else {
+    return Failure{first_line + std::max(0, tags.Mark().line), "'tags' is not a list"};
+  }
+  out = clean_tags(read);
+  return std::nullopt;
+}
+
+// The `enclosures` field: a list of mappings with a string `url` and optional `type` and
+// `length` (a byte count; anything else is read as unknown). URLs that fail the URL contract
+// are left out, as render_article_file leaves them out.
+std::optional<Failure> read_enclosures(const YAML::Node& fields, int first_line,
+                                       std::vector<parse::Enclosure>& out) {
+  const YAML::Node list = fields["enclosures"];
+  if (!list.IsDefined() || list.IsNull()) return std::nullopt;
+  const auto at = [&](const YAML::Node& n) { return first_line + std::max(0, n.Mark().line); };
+  if (!list.IsSequence()) return Failure{at(list), "'enclosures' is not a list"};
+  std::vector<parse::Enclosure> read;
+  for (const YAML::Node& item : list) {
+    const YAML::Node url = item.IsMap() ? item["url"] : YAML::Node();
+    if (!url.IsDefined() || !url.IsScalar()) {
+      return Failure{at(item), "'enclosures' entries must be mappings with a 'url' string"};
+    }
+    parse::Enclosure e;
+    e.url = url.Scalar();
+    if (const YAML::Node type = item["type"]; type.IsDefined() && type.IsScalar()) {
+      e.type = type.Scalar();
+    }
+    if (const YAML::Node length = item["length"]; length.IsDefined() && length.IsScalar()) {
+      const std::string& digits = length.Scalar();
+      std::uint64_t n = 0;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (ec == std::errc() && end == digits.data() + digits.size() && n > 0) e.length = n;
+    }
+    read.push_back(std::move(e));
+  }
+  out = clean_enclosures(read);
+  return std::nullopt;
+}
+
 // Title, categories, date, author, link and image (headimg, else thumbnail) of the mapping
 // `fields` into `article`. Title and date are required; every field must be a string.
 std::optional<Failure> read_fields(const YAML::Node& fields, const FrontMatter& front,
@@ -571,10 +672,11 @@ std::optional<Failure> read_fields(const YAML::Node& fields, const FrontMatter& 
     if (!parsed) return Failure{date.line, "bad date " + quoted_for_message(*date.value)};
     article.date = *parsed;
   }
-  const std::array<std::pair<const char*, std::string*>, 3> optional_fields = {{
+  const std::array<std::pair<const char*, std::string*>, 4> optional_fields = {{
       {"author", &article.author},
       {"headimg", &article.image},
       {"link", &article.link},
+      {"creator", &article.creator},
   }};
   for (const auto& [key, target] : optional_fields) {
     Field field = string_field(fields, key, first_line);
@@ -586,6 +688,8 @@ std::optional<Failure> read_fields(const YAML::Node& fields, const FrontMatter& 
     if (!thumbnail.error.empty()) return Failure{thumbnail.line, thumbnail.error};
     if (thumbnail.value) article.image = std::move(*thumbnail.value);
   }
+  if (auto failure = read_tags(fields, first_line, article.tags)) return failure;
+  if (auto failure = read_enclosures(fields, first_line, article.enclosures)) return failure;
   return std::nullopt;
 }
 

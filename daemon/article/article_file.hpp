@@ -20,6 +20,8 @@ inline constexpr std::size_t kMaxFrontMatterBytes = std::size_t{64} << 10;
 // URL (a title this long is a body pasted into the title; such a URL is a data: blob).
 inline constexpr std::size_t kMaxTitleBytes = 2048;
 inline constexpr std::size_t kMaxUrlBytes = 4096;
+// make_article cuts a longer upstream author (`creator:`) at a UTF-8 boundary.
+inline constexpr std::size_t kMaxCreatorBytes = 256;
 
 // `url` under the URL contract (lib::web_url: absolute http/https, percent-encoded), or "" when
 // it fails it or is longer than kMaxUrlBytes: what the front-matter's link, headimg and thumbnail

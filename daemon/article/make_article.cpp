@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -29,6 +30,36 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 
 }  // namespace
 
+std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
+  std::vector<std::string> out;
+  for (const auto& tag : tags) {
+    if (out.size() >= parse::kMaxTags) break;
+    const std::string folded = fold_to_line(utf8_prefix(tag, parse::kMaxTagBytes));
+    std::string t(trim_spaces(folded));
+    if (t.empty() || std::find(out.begin(), out.end(), t) != out.end()) continue;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosure>& enclosures) {
+  std::vector<parse::Enclosure> out;
+  for (const auto& e : enclosures) {
+    if (out.size() >= parse::kMaxEnclosures) break;
+    parse::Enclosure c;
+    c.url = front_matter_url(e.url);
+    if (c.url.empty()) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.url == c.url; })) {
+      continue;
+    }
+    const std::string type = fold_to_line(utf8_prefix(e.type, parse::kMaxEnclosureTypeBytes));
+    c.type = std::string(trim_spaces(type));
+    c.length = e.length;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {
   // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
   const std::string folded = fold_to_line(item.title);
@@ -44,6 +75,12 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.date = item.published.value_or(item.updated.value_or(context.now));
   article.link = front_matter_url(item.link);
   article.guid = item.guid.empty() ? item.link : item.guid;
+  {
+    const std::string creator = fold_to_line(utf8_prefix(item.author, kMaxCreatorBytes));
+    article.creator = std::string(trim_spaces(creator));
+  }
+  article.tags = clean_tags(item.tags);
+  article.enclosures = clean_enclosures(item.enclosures);
 
   RewriteOptions options;
   options.base_url = item.content_base.empty() ? item.link : item.content_base;

@@ -284,6 +284,9 @@ void expect_same(const Article& got, const Article& want) {
   EXPECT_EQ(got.image, want.image);
   EXPECT_EQ(got.html, want.html);
   EXPECT_EQ(got.guid, "");
+  EXPECT_EQ(got.creator, want.creator);
+  EXPECT_EQ(got.tags, want.tags);
+  EXPECT_EQ(got.enclosures, want.enclosures);
 }
 
 TEST(ReadArticleFile, OwnFileWithLink) {
@@ -433,6 +436,20 @@ TEST(ReadArticleFile, ErrorsNameFileAndLine) {
        "x.md:5: 'categories' entries must be strings"},
       {"link is a map", "\n---\ntitle: a\n" + date + "link:\n  k: v\n---\n" + body,
        "x.md:6: 'link' is not a string"},
+      {"tags map", "\n---\ntitle: a\n" + date + "tags:\n  k: v\n---\n" + body,
+       "x.md:6: 'tags' is not a list"},
+      {"tag not a string", "\n---\ntitle: a\n" + date + "tags:\n - ok\n - [v]\n---\n" + body,
+       "x.md:7: 'tags' entries must be strings"},
+      {"creator is a list", "\n---\ntitle: a\n" + date + "creator:\n - x\n---\n" + body,
+       "x.md:6: 'creator' is not a string"},
+      {"enclosures scalar", "\n---\ntitle: a\n" + date + "enclosures: x\n---\n" + body,
+       "x.md:5: 'enclosures' is not a list"},
+      {"enclosure without url",
+       "\n---\ntitle: a\n" + date + "enclosures:\n - type: audio/mpeg\n---\n" + body,
+       "x.md:6: 'enclosures' entries must be mappings with a 'url' string"},
+      {"enclosure a string",
+       "\n---\ntitle: a\n" + date + "enclosures:\n - 'https://a.example/x.mp3'\n---\n" + body,
+       "x.md:6: 'enclosures' entries must be mappings with a 'url' string"},
       {"no body", "\n---\ntitle: a\n" + date + "---\n", "x.md:6: missing body '<div>'"},
       {"body not a div", "\n---\ntitle: a\n" + date + "---\n\n<p>x</p>\n",
        "x.md:7: missing body '<div>'"},
@@ -510,6 +527,15 @@ TEST(ArticleFile, RoundTrip) {
     Article a = sample();
     a.html = "\n\n<p>leading and trailing breaks</p>\n\n";
     a.date = at(1999y / December / 31, 23h, 59min, 59s);
+    cases.push_back(a);
+  }
+  {
+    // Issue 14's keys: a hand-written file may carry a length that is not a number (unknown).
+    Article a = sample();
+    a.creator = "'引号' 作者";
+    a.tags = {"no", "标签 一", "#x"};
+    a.enclosures = {{"https://media.example.com/a.mp3", "audio/mpeg", 42},
+                    {"https://media.example.com/b.png", "", std::nullopt}};
     cases.push_back(a);
   }
   for (std::size_t i = 0; i < cases.size(); ++i) {

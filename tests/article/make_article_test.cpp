@@ -129,6 +129,47 @@ std::vector<GoldenCase> golden_cases() {
     item.published = at(2021y / July / 12, 18h, 8min, 20s);
     cases.push_back({"quotes_braces.md", item, context({"新媒体", "测试源", "杂谈"}, "测试源")});
   }
+  // Issue 14: one golden per new front-matter key, then all of them together.
+  FeedItem meta;
+  meta.title = "播客第十期：城市里的声音";
+  meta.link = "https://pod.example.com/episodes/10";
+  meta.guid = "https://pod.example.com/episodes/10";
+  meta.html = "<p>这一期我们录下了菜市场。</p>";
+  meta.published = at(2021y / August / 2, 9h, 30min, 0s);
+  const Context meta_context = context({"新媒体", "测试源", "播客"}, "测试源");
+  {
+    // creator: after link:, a YAML plain scalar where YAML allows one; line breaks folded.
+    FeedItem item = meta;
+    item.author = "  主播\n 小林 ";
+    cases.push_back({"creator.md", item, meta_context});
+  }
+  {
+    // tags: after link: (and after creator: when there is one); quoted where YAML needs it
+    // ("true", "C# 入门" stay strings); empty and repeated tags dropped.
+    FeedItem item = meta;
+    item.tags = {"城市", "true", "", "C# 入门", "城市", "a: b", "  声音\n采集 "};
+    cases.push_back({"tags.md", item, meta_context});
+  }
+  {
+    // enclosures: each URL through the URL contract (non-ASCII percent-encoded; javascript:
+    // and relative URLs left out), type and length only when known.
+    FeedItem item = meta;
+    item.enclosures = {
+        {"https://media.example.com/节目/10.mp3", "audio/mpeg", 34567890},
+        {"javascript:alert(1)", "audio/mpeg", 1},
+        {"10.pdf", "application/pdf", std::nullopt},
+        {"http://media.example.com/10.jpg", "", std::nullopt},
+        {"https://media.example.com/10.ogg", "audio/ogg; codecs=opus", std::nullopt},
+    };
+    cases.push_back({"enclosures.md", item, meta_context});
+  }
+  {
+    FeedItem item = meta;
+    item.author = "小林";
+    item.tags = {"城市", "声音"};
+    item.enclosures = {{"https://media.example.com/10.mp3", "audio/mpeg", 34567890}};
+    cases.push_back({"metadata_all.md", item, meta_context});
+  }
   return cases;
 }
 
@@ -145,6 +186,9 @@ TEST(MakeArticle, GoldenArticleFiles) {
     ASSERT_TRUE(back.article) << back.error;
     EXPECT_EQ(back.article->hash, article->hash);
     EXPECT_EQ(back.article->html, article->html);
+    EXPECT_EQ(back.article->creator, article->creator);
+    EXPECT_EQ(back.article->tags, article->tags);
+    EXPECT_EQ(back.article->enclosures, article->enclosures);
     EXPECT_EQ(render_article_file(*back.article), file);
 
     ASSERT_TRUE(article->summary.has_value());
