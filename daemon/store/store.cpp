@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -90,6 +91,12 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+-- Upstream metadata (issue 14); rows stored before it have none.
+ALTER TABLE articles ADD COLUMN creator TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '';        -- as encode_categories
+ALTER TABLE articles ADD COLUMN enclosures TEXT NOT NULL DEFAULT '';  -- see encode_enclosures
+)sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -137,6 +144,36 @@ std::vector<std::string> decode_categories(std::string_view s) {
     }
   }
   if (!cur.empty()) out.push_back(std::move(cur));  // tolerate a missing final terminator
+  return out;
+}
+
+// Three fields per enclosure (URL, type, length or ""), in encode_categories' lossless form.
+std::string encode_enclosures(const std::vector<parse::Enclosure>& enclosures) {
+  std::vector<std::string> fields;
+  fields.reserve(enclosures.size() * 3);
+  for (const auto& e : enclosures) {
+    fields.push_back(e.url);
+    fields.push_back(e.type);
+    fields.push_back(e.length ? std::to_string(*e.length) : std::string());
+  }
+  return encode_categories(fields);
+}
+
+std::vector<parse::Enclosure> decode_enclosures(std::string_view s) {
+  const std::vector<std::string> fields = decode_categories(s);
+  std::vector<parse::Enclosure> out;
+  for (std::size_t i = 0; i + 2 < fields.size(); i += 3) {
+    parse::Enclosure e;
+    e.url = fields[i];
+    e.type = fields[i + 1];
+    if (!fields[i + 2].empty()) {
+      std::uint64_t n = 0;
+      const std::string& d = fields[i + 2];
+      const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), n);
+      if (ec == std::errc() && end == d.data() + d.size()) e.length = n;
+    }
+    out.push_back(std::move(e));
+  }
   return out;
 }
 
@@ -193,7 +230,8 @@ class Savepoint {
 };
 
 constexpr const char* kArticleColumns =
-    "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary";
+    "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary, "
+    "creator, tags, enclosures";
 
 Entry read_entry(const Statement& s) {
   Entry e;
@@ -209,6 +247,9 @@ Entry read_entry(const Statement& s) {
   e.channel_path = s.column_text(9);
   e.added = from_db(s.column_int64(10));
   if (!s.column_is_null(11)) e.article.summary = s.column_text(11);
+  e.article.creator = s.column_text(12);
+  e.article.tags = decode_categories(s.column_text(13));
+  e.article.enclosures = decode_enclosures(s.column_text(14));
   return e;
 }
 
@@ -426,8 +467,9 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
       if (impl_->db.changes() == 1) outcome = AddOutcome::kNew;
     }
     if (outcome == AddOutcome::kNew) {
-      Use s(impl_->stmt(std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
-                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+      Use s(impl_->stmt(
+          std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
       s->bind_text(1, a.hash)
           .bind_text(2, a.title)
           .bind_text(3, encode_categories(a.categories))
@@ -440,6 +482,9 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
           .bind_text(10, channel_path)
           .bind_int64(11, to_db(now));
       if (a.summary) s->bind_text(12, *a.summary);
+      s->bind_text(13, a.creator)
+          .bind_text(14, encode_categories(a.tags))
+          .bind_text(15, encode_enclosures(a.enclosures));
       s->step();
     }
     if (!channel_path.empty()) {

@@ -449,7 +449,10 @@ TEST_F(StoreTest, SchemaOneDatabaseIsMigrated) {
   }
   {
     lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
-    db.exec("ALTER TABLE articles DROP COLUMN summary; DROP TABLE meta; PRAGMA user_version=1");
+    db.exec(
+        "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
+        "ALTER TABLE articles DROP COLUMN enclosures; ALTER TABLE articles DROP COLUMN summary; "
+        "DROP TABLE meta; PRAGMA user_version=1");
   }
   Store s(db_path());
   const auto old = s.article("00000000000000c1");
@@ -462,6 +465,56 @@ TEST_F(StoreTest, SchemaOneDatabaseIsMigrated) {
   EXPECT_EQ(s.article(b.hash)->summary, "new");
   s.set_meta("k", "v");
   EXPECT_EQ(s.meta("k"), "v");
+}
+
+// Issue 14: creator, tags and enclosures are stored and listed as they were added, newlines and
+// backslashes included; an enclosure without type or length keeps them unknown.
+TEST_F(StoreTest, ItemMetadataRoundTrips) {
+  Store s(db_path());
+  Article a = make("00000000000000d1", kNow);
+  a.creator = "王小明";
+  a.tags = {"科技", "a\\b", "two\nlines", ""};
+  a.enclosures = {{"https://m.example/1.mp3", "audio/mpeg", 123},
+                  {"https://m.example/2.png", "", std::nullopt},
+                  {"https://m.example/3", "x\ny", 0}};
+  ASSERT_EQ(s.add_article(a, "t/s/c", kNow), AddOutcome::kNew);
+  Article none = make("00000000000000d2", kNow - 1h);
+  s.add_article(none, "t/s/c", kNow);
+  const auto got = s.article(a.hash);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->creator, a.creator);
+  EXPECT_EQ(got->tags, a.tags);
+  EXPECT_EQ(got->enclosures, a.enclosures);
+  const auto listed = s.latest("t", 10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].article.enclosures, a.enclosures);
+  EXPECT_EQ(listed[1].article.creator, "");
+  EXPECT_TRUE(listed[1].article.tags.empty());
+  EXPECT_TRUE(listed[1].article.enclosures.empty());
+}
+
+// A database of schema 2 (before issue 14) opens: its rows have no metadata, new rows do.
+TEST_F(StoreTest, SchemaTwoDatabaseIsMigrated) {
+  {
+    Store s(db_path());
+    s.add_article(make("00000000000000e1", kNow), "t/s/c", kNow);
+  }
+  {
+    lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
+    db.exec(
+        "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
+        "ALTER TABLE articles DROP COLUMN enclosures; PRAGMA user_version=2");
+  }
+  Store s(db_path());
+  const auto old = s.article("00000000000000e1");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->title, "Title of 00000000000000e1");
+  EXPECT_EQ(old->creator, "");
+  EXPECT_TRUE(old->tags.empty());
+  Article b = make("00000000000000e2", kNow);
+  b.tags = {"x"};
+  ASSERT_EQ(s.add_article(b, "t/s/c", kNow), AddOutcome::kNew);
+  EXPECT_EQ(s.article(b.hash)->tags, std::vector<std::string>{"x"});
 }
 
 TEST_F(StoreTest, NonDatabaseFileIsAClearError) {
@@ -547,7 +600,7 @@ TEST_F(StoreTest, FileSettingsAndIntegrity) {
     return st.step() ? st.column_text(0) : std::string("(no row)");
   };
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");  // persistent in the file
-  EXPECT_EQ(pragma("PRAGMA user_version"), "2");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "3");
   EXPECT_EQ(pragma("PRAGMA application_id"), std::to_string(0x66656564));
   EXPECT_EQ(pragma("PRAGMA foreign_key_check"), "(no row)");  // no orphans
 }
