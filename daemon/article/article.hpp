@@ -85,7 +85,12 @@ struct Context {
 // repeated ones dropped, at most parse::kMaxTags.
 std::vector<std::string> clean_tags(const std::vector<std::string>& tags);
 
-// `enclosures` whose URL passes front_matter_url (rewritten by it), type folded to one line,
+// A MIME type as RFC 2045 writes it and the W3C Feed Validator accepts it: token "/" token,
+// then any `; name=value` parameters (value a token or a quoted string). ASCII only.
+bool is_mime_type(std::string_view type);
+
+// `enclosures` whose URL passes front_matter_url (rewritten by it), type kept when
+// is_mime_type (else ""),
 // repeated URLs dropped, at most parse::kMaxEnclosures.
 std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosure>& enclosures);
 

@@ -30,6 +30,56 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 
 }  // namespace
 
+namespace {
+
+// RFC 2045 token characters: printable ASCII but space and tspecials.
+bool is_token_char(char c) {
+  return c > 0x20 && c < 0x7F &&
+         std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+}
+
+// Moves `i` past a token of `s`; false when there is none.
+bool skip_token(std::string_view s, std::size_t& i) {
+  const std::size_t start = i;
+  while (i < s.size() && is_token_char(s[i]))
+    ++i;
+  return i > start;
+}
+
+void skip_spaces(std::string_view s, std::size_t& i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+    ++i;
+}
+
+}  // namespace
+
+bool is_mime_type(std::string_view s) {
+  std::size_t i = 0;
+  if (!skip_token(s, i) || i >= s.size() || s[i] != '/') return false;
+  ++i;
+  if (!skip_token(s, i)) return false;
+  while (i < s.size()) {
+    skip_spaces(s, i);
+    if (i >= s.size() || s[i] != ';') return false;
+    ++i;
+    skip_spaces(s, i);
+    if (!skip_token(s, i) || i >= s.size() || s[i] != '=') return false;
+    ++i;
+    if (i < s.size() && s[i] == '"') {
+      // A quoted string: printable ASCII, backslash escapes.
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] < 0x20 || s[i] >= 0x7F) return false;
+        if (s[i] == '\\' && ++i >= s.size()) return false;
+      }
+      if (i >= s.size()) return false;
+      ++i;
+    } else if (!skip_token(s, i)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
   std::vector<std::string> out;
   for (const auto& tag : tags) {
@@ -52,8 +102,8 @@ std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosur
     if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.url == c.url; })) {
       continue;
     }
-    const std::string type = fold_to_line(utf8_prefix(e.type, parse::kMaxEnclosureTypeBytes));
-    c.type = std::string(trim_spaces(type));
+    const std::string_view type = trim_spaces(e.type);
+    if (type.size() <= parse::kMaxEnclosureTypeBytes && is_mime_type(type)) c.type = type;
     c.length = e.length;
     out.push_back(std::move(c));
   }

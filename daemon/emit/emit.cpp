@@ -198,11 +198,30 @@ void add_entry(pugi::xml_node feed, const Entry& entry, UrlMemo& memo) {
   if (link) add_link(e, "alternate", "text/html", *link);
   add_text(e, "published", date);
   add_text(e, "updated", date);
-  if (!a.author.empty()) add_text(e.append_child("author"), "name", a.author);
+  // The upstream author when the item named one, else the source, as in the post's author:.
+  const std::string& author = blank(a.creator) ? a.author : a.creator;
+  if (!author.empty()) add_text(e.append_child("author"), "name", author);
   for (const auto& name : a.categories) {
     auto category = e.append_child("category");
     set_attr(category, "term", name);
     set_attr(category, "label", name);
+  }
+  // Upstream categories carry a scheme, so a reader can tell them from feedd's levels above.
+  for (const auto& tag : a.tags) {
+    if (blank(tag)) continue;
+    auto category = e.append_child("category");
+    set_attr(category, "term", tag);
+    set_attr(category, "scheme", kTagScheme);
+    set_attr(category, "label", tag);
+  }
+  for (const auto& enclosure : a.enclosures) {
+    const auto& href = memo.web_url(enclosure.url);
+    if (!href) continue;
+    auto link = e.append_child("link");
+    set_attr(link, "rel", "enclosure");
+    if (article::is_mime_type(enclosure.type)) set_attr(link, "type", enclosure.type);
+    set_attr(link, "href", *href);
+    if (enclosure.length) set_attr(link, "length", std::to_string(*enclosure.length));
   }
   if (!blank(a.html)) {
     const std::string summary =

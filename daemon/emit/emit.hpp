@@ -45,6 +45,10 @@ struct Entry {
 
 using article::kSummaryBytes;
 
+// The scheme of the atom:category elements that carry an article's upstream tags; feedd's own
+// levels (top, source, channel) have none.
+inline constexpr std::string_view kTagScheme = "urn:feedd:tag";
+
 // An Atom 1.0 document (RFC 4287) for `node`, valid for the W3C Feed Validator.
 // - Feed: id `urn:feedd:feed:all` or `urn:feedd:feed:` + the node's path with ':' for '/'
 //   (RFC 2141 reserves '/'); `updated` = the newest entry's date, or `empty_updated` when there
@@ -56,7 +60,10 @@ using article::kSummaryBytes;
 //   lib::web_url. Its HTML as content type="html" and its summary as text; when the HTML is
 //   blank neither is empty: the title is the entry's text, written as its summary when it has a
 //   link (RFC 4287 §4.1.1: the link stands for the content) and else as content type="text"
-//   (§4.1.1 requires content or an alternate link).
+//   (§4.1.1 requires content or an alternate link). Author: the article's creator (the
+//   upstream author), else its author (the source). One category per level (no scheme), then
+//   one per upstream tag (scheme kTagScheme); one link rel="enclosure" (type and length when
+//   known) per enclosure whose URL passes lib::web_url.
 // - atom:source: only with a title (the upstream's, else the channel's display path); id the
 //   upstream's when it is a usable URI, else the channel's feed URL (see `source_id`); link only
 //   if it passes lib::web_url.

@@ -370,5 +370,30 @@ TEST(MakeArticle, ImageProxyOnlyWhenConfigured) {
   EXPECT_NE(a->html.find("referrerpolicy=\"no-referrer\""), std::string::npos) << a->html;
 }
 
+// Enclosure types reach Atom's link/@type, which the W3C Feed Validator and RFC 4287's schema
+// check: only MIME types pass.
+TEST(IsMimeType, Table) {
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"audio/mpeg", true},
+      {"application/vnd.ms-excel", true},
+      {"audio/ogg; codecs=opus", true},
+      {"text/plain;charset=\"utf-8\"", true},
+      {"text/plain; a=\"q\\\"x\"", true},
+      {"", false},
+      {"audio", false},
+      {"audio/", false},
+      {"/mpeg", false},
+      {"audio/mpeg;", false},
+      {"audio/mpeg; codecs", false},
+      {"audio/mpeg; a=\"unterminated", false},
+      {"audio /mpeg", false},
+      {"a & b <c> \"d\"", false},
+      {"音频/mpeg", false},
+      {"audio/mp\x01eg", false},
+  };
+  for (const auto& [type, want] : cases)
+    EXPECT_EQ(is_mime_type(type), want) << type;
+}
+
 }  // namespace
 }  // namespace feedd::article

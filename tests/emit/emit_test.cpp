@@ -84,6 +84,26 @@ Entry night_run() {
   return e;
 }
 
+// Issue 14: an upstream author, tags and enclosures (one that fails the URL contract).
+Entry podcast() {
+  Entry e;
+  e.article.hash = "6c0e2b9d4f1a8e37";
+  e.article.title = "跑步播客：夜跑装备怎么选";
+  e.article.categories = {"新媒体", "ZAKER", "source"};
+  e.article.author = "ZAKER";
+  e.article.date = at(2021, 5, 21, 12, 0);
+  e.article.link = "https://www.myzaker.com/article/60a7b1c2d3e4f5a6b7c8d9e1";
+  e.article.html = "<p>本期聊头灯和反光背心。</p>";
+  e.article.guid = "https://www.myzaker.com/article/60a7b1c2d3e4f5a6b7c8d9e1";
+  e.article.creator = "跑团小李";
+  e.article.tags = {"运动", "夜跑 装备"};
+  e.article.enclosures = {{"https://media.example.com/run/清单.pdf", "application/pdf", 48213},
+                          {"https://media.example.com/run/talk.mp3", "audio/mpeg", std::nullopt},
+                          {"javascript:alert(1)", "audio/mpeg", 1}};
+  e.source = kZakerSource;
+  return e;
+}
+
 // No image.
 Entry slow_reading() {
   Entry e;
@@ -147,6 +167,9 @@ Entry hostile_entry() {
   e.article.title = kHostile;
   e.article.author = kHostile;
   e.article.categories = {kHostile};
+  e.article.creator = kHostile;
+  e.article.tags = {kHostile};
+  e.article.enclosures = {{"https://example.com/e?a=1&b=\"2\"", kHostile, 5}};
   e.article.html = "<p>" + kHostile + "</p><![CDATA[ x ]]>";
   e.article.link = "https://example.com/?a=1&b=\"2\"";
   e.source = {kHostile, "https://example.com/?x=<y>", kHostile, "https://example.com/f?a=1&b=2",
@@ -211,9 +234,9 @@ std::vector<GoldenCase> atom_cases() {
       // slow_reading appears twice, as when two categories carried it: listed once.
       {"all.xml",
        "",
-       {night_run(), slow_reading(), spec_doc(), holiday(), slow_reading(), untitled_upstream(),
-        bodyless()}},
-      {"xinmeiti-zaker-source.xml", "xinmeiti/zaker/source", {night_run(), holiday()}},
+       {night_run(), podcast(), slow_reading(), spec_doc(), holiday(), slow_reading(),
+        untitled_upstream(), bodyless()}},
+      {"xinmeiti-zaker-source.xml", "xinmeiti/zaker/source", {night_run(), podcast(), holiday()}},
       {"chanpin.xml", "chanpin", {spec_doc()}},
       {"empty.xml", "xinmeiti/guokr", {}},
   };
@@ -402,6 +425,38 @@ TEST(RenderAtom, EntryFields) {
   EXPECT_FALSE(second.child("link"));
   EXPECT_FALSE(second.child("source"));
   EXPECT_TRUE(second.child("content"));
+}
+
+// Issue 14: the upstream author is the entry's author; tags are categories with kTagScheme
+// after the levels (which have no scheme); enclosures are rel="enclosure" links under the URL
+// contract, with type and length when known.
+TEST(RenderAtom, EntryMetadata) {
+  const auto doc = parse(render_atom(node_for(""), {podcast()}, kBase, kEmptyUpdated));
+  const auto entry = doc.child("feed").child("entry");
+  EXPECT_STREQ(entry.child("author").child_value("name"), "跑团小李");
+  std::vector<std::string> categories;
+  for (auto c : entry.children("category")) {
+    categories.push_back(std::string(c.attribute("term").value()) + "|" +
+                         c.attribute("scheme").value() + "|" + c.attribute("label").value());
+  }
+  EXPECT_EQ(categories, (std::vector<std::string>{"新媒体||新媒体", "ZAKER||ZAKER",
+                                                  "source||source", "运动|urn:feedd:tag|运动",
+                                                  "夜跑 装备|urn:feedd:tag|夜跑 装备"}));
+  std::vector<std::string> enclosures;
+  for (auto l : entry.children("link")) {
+    if (std::string_view(l.attribute("rel").value()) != "enclosure") continue;
+    enclosures.push_back(std::string(l.attribute("href").value()) + "|" +
+                         l.attribute("type").value() + "|" + l.attribute("length").value());
+  }
+  EXPECT_EQ(enclosures, (std::vector<std::string>{
+                            "https://media.example.com/run/%e6%b8%85%e5%8d%95.pdf|application/"
+                            "pdf|48213",
+                            "https://media.example.com/run/talk.mp3|audio/mpeg|"}));
+  // Without a creator the source is the author, as before.
+  Entry plain = podcast();
+  plain.article.creator.clear();
+  const auto doc2 = parse(render_atom(node_for(""), {plain}, kBase, kEmptyUpdated));
+  EXPECT_STREQ(doc2.child("feed").child("entry").child("author").child_value("name"), "ZAKER");
 }
 
 // RFC 4287 §4.1.1: an entry without its own author relies on the feed's.
@@ -669,6 +724,11 @@ TEST(RenderAtom, EscapesMarkupInEveryField) {
   EXPECT_EQ(entry.child_value("title"), hostile);
   EXPECT_EQ(entry.child("author").child_value("name"), hostile);
   EXPECT_EQ(std::string(entry.child("category").attribute("term").value()), hostile);
+  const auto tag = entry.find_child_by_attribute("category", "scheme", "urn:feedd:tag");
+  EXPECT_EQ(std::string(tag.attribute("term").value()), hostile);
+  const auto enclosure = entry.find_child_by_attribute("link", "rel", "enclosure");
+  EXPECT_STREQ(enclosure.attribute("href").value(), "https://example.com/e?a=1&b=%222%22");
+  EXPECT_FALSE(enclosure.attribute("type"));  // not a MIME type: left out
   EXPECT_EQ(entry.child_value("content"), e.article.html);
   EXPECT_STREQ(entry.child("link").attribute("href").value(), "https://example.com/?a=1&b=%222%22");
   EXPECT_EQ(entry.child("source").child_value("title"), hostile);
