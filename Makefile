@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEPS := cmake make g++ pkg-config ca-certificates \
   libpugixml-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev \
   libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
-  libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libgtest-dev libgmock-dev tzdata \
+  libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libre2-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing time
 # Real clients for tests/clients, only for `make test`: newsboat; chromium (~300 MB) for the
 # status page; a CJK font so that its screenshots show the Chinese category names.
