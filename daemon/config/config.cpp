@@ -186,6 +186,12 @@ class Diagnostics {
     return false;
   }
 
+  // "PATH:LINE", naming a place in the file for what outlives loading (rules).
+  void set_path(std::string path) { path_ = std::move(path); }
+  std::string where(const YAML::Node& at) const {
+    return path_ + ":" + std::to_string(line_of(at));
+  }
+
   // "PATH:LINE: message" lines in file order (messages of one line in the order found).
   std::vector<std::string> errors(const std::string& path) { return render(errors_, path); }
   std::vector<std::string> warnings(const std::string& path) { return render(warnings_, path); }
@@ -202,6 +208,7 @@ class Diagnostics {
   }
 
   std::vector<Diag> errors_, warnings_;
+  std::string path_;
 };
 
 // ---- The key tables ------------------------------------------------------------------------
@@ -479,12 +486,58 @@ constexpr Key<TopDraft> kTopKeys[] = {
     {"categories", read_categories},
 };
 
-// What every item of the tree has: a name and a slug.
+// What every item of the tree has: a name, a slug, and its own drop/keep rules.
 struct NamedDraft {
   std::string name, slug;
   int slug_line = 0;
   std::optional<std::string> explicit_slug;
+  rules::RuleSet rules;
 };
+
+constexpr const char* kRuleFields = "title, author, category, link or content";
+
+// `drop:` or `keep:`: a list of one-key mappings, field → RE2 pattern, e.g.
+// `- title: '广告|推广'`. Each pattern is compiled here, so a bad one is a located error.
+template <typename Draft, rules::Kind K>
+void read_rules(Diagnostics& diags, Draft& d, const Entry& e) {
+  const YAML::Node& v = e.value;
+  const std::string key(rules::kind_name(K));
+  if (v.IsNull()) return;
+  if (!v.IsSequence()) {
+    return diags.error(v, dq(key) + " must be a list of rules such as \"- title: PATTERN\"");
+  }
+  if (v.size() > rules::kMaxRulesPerList) {
+    return diags.error(
+        v, "more than " + std::to_string(rules::kMaxRulesPerList) + " rules in " + dq(key));
+  }
+  for (const auto& item : v) {
+    if (!item.IsMap() || item.size() != 1) {
+      diags.error(item,
+                  "a rule must map one field (" + std::string(kRuleFields) + ") to a pattern");
+      continue;
+    }
+    const auto kv = *item.begin();
+    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    const auto field = rules::field_from_name(name);
+    if (!field) {
+      // Echoed only when printable, so that a value cannot forge a diagnostic line.
+      diags.error(kv.first, std::string("unknown rule field") +
+                                (printable(name) ? " " + dq(name) : "") + " (use " + kRuleFields +
+                                ")");
+      continue;
+    }
+    if (!kv.second.IsScalar()) {
+      diags.error(kv.second, "the pattern of a " + dq(name) + " rule must be a string");
+      continue;
+    }
+    rules::Compiled c = rules::compile(K, *field, kv.second.Scalar(), diags.where(kv.second));
+    if (!c.rule) {
+      diags.error(kv.second, key + " " + name + ": " + c.error);
+      continue;
+    }
+    d.rules.add(std::move(*c.rule));
+  }
+}
 
 template <typename Draft>
 void set_name(Diagnostics&, Draft& d, const std::string& s, const YAML::Node&) {
@@ -512,12 +565,16 @@ constexpr Key<BranchDraft> kCategoryKeys[] = {
     {"name", text<BranchDraft, set_name<BranchDraft>>},
     {"slug", text<BranchDraft, set_slug<BranchDraft>>},
     {"sources", read_children},
+    {"drop", read_rules<BranchDraft, rules::Kind::kDrop>},
+    {"keep", read_rules<BranchDraft, rules::Kind::kKeep>},
 };
 
 constexpr Key<BranchDraft> kSourceKeys[] = {
     {"name", text<BranchDraft, set_name<BranchDraft>>},
     {"slug", text<BranchDraft, set_slug<BranchDraft>>},
     {"channels", read_children},
+    {"drop", read_rules<BranchDraft, rules::Kind::kDrop>},
+    {"keep", read_rules<BranchDraft, rules::Kind::kKeep>},
 };
 
 // A channel's own keys, as written; checked once the whole mapping is read (`url` and
@@ -543,6 +600,8 @@ constexpr Key<ChannelDraft> kChannelKeys[] = {
     {"interval", text<ChannelDraft, keep<&ChannelDraft::interval>>},
     {"timezone", text<ChannelDraft, keep<&ChannelDraft::timezone>>},
     {"encoding", text<ChannelDraft, keep<&ChannelDraft::encoding>>},
+    {"drop", read_rules<ChannelDraft, rules::Kind::kDrop>},
+    {"keep", read_rules<ChannelDraft, rules::Kind::kKeep>},
 };
 
 template <typename Draft, std::size_t N>
@@ -562,6 +621,7 @@ class Loader {
   explicit Loader(const fs::path& file) : dir_(file.parent_path()) {
     if (dir_.empty()) dir_ = ".";
     top_.cfg.file = file;
+    diags_.set_path(file.string());
   }
 
   void run(const YAML::Node& root) {
@@ -605,7 +665,7 @@ class Loader {
   }
 
   Category make_category(const YAML::Node& item, const BranchDraft& d) {
-    Category cat{d.name, d.slug, {}, line_of(item)};
+    Category cat{d.name, d.slug, {}, line_of(item), d.rules};
     if (child_list(item, "sources", d, label("category", d.name))) {
       walk<BranchDraft>(d.children, "source", kSourceKeys,
                         [&](const YAML::Node& src_item, const BranchDraft& src_draft) {
@@ -616,7 +676,7 @@ class Loader {
   }
 
   Source make_source(const YAML::Node& item, const BranchDraft& d, const Category& cat) {
-    Source src{d.name, d.slug, {}, line_of(item)};
+    Source src{d.name, d.slug, {}, line_of(item), d.rules};
     if (child_list(item, "channels", d, label("source", d.name))) {
       walk<ChannelDraft>(d.children, "channel", kChannelKeys,
                          [&](const YAML::Node& ch_item, const ChannelDraft& ch_draft) {
@@ -665,6 +725,11 @@ class Loader {
       ch.timezone = d.timezone->text;
     if (d.encoding && diags_.check_encoding(d.encoding->at, d.encoding->text, who + ": "))
       ch.encoding = d.encoding->text;
+    // Inherited down the tree: the category's rules, the source's, then the channel's own.
+    for (const rules::RuleSet* set : {&cat.rules, &src.rules, &d.rules}) {
+      for (const rules::Rule& r : set->rules())
+        ch.rules.add(r);
+    }
     ch.top_name = cat.name;
     ch.top_slug = cat.slug;
     ch.source_name = src.name;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/rules.hpp"
+
 namespace feedd::config {
 
 struct Channel {
@@ -24,6 +26,9 @@ struct Channel {
   std::string timezone;             // IANA name; per-channel override or the global default
   std::string encoding;             // charset label iconv knows, overriding detection; "" = detect
   int line = 0;                     // line of the channel in feeds.yaml (1-based)
+  // The drop/keep rules in effect (issue 14): its category's, its source's, then its own, each
+  // named by its place in feeds.yaml. Empty: every item is kept.
+  rules::RuleSet rules;
 
   // Filled by the loader so a Channel can be used on its own:
   std::string top_name, top_slug, source_name, source_slug;
@@ -37,6 +42,7 @@ struct Source {
   std::string slug;
   std::vector<Channel> channels;
   int line = 0;
+  rules::RuleSet rules;  // its own drop/keep rules (its channels' include them)
 };
 
 struct Category {
@@ -44,6 +50,7 @@ struct Category {
   std::string slug;
   std::vector<Source> sources;
   int line = 0;
+  rules::RuleSet rules;  // its own drop/keep rules (its channels' include them)
 };
 
 struct Config {

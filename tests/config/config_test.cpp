@@ -703,6 +703,24 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
        [&](auto& c) { return chan(c).timezone == "Europe/Berlin"; }},
       {KeyLevel::channel, "encoding", "gb18030",
        [&](auto& c) { return chan(c).encoding == "gb18030"; }},
+      // Rules: a node's own, and in its channels' inherited set.
+      {KeyLevel::category, "drop", "[{title: x}]",
+       [&](auto& c) {
+         return c.categories[0].rules.rules().size() == 1 && chan(c).rules.rules().size() == 1;
+       }},
+      {KeyLevel::category, "keep", "[{title: x}]",
+       [&](auto& c) { return chan(c).rules.rules().at(0).kind == rules::Kind::kKeep; }},
+      {KeyLevel::source, "drop", "[{author: x}]",
+       [&](auto& c) {
+         return c.categories[0].sources[0].rules.rules().size() == 1 &&
+                chan(c).rules.rules().at(0).field == rules::Field::kAuthor;
+       }},
+      {KeyLevel::source, "keep", "[{link: x}]",
+       [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kLink; }},
+      {KeyLevel::channel, "drop", "[{content: x}]",
+       [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kContent; }},
+      {KeyLevel::channel, "keep", "[{category: x}]",
+       [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kCategory; }},
   };
 
   for (const KeyLevel level :
@@ -1258,6 +1276,122 @@ TEST(ParseDuration, AcceptsOneNumberAndOneUnit) {
     SCOPED_TRACE("\"" + c.text + "\"");
     EXPECT_EQ(parse_duration(c.text), c.want);
   }
+}
+
+// Issue 14: drop/keep rules on any node, inherited down the tree (category, source, channel, in
+// that order, each rule named by its place in the file).
+TEST(ParseConfig, RulesAreInheritedDownTheTree) {
+  const LoadResult r = parse(R"(
+categories:
+  - name: Top
+    drop:
+      - title: '广告|推广'
+    sources:
+      - name: Src
+        keep:
+          - category: '^科技$'
+          - author: 'x'
+        channels:
+          - name: A
+            url: https://example.com/a.xml
+            drop:
+              - link: '/ad/'
+          - name: B
+            url: https://example.com/b.xml
+      - name: Other
+        channels:
+          - name: C
+            url: https://example.com/c.xml
+)");
+  EXPECT_THAT(r.errors, IsEmpty());
+  EXPECT_THAT(r.warnings, IsEmpty());
+  ASSERT_TRUE(r.config);
+  const auto described = [](const Channel& ch) {
+    std::vector<std::string> out;
+    for (const auto& rule : ch.rules.rules())
+      out.push_back(rule.describe());
+    return out;
+  };
+  const auto channels = r.config->channels();
+  ASSERT_EQ(channels.size(), 3u);
+  EXPECT_THAT(
+      described(*channels[0]),
+      ElementsAre("drop title /广告|推广/ (feeds.yaml:4)", "keep category /^科技$/ (feeds.yaml:8)",
+                  "keep author /x/ (feeds.yaml:9)", "drop link //ad// (feeds.yaml:14)"));
+  EXPECT_THAT(described(*channels[1]), ElementsAre("drop title /广告|推广/ (feeds.yaml:4)",
+                                                   "keep category /^科技$/ (feeds.yaml:8)",
+                                                   "keep author /x/ (feeds.yaml:9)"));
+  EXPECT_THAT(described(*channels[2]), ElementsAre("drop title /广告|推广/ (feeds.yaml:4)"));
+}
+
+TEST(ParseConfig, RuleErrorsWordForWord) {
+  const std::vector<ErrorCase> cases = {
+      {"not a list",
+       channel_with("drop: x"),
+       {"feeds.yaml:8: \"drop\" must be a list of rules such as \"- title: PATTERN\""}},
+      {"a mapping",
+       channel_with("keep: {title: x}"),
+       {"feeds.yaml:8: \"keep\" must be a list of rules such as \"- title: PATTERN\""}},
+      {"a bare pattern",
+       channel_with("drop: ['x']"),
+       {"feeds.yaml:8: a rule must map one field (title, author, category, link or content) to "
+        "a pattern"}},
+      {"two fields in one rule",
+       channel_with("drop: [{title: x, link: y}]"),
+       {"feeds.yaml:8: a rule must map one field (title, author, category, link or content) to "
+        "a pattern"}},
+      {"unknown field",
+       channel_with("drop: [{body: x}]"),
+       {"feeds.yaml:8: unknown rule field \"body\" (use title, author, category, link or "
+        "content)"}},
+      {"unknown field with a line break",
+       channel_with("drop: [{\"a\\nb\": x}]"),
+       {"feeds.yaml:8: unknown rule field (use title, author, category, link or content)"}},
+      {"pattern is a list",
+       channel_with("keep: [{title: [x]}]"),
+       {"feeds.yaml:8: the pattern of a \"title\" rule must be a string"}},
+      {"empty pattern",
+       channel_with("drop: [{title: ''}]"),
+       {"feeds.yaml:8: drop title: empty pattern (it would match every item)"}},
+      {"invalid pattern",
+       channel_with("drop: [{title: '('}]"),
+       {"feeds.yaml:8: drop title: invalid pattern \"(\": missing ): ("}},
+      {"backreference",
+       channel_with("keep: [{content: '(a)\\1'}]"),
+       {"feeds.yaml:8: keep content: invalid pattern \"(a)\\1\": invalid escape sequence: \\1"}},
+      {"too large",
+       channel_with("drop: [{title: '\\pL{1000}'}]"),
+       {"feeds.yaml:8: drop title: invalid pattern \"\\pL{1000}\": pattern too large - compile "
+        "failed"}},
+      {"each bad rule reported, on its line",
+       doc(R"(
+categories:
+  - name: Top
+    drop:
+      - title: ok
+      - title: '['
+      - link: ')'
+    sources:
+      - name: Src
+        channels:
+          - name: Chan
+            route: /a
+)"),
+       {"feeds.yaml:5: drop title: invalid pattern \"[\": missing ]: [",
+        "feeds.yaml:6: drop link: invalid pattern \")\": unexpected ): )"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const LoadResult r = parse_config(c.text, "feeds.yaml");
+    EXPECT_EQ(r.errors, c.errors);
+    EXPECT_FALSE(r.config);
+  }
+  std::string many = "drop: [";
+  for (std::size_t i = 0; i <= rules::kMaxRulesPerList; ++i)
+    many += "{title: x},";
+  many += "]";
+  EXPECT_THAT(parse_config(channel_with(many), "feeds.yaml").errors,
+              ElementsAre("feeds.yaml:8: more than 100 rules in \"drop\""));
 }
 
 TEST(ShippedFeedsYaml, LoadsCleanly) {
