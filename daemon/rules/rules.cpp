@@ -75,13 +75,18 @@ std::string_view kind_name(Kind kind) {
   return kind == Kind::kDrop ? "drop" : "keep";
 }
 
-std::string Rule::describe() const {
+std::string Rule::label() const {
   std::string out(kind_name(kind));
   out += ' ';
   out += field_name(field);
   out += " /";
   out += pattern;
   out += '/';
+  return out;
+}
+
+std::string Rule::describe() const {
+  std::string out = label();
   if (!origin.empty()) out += " (" + origin + ")";
   return out;
 }
@@ -158,6 +163,12 @@ int RuleSet::index_of(const Rule* rule) const {
     return -1;
   }
   return static_cast<int>(rule - rules_.data());
+}
+
+std::string RuleSet::drop_label(const Verdict& v) const {
+  const int i = index_of(v.rule);
+  if (i < 0) return "no keep rule matched";
+  return "#" + std::to_string(i) + " " + v.rule->label();
 }
 
 }  // namespace feedd::rules

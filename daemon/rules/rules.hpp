@@ -56,6 +56,8 @@ struct Rule {
 
   // `drop title /广告|推广/ (feeds.yaml:12)`.
   std::string describe() const;
+  // `drop title /广告|推广/`: describe() without the origin.
+  std::string label() const;
 };
 
 // Compiles `pattern` for `field`. On failure the error is the message to show after
@@ -102,6 +104,10 @@ class RuleSet {
 
   // The index of `rule` in rules(), or -1 (for Verdict::rule, e.g. to label a metric).
   int index_of(const Rule* rule) const;
+
+  // A short, stable name of why `v` drops, for counters: `#2 drop title /广告/` (the rule's
+  // index in rules() and its label), or `no keep rule matched`. As many names as rules + 1.
+  std::string drop_label(const Verdict& v) const;
 
  private:
   std::vector<Rule> rules_;

@@ -122,6 +122,19 @@ TEST(RuleSet, Semantics) {
   }
 }
 
+TEST(RuleSet, DropLabelNamesIndexAndRule) {
+  RuleSet set;
+  set.add(rule(Kind::kKeep, Field::kTitle, "a"));
+  set.add(rule(Kind::kDrop, Field::kLink, "b"));
+  Item item;
+  item.title = "a";
+  item.link = "b";
+  EXPECT_EQ(set.drop_label(set.evaluate(item)), "#1 drop link /b/");
+  item.title = "x";
+  item.link = "x";
+  EXPECT_EQ(set.drop_label(set.evaluate(item)), "no keep rule matched");
+}
+
 TEST(RuleSet, NoTagsMatchNoCategoryRule) {
   RuleSet set;
   set.add(rule(Kind::kDrop, Field::kCategory, ".*"));
