@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "app/judge.hpp"
 #include "lib/curl/url.hpp"
 
 namespace feedd::app {
@@ -122,6 +123,7 @@ std::optional<MakeJob> ChannelPoll::parsed(parse::Result parsed, const config::C
   cr.ttl = feed.ttl;
   MakeJob job{{}, {category_names(channel_), channel_.source_name, config.image_proxy, now_}};
   job.context.iframe_hosts = config.iframe_hosts;
+  job.rules = &channel_.rules;
   for (auto& item : feed.items) {
     const std::string& key = item.guid.empty() ? item.link : item.guid;
     if (!key.empty() && store.item_seen(path_, key)) {
@@ -137,9 +139,15 @@ MadeArticles ChannelPoll::make_articles(const MakeJob& job) {
   MadeArticles made;
   for (const auto& item : job.items) {
     // An item without a usable title has nothing to hash and nothing to show.
-    if (auto a = article::make_article(item, job.context)) {
-      made.emplace_back(item.guid.empty() ? item.link : item.guid, std::move(*a));
+    auto a = article::make_article(item, job.context);
+    if (!a) continue;
+    std::string key = item.guid.empty() ? item.link : item.guid;
+    // Rules judge the article as its post would show it, before it is stored.
+    if (const rules::Verdict v = judge(*job.rules, *a); v.drop) {
+      made.dropped.push_back({std::move(key), job.rules->drop_label(v), a->title, v.reason()});
+      continue;
     }
+    made.articles.emplace_back(std::move(key), std::move(*a));
   }
   return made;
 }
@@ -148,7 +156,14 @@ std::vector<article::Article> ChannelPoll::settle(store::Store& store) {
   std::vector<article::Article> fresh;
   if (!report_) return fresh;
   ChannelReport& cr = *report_;
-  for (auto& [key, a] : made_) {
+  for (const DroppedItem& d : made_.dropped) {
+    // Remembered like a seen item, so the rules do not run on it at every poll.
+    if (!d.key.empty()) store.mark_item_seen(path_, d.key, now_);
+    ++cr.dropped;
+    ++cr.drops[d.label];
+    spdlog::info("{}: dropped \"{}\": {}", cr.path, d.title, d.reason);
+  }
+  for (auto& [key, a] : made_.articles) {
     touched_ = true;  // a new article, or a known one now listed here too
     if (store.add_article(a, path_, now_) == store::AddOutcome::kNew) {
       ++cr.new_articles;
@@ -158,7 +173,7 @@ std::vector<article::Article> ChannelPoll::settle(store::Store& store) {
     }
     if (!key.empty()) store.mark_item_seen(path_, key, now_);
   }
-  made_.clear();
+  made_ = {};
   store.set_channel_state(path_, state_);
   return fresh;
 }

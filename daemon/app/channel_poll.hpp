@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/feed.hpp"
+#include "rules/rules.hpp"
 #include "schedule/instances.hpp"
 #include "store/store.hpp"
 
@@ -26,8 +27,20 @@ namespace feedd::app {
 // Channel display path, e.g. {"新媒体", "ZAKER", "source"}: the categories of its articles.
 std::vector<std::string> category_names(const config::Channel& ch);
 
-// Articles made from new items, each with its item key (GUID, else link; "" when neither).
-using MadeArticles = std::vector<std::pair<std::string, article::Article>>;
+// An item the channel's rules dropped (issue 14).
+struct DroppedItem {
+  std::string key;     // GUID, else link; "" when the item has neither
+  std::string label;   // rules::RuleSet::drop_label, for the per-rule counts
+  std::string title;   // as the post would have had it
+  std::string reason;  // rules::Verdict::reason
+};
+
+// What the pool made of a channel's new items.
+struct MadeArticles {
+  // Articles to store, each with its item key (GUID, else link; "" when neither).
+  std::vector<std::pair<std::string, article::Article>> articles;
+  std::vector<DroppedItem> dropped;  // judged by the channel's rules, never stored
+};
 
 // A body to parse, on the pool.
 struct ParseJob {
@@ -39,6 +52,9 @@ struct ParseJob {
 struct MakeJob {
   std::vector<parse::FeedItem> items;
   article::Context context;
+  // The channel's drop/keep rules (the config's, which outlives the cycle; matching is
+  // thread-safe); never null.
+  const rules::RuleSet* rules = nullptr;
 };
 
 class ChannelPoll {
@@ -68,12 +84,14 @@ class ChannelPoll {
   // nullopt when the body was not a feed: the poll is then ready to settle.
   std::optional<MakeJob> parsed(parse::Result result, const config::Config& config,
                                 const store::Store& store);
+  // Makes the articles and judges each by the channel's rules (app/judge.hpp), on the pool.
   static MadeArticles make_articles(const MakeJob& job);
   void made(MadeArticles articles) { made_ = std::move(articles); }
 
   // In feeds.yaml order, inside the cycle's transaction: records the channel's state and its
-  // articles in `store`. Returns the articles new to the store, whose files must be written.
-  // A cancelled poll records nothing.
+  // articles in `store`, and marks each dropped item seen (its key, not its title hash: a
+  // channel without the rule still takes the article). Returns the articles new to the store,
+  // whose files must be written. A cancelled poll records nothing.
   std::vector<article::Article> settle(store::Store& store);
 
   // Whether the feeds listing this channel change with this poll (articles or upstream

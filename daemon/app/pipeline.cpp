@@ -190,6 +190,7 @@ void CycleReport::add(ChannelReport channel) {
     ++channels_ok;
     new_articles += channel.new_articles;
     known_articles += channel.known_articles;
+    dropped += channel.dropped;
   } else {
     ++channels_failed;
   }
@@ -199,7 +200,8 @@ void CycleReport::add(ChannelReport channel) {
 std::string CycleReport::summary() const {
   return "channels: " + std::to_string(channels_ok) + " ok, " + std::to_string(channels_failed) +
          " failed; articles: " + std::to_string(new_articles) + " new, " +
-         std::to_string(known_articles) + " seen";
+         std::to_string(known_articles) + " seen" +
+         (dropped > 0 ? ", " + std::to_string(dropped) + " dropped" : "");
 }
 
 std::string ImportReport::summary() const {

@@ -3,6 +3,7 @@
 // pipeline on its owner thread; read by the daemon (status, scheduler) and the CLI.
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct ChannelReport {
   std::string error;       // "" when ok
   int new_articles = 0;    // written as new files
   int known_articles = 0;  // items already seen here, or duplicates of known titles
+  int dropped = 0;         // new items dropped by the channel's rules (remembered as seen)
+  // RuleSet::drop_label → items it dropped in this poll (at most one name per rule, + 1).
+  std::map<std::string, int> drops;
   // For the scheduler: what upstream asked of us.
   std::optional<std::chrono::seconds> retry_after;  // 429/503 Retry-After
   std::optional<std::chrono::seconds> ttl;          // RSS <ttl>
@@ -32,6 +36,7 @@ struct CycleReport {
   int channels_failed = 0;
   int new_articles = 0;
   int known_articles = 0;
+  int dropped = 0;          // items dropped by rules
   int files_written = 0;    // article files and feeds whose bytes changed
   std::string write_error;  // store or file failure: "" when the cycle was committed and written
   std::chrono::milliseconds duration{0};
@@ -41,7 +46,8 @@ struct CycleReport {
 
   // Appends `channel` (in feeds.yaml order) and counts it.
   void add(ChannelReport channel);
-  // "channels: 3 ok, 1 failed; articles: 12 new, 40 seen"
+  // "channels: 3 ok, 1 failed; articles: 12 new, 40 seen", then ", 2 dropped" when rules
+  // dropped any
   std::string summary() const;
 };
 

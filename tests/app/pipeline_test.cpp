@@ -359,6 +359,82 @@ TEST_F(PipelineTest, ASinkGetsEveryViewOnceThenOnlyTheChangedOnes) {
                                               "/feeds/top/src.xml", "/feeds/top/src/b.xml"}));
 }
 
+// Issue 14: rules run before an article is stored. A dropped item is counted per rule, gets
+// no post, and is remembered like a seen item (not judged again, even once the rule is gone);
+// its title stays free for a channel without the rule.
+TEST_F(PipelineTest, RulesDropBeforeStoringAndRememberTheItem) {
+  load(R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        drop:
+          - title: '广告'
+        channels:
+          - name: 甲
+            slug: a
+            url: 'http://up.example/a.xml'
+            keep:
+              - link: '/a/'
+          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
+      - name: 别处
+        slug: other
+        channels:
+          - {name: 丙, slug: c, url: 'http://up.example/c.xml'}
+)");
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"好文章", "https://up.example/a/1"},
+                                                       {"一条广告", "https://up.example/a/2"},
+                                                       {"不在甲", "https://up.example/x/3"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"又一条广告", "https://up.example/b/1"}}));
+  fetcher_.answer_body("http://up.example/c.xml", rss({{"一条广告", "https://up.example/c/1"}}));
+  const CycleReport first = cycle();
+  ASSERT_EQ(first.channels.size(), 3u);
+  EXPECT_EQ(first.channels[0].new_articles, 1);
+  EXPECT_EQ(first.channels[0].dropped, 2);
+  EXPECT_EQ(first.channels[0].drops,
+            (std::map<std::string, int>{{"#0 drop title /广告/", 1}, {"no keep rule matched", 1}}));
+  EXPECT_EQ(first.channels[1].dropped, 1);
+  EXPECT_EQ(first.channels[2].new_articles, 1);  // no rule there: the same title is stored
+  EXPECT_EQ(first.dropped, 3);
+  EXPECT_EQ(first.summary(), "channels: 3 ok, 0 failed; articles: 2 new, 0 seen, 3 dropped");
+  {
+    store::Store store(config_.state);
+    std::vector<std::string> titles;
+    for (const auto& e : store.latest("top/src", 10))
+      titles.push_back(e.article.title);
+    EXPECT_EQ(titles, std::vector<std::string>{"好文章"});
+  }
+  std::size_t posts = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_ / "out" / "posts"))
+    ++posts;
+  EXPECT_EQ(posts, 2u);
+
+  // Without the rules, the dropped items are seen ones: a rule affects only new items.
+  load(R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        channels:
+          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
+          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
+)");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.new_articles, 0);
+  EXPECT_EQ(second.dropped, 0);
+  EXPECT_EQ(second.known_articles, 4);
+}
+
 }  // namespace
 }  // namespace feedd::app
 
