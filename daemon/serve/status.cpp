@@ -343,6 +343,17 @@ std::string render_metrics(const StatusSnapshot& s) {
          std::to_string(s.started.time_since_epoch().count()));
   family(o, "feedd_build_info", "gauge", "Build information; the value is always 1.");
   sample(o, "feedd_build_info", "version", s.version, "1");
+  family(o, "feedd_items_dropped_total", "counter",
+         "Items dropped by drop/keep rules since start, per channel and rule.");
+  for (const auto& [key, count] : s.drops_by_rule) {
+    o += "feedd_items_dropped_total{channel=\"";
+    o += label_escape(key.first);
+    o += "\",rule=\"";
+    o += label_escape(key.second);
+    o += "\"} ";
+    o += std::to_string(count);
+    o += '\n';
+  }
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace feedd::serve {
@@ -41,6 +42,8 @@ struct StatusSnapshot {
   double last_cycle_seconds = 0;
   std::optional<std::chrono::sys_seconds> last_cycle_end;
   std::map<std::string, std::uint64_t> fetches_by_outcome;  // outcome → count since start
+  // (channel path, rule name) → items that rule dropped since start (issue 14).
+  std::map<std::pair<std::string, std::string>, std::uint64_t> drops_by_rule;
   std::uint64_t http_requests = 0;
   bool refresh_needs_token = false;   // the page's buttons work from loopback only otherwise
   std::vector<std::string> warnings;  // configuration problems to show at the top of the page
@@ -60,7 +63,8 @@ std::string render_status_page(const StatusSnapshot& s);
 // feedd_channel_consecutive_failures{channel}, feedd_channel_articles{channel},
 // feedd_http_requests_total, feedd_start_time_seconds, feedd_build_info{version},
 // feedd_channel_rsshub_instance{channel,instance} (1 for the instance that served each route),
-// feedd_hook_runs_total{result}, feedd_webhook_posts_total{result}.
+// feedd_hook_runs_total{result}, feedd_webhook_posts_total{result},
+// feedd_items_dropped_total{channel,rule}.
 std::string render_metrics(const StatusSnapshot& s);
 
 }  // namespace feedd::serve

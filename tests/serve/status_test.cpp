@@ -46,6 +46,9 @@ StatusSnapshot snapshot() {
   s.channels = {ok, bad};
   s.total_articles = 42;
   s.fetches_by_outcome = {{"ok", 10}, {"http_error", 3}};
+  s.drops_by_rule = {{{"xinmeiti/zaker/source", "#0 drop title /广告|推广/"}, 4},
+                     {{"xinmeiti/zaker/source", "no keep rule matched"}, 1},
+                     {{"keji/evil/x", "#1 drop link /\"x\"\\\n/"}, 2}};
   s.http_requests = 7;
   s.last_cycle_seconds = 1.25;
   s.last_cycle_end = kNow - 5min;
@@ -207,7 +210,7 @@ TEST(Metrics, WellFormedLines) {
     ASSERT_FALSE(types.empty());
     EXPECT_EQ(line.rfind("feedd_", 0), 0u) << line;
   }
-  EXPECT_EQ(types.size(), 11u);
+  EXPECT_EQ(types.size(), 12u);
 }
 
 }  // namespace
