@@ -273,6 +273,7 @@ class Daemon final : public ApiContext {
         const auto& c = *it->second;
         outcome = poll_outcome(c);
         ++counters_.fetches_by_outcome[c.outcome];
+        count_drops(counters_, path, c.drops);
         refreshes_.record(path, {cycle, c.outcome, c.new_articles, c.error});
       } else if (!stopping_) {
         // No report: the cycle was rolled back (store failure); try again on the error path.

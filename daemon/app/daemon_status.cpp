@@ -75,6 +75,7 @@ serve::StatusSnapshot build_status(const config::Config& config, const StoreSnap
   s.last_cycle_seconds = counters.last_cycle_seconds;
   s.last_cycle_end = counters.last_cycle_end;
   s.fetches_by_outcome = counters.fetches_by_outcome;
+  s.drops_by_rule = counters.drops_by_rule;
   s.http_requests = counters.http_requests;
   s.refresh_needs_token = !config.refresh_token.empty();
   if (config::public_listen_with_loopback_base(config)) {
@@ -90,6 +91,16 @@ serve::StatusSnapshot build_status(const config::Config& config, const StoreSnap
   s.webhook_failures = n.webhook.failures;
   s.webhook_dropped = n.webhook.dropped;
   return s;
+}
+
+void count_drops(DaemonCounters& counters, const std::string& path,
+                 const std::map<std::string, int>& drops) {
+  auto& series = counters.drops_by_rule;
+  for (const auto& [label, n] : drops) {
+    auto key = std::make_pair(path, label);
+    if (series.size() >= kMaxDropSeries && !series.contains(key)) key.second = "other";
+    series[key] += static_cast<std::uint64_t>(n);
+  }
 }
 
 }  // namespace feedd::app

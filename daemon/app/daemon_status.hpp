@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "config/config.hpp"
 #include "notify/notifier.hpp"
@@ -34,7 +35,16 @@ struct DaemonCounters {
   std::optional<std::chrono::sys_seconds> last_cycle_end;
   std::map<std::string, std::uint64_t> fetches_by_outcome;
   std::uint64_t http_requests = 0;
+  // (channel, rules::RuleSet::drop_label) → items dropped since start, for /metrics.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> drops_by_rule;
 };
+
+// Adds one poll's ChannelReport::drops of `path` to `counters`. A config has at most one name
+// per rule (+ 1) and channel, but reloads can rename rules: past kMaxDropSeries series, new
+// names count as "other".
+inline constexpr std::size_t kMaxDropSeries = 10000;
+void count_drops(DaemonCounters& counters, const std::string& path,
+                 const std::map<std::string, int>& drops);
 
 // Loop thread: pure over its arguments.
 serve::StatusSnapshot build_status(const config::Config& config, const StoreSnapshot& store,

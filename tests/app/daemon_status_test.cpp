@@ -57,8 +57,13 @@ TEST(DaemonStatus, EachChannelJoinsConfigStoreAndSchedule) {
   counters.fetches_by_outcome["ok"] = 4;
   counters.http_requests = 9;
   counters.last_cycle_end = t0;
+  count_drops(counters, "top/src/one", {{"#0 drop title /x/", 2}, {"no keep rule matched", 1}});
+  count_drops(counters, "top/src/one", {{"#0 drop title /x/", 3}});
 
   const auto s = build_status(cfg, store, scheduler, counters, t0 + 1s);
+  EXPECT_EQ(s.drops_by_rule, (std::map<std::pair<std::string, std::string>, std::uint64_t>{
+                                 {{"top/src/one", "#0 drop title /x/"}, 5},
+                                 {{"top/src/one", "no keep rule matched"}, 1}}));
   EXPECT_EQ(s.now, t0 + 1s);
   EXPECT_EQ(s.started, t0 - 3600s);
   EXPECT_EQ(s.total_articles, 7);
@@ -88,6 +93,18 @@ TEST(DaemonStatus, EachChannelJoinsConfigStoreAndSchedule) {
   EXPECT_EQ(two.last_outcome, "");
   EXPECT_FALSE(two.polling);
   EXPECT_EQ(two.next_poll, t0 + 3600s);
+}
+
+// Reloads can rename rules without end: the series stop growing at kMaxDropSeries, and new
+// names are counted as "other".
+TEST(CountDrops, SeriesAreBounded) {
+  DaemonCounters counters;
+  for (std::size_t i = 0; i < kMaxDropSeries; ++i)
+    count_drops(counters, "a/b/c", {{"#" + std::to_string(i), 1}});
+  count_drops(counters, "a/b/c", {{"#0", 1}, {"new name", 2}, {"another", 3}});
+  EXPECT_EQ(counters.drops_by_rule.size(), kMaxDropSeries + 1);
+  EXPECT_EQ((counters.drops_by_rule[{"a/b/c", "#0"}]), 2u);
+  EXPECT_EQ((counters.drops_by_rule[{"a/b/c", "other"}]), 5u);
 }
 
 }  // namespace
