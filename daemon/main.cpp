@@ -25,7 +25,11 @@ Commands:
                      ask the running daemon to poll now (all channels, or the named
                      top, top/source or top/source/channel paths) and wait for the result
   import PATH...     ingest article files (or folders of them) in the post format
-  check              validate the config and print the category tree
+  check              validate the config and print the category tree with each channel's
+                     drop/keep rules
+  check --explain CHANNEL
+                     fetch that top/source/channel once and print what its rules would do
+                     with each item; changes nothing
 
 Signals (feedd run):
   SIGHUP             reload the config (the old one stays on error)
@@ -50,12 +54,15 @@ int main(int argc, char** argv) {
   po::options_description visible(kUsage);
   std::string config = "feeds.yaml";
   std::string log_level = "info";
+  std::string explain;
   visible.add_options()("help,h", "show this help and exit")("version,V",
                                                              "print the version and exit")(
       "config,c", po::value<std::string>(&config)->value_name("FILE"),
       "feeds.yaml to use (default: ./feeds.yaml)")(
       "log-level", po::value<std::string>(&log_level)->value_name("LEVEL"),
-      "trace, debug, info, warn, error (default: info)");
+      "trace, debug, info, warn, error (default: info)")(
+      "explain", po::value<std::string>(&explain)->value_name("CHANNEL"),
+      "with check: fetch CHANNEL once and show which items its rules would drop");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args",
                                                             po::value<std::vector<std::string>>());
@@ -96,9 +103,14 @@ int main(int argc, char** argv) {
       vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
   feedd::app::CommonOptions opts;
   opts.config = config;
+  if (!explain.empty() && command != "check") {
+    std::cerr << "feedd: --explain goes with check\nTry 'feedd --help'.\n";
+    return feedd::app::kExitUsage;
+  }
   if (command == "run" && args.empty()) return feedd::app::run_daemon(opts.config);
   if (command == "once" && args.empty()) return feedd::app::cmd_once(opts, std::cout);
-  if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout);
+  if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout, explain);
+
   if (command == "import") return feedd::app::cmd_import(opts, args, std::cout);
   if (command == "refresh") {
     auto loaded = feedd::config::load_config(opts.config);

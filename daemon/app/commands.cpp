@@ -4,8 +4,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <iostream>
+#include <map>
 #include <memory>
 
+#include "app/explain.hpp"
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
 #include "emit/emit.hpp"
@@ -123,9 +126,16 @@ int cmd_import(const CommonOptions& opts, const std::vector<std::string>& paths,
   return report.failed > 0 || !report.write_error.empty() ? kExitFailed : kExitOk;
 }
 
-int cmd_check(const CommonOptions& opts, std::ostream& out) {
+int cmd_check(const CommonOptions& opts, std::ostream& out, const std::string& explain) {
   auto cfg = load(opts);
   if (!cfg) return kExitUsage;
+  if (!explain.empty()) {
+    auto fetcher = fetch::make_curl_fetcher();
+    return explain_channel(*cfg, explain, *fetcher, now_seconds(), out, std::cerr);
+  }
+  std::map<std::string, const config::Channel*> channels;
+  for (const auto* ch : cfg->channels())
+    channels.emplace(ch->path(), ch);
   out << opts.config.string() << ": ok\n"
       << "output: " << cfg->output.string() << "\nstate:  " << cfg->state.string() << "\n";
   // What runs or is contacted besides the feeds, secrets redacted.
@@ -147,6 +157,13 @@ int cmd_check(const CommonOptions& opts, std::ostream& out) {
     out << indent << name;
     if (!node.upstream_url.empty()) out << "  " << node.upstream_url;
     out << "  → " << node.file << "\n";
+    // The rules in effect for a channel, inherited ones included, numbered as /metrics and
+    // --explain name them.
+    const auto ch = channels.find(node.path);
+    if (node.depth != 3 || ch == channels.end()) continue;
+    const rules::RuleSet& set = ch->second->rules;
+    for (const auto& rule : set.rules())
+      out << indent << "  #" << set.index_of(&rule) << " " << rule.describe() << "\n";
   }
   return kExitOk;
 }

@@ -19,7 +19,9 @@ struct CommonOptions {
 
 int cmd_once(const CommonOptions& opts, std::ostream& out);
 int cmd_import(const CommonOptions& opts, const std::vector<std::string>& paths, std::ostream& out);
-int cmd_check(const CommonOptions& opts, std::ostream& out);
+// Validates the config and prints the category tree, each channel's rules under it. With
+// `explain` (a channel path): explain_channel (app/explain.hpp) on it instead.
+int cmd_check(const CommonOptions& opts, std::ostream& out, const std::string& explain = "");
 
 // Sets up spdlog on stderr. `journal` (JOURNAL_STREAM is set) drops timestamps and prefixes
 // lines with syslog priorities "<N>" for journald. Throws spdlog::spdlog_ex on a bad level.
