@@ -42,7 +42,7 @@ struct Source {
   std::string slug;
   std::vector<Channel> channels;
   int line = 0;
-  rules::RuleSet rules;  // its own drop/keep rules (its channels' include them)
+  rules::RuleSet rules{};  // its own drop/keep rules (its channels' include them)
 };
 
 struct Category {
@@ -50,7 +50,7 @@ struct Category {
   std::string slug;
   std::vector<Source> sources;
   int line = 0;
-  rules::RuleSet rules;  // its own drop/keep rules (its channels' include them)
+  rules::RuleSet rules{};  // its own drop/keep rules (its channels' include them)
 };
 
 struct Config {
