@@ -28,6 +28,10 @@ struct Article {
   std::string creator;                       // the item's own author (dc:creator, …)
   std::vector<std::string> tags;             // upstream categories, no repeats
   std::vector<parse::Enclosure> enclosures;  // attached files
+  // `updates: true` (issue 14): when upstream last changed the article after it was stored
+  // (nullopt: never), and item_digest() of the upstream item it was made from ("" for imports).
+  std::optional<std::chrono::sys_seconds> updated{};
+  std::string item_digest{};
   // html_to_text(html, kSummaryBytes), made with the HTML so that no later stage parses the
   // HTML again; nullopt when not computed (read from an article file, or a row stored before
   // summaries were), and then whoever needs it computes it.
@@ -93,6 +97,10 @@ bool is_mime_type(std::string_view type);
 // is_mime_type (else ""),
 // repeated URLs dropped, at most parse::kMaxEnclosures.
 std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosure>& enclosures);
+
+// SHA-256 (hex) of an upstream item's title and body as published: whether the same GUID came
+// back changed (`updates: true`), without making the article again.
+std::string item_digest(const parse::FeedItem& item);
 
 // Title hash, rewriting, date choice. nullopt when the item has no usable title.
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context);

@@ -7,6 +7,7 @@
 #include "article/article.hpp"
 #include "article/article_file.hpp"
 #include "article/html_text.hpp"
+#include "lib/crypto/sha256.hpp"
 
 namespace feedd::article {
 namespace {
@@ -110,6 +111,14 @@ std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosur
   return out;
 }
 
+std::string item_digest(const parse::FeedItem& item) {
+  std::string text;
+  text.reserve(item.title.size() + item.html.size() + 1);
+  // NUL cannot occur in either (XML forbids it), so the split is unambiguous.
+  text.append(item.title).append(1, '\0').append(item.html);
+  return lib::sha256_hex(text);
+}
+
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {
   // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
   const std::string folded = fold_to_line(item.title);
@@ -125,6 +134,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.date = item.published.value_or(item.updated.value_or(context.now));
   article.link = front_matter_url(item.link);
   article.guid = item.guid.empty() ? item.link : item.guid;
+  article.item_digest = item_digest(item);
   {
     const std::string creator = fold_to_line(utf8_prefix(item.author, kMaxCreatorBytes));
     article.creator = std::string(trim_spaces(creator));

@@ -197,7 +197,8 @@ void add_entry(pugi::xml_node feed, const Entry& entry, UrlMemo& memo) {
   const auto link = lib::web_url(a.link);
   if (link) add_link(e, "alternate", "text/html", *link);
   add_text(e, "published", date);
-  add_text(e, "updated", date);
+  // An article rewritten under `updates: true` says when; otherwise it never changed.
+  add_text(e, "updated", a.updated && *a.updated > a.date ? format_rfc3339(*a.updated) : date);
   // The upstream author when the item named one, else the source, as in the post's author:.
   const std::string& author = blank(a.creator) ? a.author : a.creator;
   if (!author.empty()) add_text(e.append_child("author"), "name", author);
@@ -318,11 +319,12 @@ std::string render_atom(const FeedNode& node, const std::vector<Entry>& entries,
   }
   // The maximum rather than the first: "newest first" is the caller's promise, and a feed
   // whose updated is older than one of its entries would hide that entry from some readers.
+  // An entry rewritten under `updates: true` counts with its own updated.
   auto updated = empty_updated;
   if (!unique.empty()) {
-    updated = (*std::max_element(unique.begin(), unique.end(), [](const Entry* l, const Entry* r) {
-                return l->article.date < r->article.date;
-              }))->article.date;
+    updated = unique.front()->article.date;
+    for (const Entry* e : unique)
+      updated = std::max({updated, e->article.date, e->article.updated.value_or(e->article.date)});
   }
 
   pugi::xml_document doc;

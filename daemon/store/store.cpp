@@ -96,6 +96,11 @@ CREATE TABLE meta (
 ALTER TABLE articles ADD COLUMN creator TEXT NOT NULL DEFAULT '';
 ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '';        -- as encode_categories
 ALTER TABLE articles ADD COLUMN enclosures TEXT NOT NULL DEFAULT '';  -- see encode_enclosures
+-- updates: true. When upstream last changed the article (NULL: never), the digest of the item
+-- it was made from, and the index that finds a channel's article by its GUID.
+ALTER TABLE articles ADD COLUMN updated INTEGER;
+ALTER TABLE articles ADD COLUMN item_digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX articles_by_guid ON articles(channel_path, guid);
 )sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
@@ -231,7 +236,7 @@ class Savepoint {
 
 constexpr const char* kArticleColumns =
     "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary, "
-    "creator, tags, enclosures";
+    "creator, tags, enclosures, updated, item_digest";
 
 Entry read_entry(const Statement& s) {
   Entry e;
@@ -250,6 +255,8 @@ Entry read_entry(const Statement& s) {
   e.article.creator = s.column_text(12);
   e.article.tags = decode_categories(s.column_text(13));
   e.article.enclosures = decode_enclosures(s.column_text(14));
+  if (!s.column_is_null(15)) e.article.updated = from_db(s.column_int64(15));
+  e.article.item_digest = s.column_text(16);
   return e;
 }
 
@@ -469,7 +476,7 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
     if (outcome == AddOutcome::kNew) {
       Use s(impl_->stmt(
           std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
       s->bind_text(1, a.hash)
           .bind_text(2, a.title)
           .bind_text(3, encode_categories(a.categories))
@@ -485,6 +492,8 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
       s->bind_text(13, a.creator)
           .bind_text(14, encode_categories(a.tags))
           .bind_text(15, encode_enclosures(a.enclosures));
+      if (a.updated) s->bind_int64(16, to_db(*a.updated));
+      s->bind_text(17, a.item_digest);
       s->step();
     }
     if (!channel_path.empty()) {
@@ -497,6 +506,40 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
     }
     sp.release();
     return outcome;
+  });
+}
+
+std::optional<Tracked> Store::tracked_item(std::string_view channel_path,
+                                           std::string_view guid) const {
+  return guarded(impl_->path, [&]() -> std::optional<Tracked> {
+    if (guid.empty()) return std::nullopt;
+    Use s(impl_->stmt(
+        "SELECT hash, item_digest FROM articles WHERE channel_path = ?1 AND guid = ?2 LIMIT 1"));
+    s->bind_text(1, channel_path).bind_text(2, guid);
+    if (!s->step()) return std::nullopt;
+    return Tracked{s->column_text(0), s->column_text(1)};
+  });
+}
+
+bool Store::update_article(const article::Article& a) {
+  return guarded(impl_->path, [&] {
+    Use s(impl_->stmt(
+        "UPDATE articles SET title = ?2, link = ?3, image = ?4, html = ?5, summary = ?6, "
+        "creator = ?7, tags = ?8, enclosures = ?9, updated = ?10, item_digest = ?11 "
+        "WHERE hash = ?1"));
+    s->bind_text(1, a.hash)
+        .bind_text(2, a.title)
+        .bind_text(3, a.link)
+        .bind_text(4, a.image)
+        .bind_text(5, a.html);
+    if (a.summary) s->bind_text(6, *a.summary);
+    s->bind_text(7, a.creator)
+        .bind_text(8, encode_categories(a.tags))
+        .bind_text(9, encode_enclosures(a.enclosures));
+    if (a.updated) s->bind_int64(10, to_db(*a.updated));
+    s->bind_text(11, a.item_digest);
+    s->step();
+    return impl_->db.changes() == 1;
   });
 }
 

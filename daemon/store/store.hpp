@@ -43,6 +43,12 @@ struct Entry {
   std::chrono::sys_seconds added{};  // when it entered the store
 };
 
+// A stored article as `updates: true` finds it again by its channel and GUID.
+struct Tracked {
+  std::string hash;         // its title hash: its id and file name, which an update keeps
+  std::string item_digest;  // article::item_digest of the item it was last made from
+};
+
 enum class AddOutcome {
   kNew,        // hash unknown: stored; its file must be written
   kDuplicate,  // hash known: only membership in this channel was recorded
@@ -84,6 +90,15 @@ class Store {
   // ("" = imported, no channel). Also marks the hash as seen forever.
   AddOutcome add_article(const article::Article& a, std::string_view channel_path,
                          std::chrono::sys_seconds now);
+
+  // The article first stored by `channel_path` for the item whose GUID (else link) is `guid`;
+  // nullopt when there is none (never stored here, pruned, or "" guid).
+  std::optional<Tracked> tracked_item(std::string_view channel_path, std::string_view guid) const;
+
+  // Replaces the stored fields of the article `a.hash` with `a`'s: title, link, image, HTML,
+  // summary, creator, tags, enclosures, updated, item_digest (not its hash, date, guid or
+  // membership). False when no such article is stored.
+  bool update_article(const article::Article& a);
 
   // Articles carried by channels under `node` ("" = all, "top", "top/source",
   // "top/source/channel" in slugs; imports belong only to ""), newest first by date then

@@ -459,6 +459,24 @@ TEST(RenderAtom, EntryMetadata) {
   EXPECT_STREQ(doc2.child("feed").child("entry").child("author").child_value("name"), "ZAKER");
 }
 
+// updates: true. A rewritten entry keeps its id and published, and says when it changed; the
+// feed's updated follows it.
+TEST(RenderAtom, UpdatedEntry) {
+  Entry e = podcast();
+  e.article.updated = at(2021, 6, 1, 8, 30);
+  const auto doc = parse(render_atom(node_for(""), {night_run(), e}, kBase, kEmptyUpdated));
+  const auto feed = doc.child("feed");
+  EXPECT_STREQ(feed.child_value("updated"), "2021-06-01T08:30:00Z");
+  const auto entry = feed.child("entry").next_sibling("entry");
+  EXPECT_STREQ(entry.child_value("id"), "urn:feedd:article:6c0e2b9d4f1a8e37");
+  EXPECT_STREQ(entry.child_value("published"), "2021-05-21T12:00:00Z");
+  EXPECT_STREQ(entry.child_value("updated"), "2021-06-01T08:30:00Z");
+  // An updated before the date (a clock step) is not written: updated >= published.
+  e.article.updated = at(2021, 5, 1, 0, 0);
+  const auto doc2 = parse(render_atom(node_for(""), {e}, kBase, kEmptyUpdated));
+  EXPECT_STREQ(doc2.child("feed").child("entry").child_value("updated"), "2021-05-21T12:00:00Z");
+}
+
 // RFC 4287 §4.1.1: an entry without its own author relies on the feed's.
 TEST(RenderAtom, EntryWithoutAuthorFallsBackToFeedAuthor) {
   Entry e = night_run();

@@ -450,6 +450,8 @@ TEST_F(StoreTest, SchemaOneDatabaseIsMigrated) {
   {
     lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
     db.exec(
+        "DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN updated; "
+        "ALTER TABLE articles DROP COLUMN item_digest; "
         "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
         "ALTER TABLE articles DROP COLUMN enclosures; ALTER TABLE articles DROP COLUMN summary; "
         "DROP TABLE meta; PRAGMA user_version=1");
@@ -493,6 +495,46 @@ TEST_F(StoreTest, ItemMetadataRoundTrips) {
   EXPECT_TRUE(listed[1].article.enclosures.empty());
 }
 
+// updates: true. The article a channel stored for a GUID is found again, and replaced in place:
+// same hash (file name, entry id), date and membership; new body, title, updated and digest.
+TEST_F(StoreTest, TrackedItemsAreFoundAndUpdatedInPlace) {
+  Store s(db_path());
+  Article a = make("00000000000000f1", kNow);
+  a.item_digest = "d1";
+  s.add_article(a, "t/s/c", kNow);
+  s.add_article(a, "t/s/other", kNow);  // a duplicate elsewhere: still the first channel's
+  EXPECT_FALSE(s.tracked_item("t/s/other", a.guid));
+  EXPECT_FALSE(s.tracked_item("t/s/c", "guid-unknown"));
+  EXPECT_FALSE(s.tracked_item("t/s/c", ""));
+  const auto tracked = s.tracked_item("t/s/c", a.guid);
+  ASSERT_TRUE(tracked);
+  EXPECT_EQ(tracked->hash, a.hash);
+  EXPECT_EQ(tracked->item_digest, "d1");
+
+  Article b = a;
+  b.title = "Edited title";
+  b.html = "<p>edited</p>";
+  b.summary = "edited";
+  b.tags = {"new"};
+  b.updated = kNow + 1h;
+  b.item_digest = "d2";
+  b.date = kNow - 24h;  // not changed by an update
+  EXPECT_TRUE(s.update_article(b));
+  const auto got = s.article(a.hash);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->title, "Edited title");
+  EXPECT_EQ(got->html, "<p>edited</p>");
+  EXPECT_EQ(got->summary, "edited");
+  EXPECT_EQ(got->tags, std::vector<std::string>{"new"});
+  EXPECT_EQ(got->updated, kNow + 1h);
+  EXPECT_EQ(got->item_digest, "d2");
+  EXPECT_EQ(got->date, kNow);
+  EXPECT_EQ(s.latest("t/s/other", 10).size(), 1u);
+  EXPECT_EQ(s.tracked_item("t/s/c", a.guid)->item_digest, "d2");
+  Article missing = make("00000000000000f9", kNow);
+  EXPECT_FALSE(s.update_article(missing));
+}
+
 // A database of schema 2 (before issue 14) opens: its rows have no metadata, new rows do.
 TEST_F(StoreTest, SchemaTwoDatabaseIsMigrated) {
   {
@@ -502,6 +544,8 @@ TEST_F(StoreTest, SchemaTwoDatabaseIsMigrated) {
   {
     lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
     db.exec(
+        "DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN updated; "
+        "ALTER TABLE articles DROP COLUMN item_digest; "
         "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
         "ALTER TABLE articles DROP COLUMN enclosures; PRAGMA user_version=2");
   }
