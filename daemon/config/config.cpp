@@ -492,7 +492,20 @@ struct NamedDraft {
   int slug_line = 0;
   std::optional<std::string> explicit_slug;
   rules::RuleSet rules;
+  std::optional<bool> updates;
 };
+
+template <typename Draft>
+void set_updates(Diagnostics& diags, Draft& d, const std::string& s, const YAML::Node& at) {
+  if (s == "true") {
+    d.updates = true;
+  } else if (s == "false") {
+    d.updates = false;
+  } else {
+    diags.error(at, "\"updates\" must be true or false" +
+                        (printable(s) ? std::string(", not ") + dq(s) : std::string()));
+  }
+}
 
 constexpr const char* kRuleFields = "title, author, category, link or content";
 
@@ -567,6 +580,7 @@ constexpr Key<BranchDraft> kCategoryKeys[] = {
     {"sources", read_children},
     {"drop", read_rules<BranchDraft, rules::Kind::kDrop>},
     {"keep", read_rules<BranchDraft, rules::Kind::kKeep>},
+    {"updates", text<BranchDraft, set_updates<BranchDraft>>},
 };
 
 constexpr Key<BranchDraft> kSourceKeys[] = {
@@ -575,6 +589,7 @@ constexpr Key<BranchDraft> kSourceKeys[] = {
     {"channels", read_children},
     {"drop", read_rules<BranchDraft, rules::Kind::kDrop>},
     {"keep", read_rules<BranchDraft, rules::Kind::kKeep>},
+    {"updates", text<BranchDraft, set_updates<BranchDraft>>},
 };
 
 // A channel's own keys, as written; checked once the whole mapping is read (`url` and
@@ -602,6 +617,7 @@ constexpr Key<ChannelDraft> kChannelKeys[] = {
     {"encoding", text<ChannelDraft, keep<&ChannelDraft::encoding>>},
     {"drop", read_rules<ChannelDraft, rules::Kind::kDrop>},
     {"keep", read_rules<ChannelDraft, rules::Kind::kKeep>},
+    {"updates", text<ChannelDraft, set_updates<ChannelDraft>>},
 };
 
 template <typename Draft, std::size_t N>
@@ -665,7 +681,7 @@ class Loader {
   }
 
   Category make_category(const YAML::Node& item, const BranchDraft& d) {
-    Category cat{d.name, d.slug, {}, line_of(item), d.rules};
+    Category cat{d.name, d.slug, {}, line_of(item), d.rules, d.updates};
     if (child_list(item, "sources", d, label("category", d.name))) {
       walk<BranchDraft>(d.children, "source", kSourceKeys,
                         [&](const YAML::Node& src_item, const BranchDraft& src_draft) {
@@ -676,7 +692,7 @@ class Loader {
   }
 
   Source make_source(const YAML::Node& item, const BranchDraft& d, const Category& cat) {
-    Source src{d.name, d.slug, {}, line_of(item), d.rules};
+    Source src{d.name, d.slug, {}, line_of(item), d.rules, d.updates};
     if (child_list(item, "channels", d, label("source", d.name))) {
       walk<ChannelDraft>(d.children, "channel", kChannelKeys,
                          [&](const YAML::Node& ch_item, const ChannelDraft& ch_draft) {
@@ -730,6 +746,7 @@ class Loader {
       for (const rules::Rule& r : set->rules())
         ch.rules.add(r);
     }
+    ch.updates = d.updates.value_or(src.updates.value_or(cat.updates.value_or(false)));
     ch.top_name = cat.name;
     ch.top_slug = cat.slug;
     ch.source_name = src.name;

@@ -29,6 +29,10 @@ struct Channel {
   // The drop/keep rules in effect (issue 14): its category's, its source's, then its own, each
   // named by its place in feeds.yaml. Empty: every item is kept.
   rules::RuleSet rules;
+  // `updates: true` (its own, else its source's, else its category's; default false): an item
+  // that comes back under the same GUID with a changed title or body rewrites its post and
+  // Atom entry (same file name and id, a new entry updated).
+  bool updates = false;
 
   // Filled by the loader so a Channel can be used on its own:
   std::string top_name, top_slug, source_name, source_slug;
@@ -42,7 +46,8 @@ struct Source {
   std::string slug;
   std::vector<Channel> channels;
   int line = 0;
-  rules::RuleSet rules{};  // its own drop/keep rules (its channels' include them)
+  rules::RuleSet rules{};         // its own drop/keep rules (its channels' include them)
+  std::optional<bool> updates{};  // its own `updates:`, nullopt when not given
 };
 
 struct Category {
@@ -50,7 +55,8 @@ struct Category {
   std::string slug;
   std::vector<Source> sources;
   int line = 0;
-  rules::RuleSet rules{};  // its own drop/keep rules (its channels' include them)
+  rules::RuleSet rules{};         // its own drop/keep rules (its channels' include them)
+  std::optional<bool> updates{};  // its own `updates:`, nullopt when not given
 };
 
 struct Config {

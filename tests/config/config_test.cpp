@@ -719,6 +719,9 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
        [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kLink; }},
       {KeyLevel::channel, "drop", "[{content: x}]",
        [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kContent; }},
+      {KeyLevel::category, "updates", "true", [&](auto& c) { return chan(c).updates; }},
+      {KeyLevel::source, "updates", "true", [&](auto& c) { return chan(c).updates; }},
+      {KeyLevel::channel, "updates", "true", [&](auto& c) { return chan(c).updates; }},
       {KeyLevel::channel, "keep", "[{category: x}]",
        [&](auto& c) { return chan(c).rules.rules().at(0).field == rules::Field::kCategory; }},
   };
@@ -1322,6 +1325,42 @@ categories:
                                                    "keep category /^科技$/ (feeds.yaml:8)",
                                                    "keep author /x/ (feeds.yaml:9)"));
   EXPECT_THAT(described(*channels[2]), ElementsAre("drop title /广告|推广/ (feeds.yaml:4)"));
+}
+
+// updates: the nearest node that sets it wins; default false.
+TEST(ParseConfig, UpdatesIsInheritedAndOverridden) {
+  const LoadResult r = parse(R"(
+categories:
+  - name: Top
+    updates: true
+    sources:
+      - name: Src
+        channels:
+          - {name: A, url: 'https://example.com/a.xml'}
+          - {name: B, url: 'https://example.com/b.xml', updates: false}
+      - name: Off
+        updates: false
+        channels:
+          - {name: C, url: 'https://example.com/c.xml'}
+          - {name: D, url: 'https://example.com/d.xml', updates: true}
+  - name: Plain
+    sources:
+      - name: Src
+        channels:
+          - {name: E, url: 'https://example.com/e.xml'}
+)");
+  EXPECT_THAT(r.errors, IsEmpty());
+  ASSERT_TRUE(r.config);
+  std::vector<bool> got;
+  for (const Channel* ch : r.config->channels())
+    got.push_back(ch->updates);
+  EXPECT_EQ(got, (std::vector<bool>{true, false, false, true, false}));
+  EXPECT_EQ(
+      parse(channel_with("updates: yes")).errors,
+      std::vector<std::string>{"feeds.yaml:8: \"updates\" must be true or false, not \"yes\""});
+  EXPECT_EQ(parse(channel_with("updates: [true]")).errors,
+            std::vector<std::string>{
+                "feeds.yaml:8: \"updates\" must be a single value, not a list or mapping"});
 }
 
 TEST(ParseConfig, RuleErrorsWordForWord) {
