@@ -127,6 +127,15 @@ std::optional<MakeJob> ChannelPoll::parsed(parse::Result parsed, const config::C
   for (auto& item : feed.items) {
     const std::string& key = item.guid.empty() ? item.link : item.guid;
     if (!key.empty() && store.item_seen(path_, key)) {
+      // An article stored before digests were kept has none, and is never rewritten.
+      if (channel_.updates) {
+        const auto tracked = store.tracked_item(path_, key);
+        if (tracked && !tracked->item_digest.empty() &&
+            tracked->item_digest != article::item_digest(item)) {
+          job.changed.emplace_back(std::move(item), tracked->hash);
+          continue;
+        }
+      }
       ++cr.known_articles;
     } else {
       job.items.push_back(std::move(item));
@@ -137,6 +146,13 @@ std::optional<MakeJob> ChannelPoll::parsed(parse::Result parsed, const config::C
 
 MadeArticles ChannelPoll::make_articles(const MakeJob& job) {
   MadeArticles made;
+  for (const auto& [item, hash] : job.changed) {
+    auto a = article::make_article(item, job.context);
+    if (!a) continue;  // the title went: keep the version stored
+    a->hash = hash;    // its file name and entry id stay
+    a->updated = job.context.now;
+    made.updated.push_back(std::move(*a));
+  }
   for (const auto& item : job.items) {
     // An item without a usable title has nothing to hash and nothing to show.
     auto a = article::make_article(item, job.context);
@@ -162,6 +178,17 @@ std::vector<article::Article> ChannelPoll::settle(store::Store& store) {
     ++cr.dropped;
     ++cr.drops[d.label];
     spdlog::info("{}: dropped \"{}\": {}", cr.path, d.title, d.reason);
+  }
+  for (const article::Article& a : made_.updated) {
+    if (!store.update_article(a)) continue;  // pruned meanwhile: nothing to rewrite
+    // The post is rendered from the stored row: its date and categories stay the first
+    // version's, whatever this one carries.
+    if (auto stored = store.article(a.hash)) {
+      ++cr.updated;
+      touched_ = true;
+      spdlog::info("{}: updated \"{}\"", cr.path, stored->title);
+      fresh.push_back(std::move(*stored));
+    }
   }
   for (auto& [key, a] : made_.articles) {
     touched_ = true;  // a new article, or a known one now listed here too

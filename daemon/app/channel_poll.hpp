@@ -40,6 +40,8 @@ struct MadeArticles {
   // Articles to store, each with its item key (GUID, else link; "" when neither).
   std::vector<std::pair<std::string, article::Article>> articles;
   std::vector<DroppedItem> dropped;  // judged by the channel's rules, never stored
+  // updates: true — articles made again from changed items, under their stored hash.
+  std::vector<article::Article> updated;
 };
 
 // A body to parse, on the pool.
@@ -55,6 +57,9 @@ struct MakeJob {
   // The channel's drop/keep rules (the config's, which outlives the cycle; matching is
   // thread-safe); never null.
   const rules::RuleSet* rules = nullptr;
+  // updates: true — seen items whose title or body changed since their article was stored,
+  // each with that article's hash.
+  std::vector<std::pair<parse::FeedItem, std::string>> changed{};
 };
 
 class ChannelPoll {
@@ -80,8 +85,9 @@ class ChannelPoll {
   // (failure, 304, cancellation): the poll is then ready to settle.
   std::optional<ParseJob> fetched(fetch::Result& result);
   static parse::Result parse(const ParseJob& job);
-  // Records the parse. Returns the items this channel has not seen (read from `store`), or
-  // nullopt when the body was not a feed: the poll is then ready to settle.
+  // Records the parse. Returns the items this channel has not seen (read from `store`), and
+  // with `updates: true` the seen ones that changed, or nullopt when the body was not a feed:
+  // the poll is then ready to settle.
   std::optional<MakeJob> parsed(parse::Result result, const config::Config& config,
                                 const store::Store& store);
   // Makes the articles and judges each by the channel's rules (app/judge.hpp), on the pool.
@@ -91,7 +97,8 @@ class ChannelPoll {
   // In feeds.yaml order, inside the cycle's transaction: records the channel's state and its
   // articles in `store`, and marks each dropped item seen (its key, not its title hash: a
   // channel without the rule still takes the article). Returns the articles new to the store,
-  // whose files must be written. A cancelled poll records nothing.
+  // whose files must be written, and those rewritten (updates: true), as stored: their date
+  // and categories are the first version's. A cancelled poll records nothing.
   std::vector<article::Article> settle(store::Store& store);
 
   // Whether the feeds listing this channel change with this poll (articles or upstream

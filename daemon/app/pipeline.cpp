@@ -191,6 +191,7 @@ void CycleReport::add(ChannelReport channel) {
     new_articles += channel.new_articles;
     known_articles += channel.known_articles;
     dropped += channel.dropped;
+    updated += channel.updated;
   } else {
     ++channels_failed;
   }
@@ -201,7 +202,8 @@ std::string CycleReport::summary() const {
   return "channels: " + std::to_string(channels_ok) + " ok, " + std::to_string(channels_failed) +
          " failed; articles: " + std::to_string(new_articles) + " new, " +
          std::to_string(known_articles) + " seen" +
-         (dropped > 0 ? ", " + std::to_string(dropped) + " dropped" : "");
+         (dropped > 0 ? ", " + std::to_string(dropped) + " dropped" : "") +
+         (updated > 0 ? ", " + std::to_string(updated) + " updated" : "");
 }
 
 std::string ImportReport::summary() const {

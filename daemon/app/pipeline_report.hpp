@@ -21,6 +21,7 @@ struct ChannelReport {
   int new_articles = 0;    // written as new files
   int known_articles = 0;  // items already seen here, or duplicates of known titles
   int dropped = 0;         // new items dropped by the channel's rules (remembered as seen)
+  int updated = 0;         // updates: true — stored articles rewritten because upstream changed
   // RuleSet::drop_label → items it dropped in this poll (at most one name per rule, + 1).
   std::map<std::string, int> drops;
   // For the scheduler: what upstream asked of us.
@@ -37,6 +38,7 @@ struct CycleReport {
   int new_articles = 0;
   int known_articles = 0;
   int dropped = 0;          // items dropped by rules
+  int updated = 0;          // articles rewritten (updates: true)
   int files_written = 0;    // article files and feeds whose bytes changed
   std::string write_error;  // store or file failure: "" when the cycle was committed and written
   std::chrono::milliseconds duration{0};
@@ -47,7 +49,7 @@ struct CycleReport {
   // Appends `channel` (in feeds.yaml order) and counts it.
   void add(ChannelReport channel);
   // "channels: 3 ok, 1 failed; articles: 12 new, 40 seen", then ", 2 dropped" when rules
-  // dropped any
+  // dropped any and ", 1 updated" when articles were rewritten
   std::string summary() const;
 };
 

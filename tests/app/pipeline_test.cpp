@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/served_views.hpp"
+#include "article/article.hpp"
 #include "config/config.hpp"
 #include "fetch/fake_fetcher.hpp"
 #include "lib/sqlite/sqlite.hpp"
@@ -433,6 +434,70 @@ categories:
   EXPECT_EQ(second.new_articles, 0);
   EXPECT_EQ(second.dropped, 0);
   EXPECT_EQ(second.known_articles, 4);
+}
+
+// Issue 14, updates: true. The same GUID back with a changed body rewrites the post (same file)
+// and the entry (same id, a new updated); unchanged items and channels without it stay as they
+// are.
+TEST_F(PipelineTest, UpdatesRewriteChangedArticlesInPlace) {
+  load(R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        channels:
+          - {name: 甲, slug: a, url: 'http://up.example/a.xml', updates: true}
+          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
+)");
+  const auto body = [](const std::string& text) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+           "<item><title>会变的文章</title><guid>g1</guid><link>https://up.example/1</link>"
+           "<pubDate>Fri, 21 May 2021 14:00:00 GMT</pubDate><description>" +
+           text +
+           "</description></item><item><title>不变的文章</title><guid>g2</guid>"
+           "<link>https://up.example/2</link><description>一样</description></item>"
+           "</channel></rss>";
+  };
+  const auto other = [](const std::string& text) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+           "<item><title>乙的文章</title><guid>g3</guid><link>https://up.example/3</link>"
+           "<description>" +
+           text + "</description></item></channel></rss>";
+  };
+  fetcher_.answer_body("http://up.example/a.xml", body("第一版"));
+  fetcher_.answer_body("http://up.example/b.xml", other("第一版"));
+  EXPECT_EQ(cycle().new_articles, 3);
+  const std::string hash = article::title_hash("会变的文章");
+  const fs::path post = dir_ / "out" / "posts" / (hash + ".md");
+  EXPECT_NE(read(post).find("第一版"), std::string::npos);
+
+  fetcher_.answer_body("http://up.example/a.xml", body("第二版"));
+  fetcher_.answer_body("http://up.example/b.xml", other("第二版"));
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.new_articles, 0);
+  EXPECT_EQ(second.updated, 1);
+  EXPECT_EQ(second.channels[0].updated, 1);
+  EXPECT_EQ(second.channels[1].updated, 0);  // no updates: true there
+  EXPECT_EQ(second.summary(), "channels: 2 ok, 0 failed; articles: 0 new, 2 seen, 1 updated");
+  const std::string text = read(post);
+  EXPECT_EQ(text.find("第一版"), std::string::npos);
+  EXPECT_NE(text.find("第二版"), std::string::npos);
+  EXPECT_NE(text.find("date: Fri, 21 May 2021 14:00:00 GMT"), std::string::npos);
+  const std::string atom = read(dir_ / "out" / "feeds" / "top" / "src" / "a.xml");
+  const auto entry = atom.find("<id>urn:feedd:article:" + hash + "</id>");
+  ASSERT_NE(entry, std::string::npos) << atom;
+  EXPECT_NE(atom.find("<updated>2021-11-27T08:00:00Z</updated>", entry), std::string::npos);
+  EXPECT_NE(atom.find("<published>2021-05-21T14:00:00Z</published>", entry), std::string::npos);
+
+  // The same changed body again: nothing more to rewrite.
+  const CycleReport third = cycle();
+  EXPECT_EQ(third.updated, 0);
+  EXPECT_EQ(third.known_articles, 3);
 }
 
 }  // namespace
