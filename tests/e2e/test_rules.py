@@ -88,5 +88,52 @@ class RulesTest(FeeddTestCase):
         self.assertNotIn("dropped", proc.stdout)
 
 
+UPDATES_TREE = """
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    updates: true
+    sources:
+      - name: 规则源
+        slug: rules
+        channels:
+          - name: 频道
+            slug: chan
+            url: {base}/rules.xml
+"""
+
+
+class UpdatesTest(FeeddTestCase):
+    def test_a_changed_body_rewrites_the_post_and_the_entry_in_place(self):
+        self.write_config(UPDATES_TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        posts = self.posts()
+        self.assertEqual(len(posts), 3)
+        name = title_hash("跑步播客第十期") + ".md"
+        self.assertIn("这一期聊夜跑。", self.read(os.path.join("posts", name)))
+        feed = os.path.join(self.output, "feeds", "xinmeiti", "rules", "chan.xml")
+        before = {e.id: e for e in feedparser_entries(feed).entries}
+
+        path = os.path.join(self.feeds_dir, "rules.xml")
+        with open(path, encoding="utf-8") as f:
+            xml = f.read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml.replace("这一期聊夜跑。", "这一期聊夜跑（更正版）。"))
+        proc = self.feedd("once", "-c", "feeds.yaml", check=0)
+        self.assertIn("articles: 0 new, 2 seen, 1 updated", proc.stdout)
+        self.assertEqual(self.posts(), posts)  # same file names
+        post = self.read(os.path.join("posts", name))
+        self.assertIn("这一期聊夜跑（更正版）。", post)
+        self.assertIn("date: Fri, 21 May 2021 14:00:00 GMT", post)
+        after = {e.id: e for e in feedparser_entries(feed).entries}
+        self.assertEqual(set(after), set(before))  # same ids
+        entry_id = "urn:feedd:article:" + name[:-3]
+        self.assertEqual(after[entry_id].published, before[entry_id].published)
+        self.assertGreater(after[entry_id].updated_parsed, before[entry_id].updated_parsed)
+        self.assertIn("更正版", after[entry_id].content[0].value)
+        other = "urn:feedd:article:" + title_hash("别处的文章")
+        self.assertEqual(after[other].updated, before[other].updated)
+
+
 if __name__ == "__main__":
     harness.main()
