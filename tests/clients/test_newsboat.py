@@ -36,15 +36,16 @@ NEWSBOAT = shutil.which("newsboat")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 # What the fixtures say each article is, independently of feedd: title → (link, author). The
-# author is the source's display name from feeds.yaml; guokr's links are relative to xml:base.
+# author is the item's own when it names one (issue 14: <author>, dc:creator), else the source's
+# display name from feeds.yaml; guokr's links are relative to xml:base.
 EXPECTED = {
     "城市夜跑人数三年翻倍，跑友说“比健身房自在”":
         ("https://app.myzaker.example/news/article.php?pk=60ece2928e9f0965ce6e865c", "ZAKER"),
     "老街区改造后，早餐铺子回来了":
         ("https://app.myzaker.example/news/article.php?pk=60ece2928e9f0965ce6e8aaa", "ZAKER"),
-    "为什么雨后的空气闻起来特别清新？": ("https://www.guokr.example/article/1001/", "果壳网"),
+    "为什么雨后的空气闻起来特别清新？": ("https://www.guokr.example/article/1001/", "果壳"),
     "章鱼有九个“大脑”吗": ("https://www.guokr.example/article/1002/", "果壳网"),
-    "从零搭建一个用户增长模型：三个常见误区": ("https://www.woshipm.example/operate/5001.html", "人人都是产品经理"),
+    "从零搭建一个用户增长模型：三个常见误区": ("https://www.woshipm.example/operate/5001.html", "产品小王"),
 }
 FEED_PATHS = [
     "feeds/all.xml",
@@ -310,6 +311,44 @@ class NewsboatTest(daemon_e2e.DaemonTestCase):
             f.write(body.replace(b"urn:feedd:article:", b"urn:feedd:restarted:"))
         self.reload(nb)
         self.assertEqual(len(duplicates(nb.items())), 2 * len(feeds[url][1]), duplicates(nb.items()))
+
+
+ENCLOSURE_TREE = """
+categories:
+  - name: 新媒体
+    slug: xinmeiti
+    sources:
+      - name: 规则源
+        slug: rules
+        channels:
+          - name: 频道
+            slug: chan
+            url: {base}/rules.xml
+"""
+
+
+@unittest.skipIf(NEWSBOAT is None, "newsboat is not installed")
+class NewsboatEnclosureTest(harness.FeeddTestCase):
+    """Issue 14: an upstream enclosure reaches newsboat (its podcast support reads Atom
+    link rel="enclosure" into rss_item.enclosure_url/enclosure_type)."""
+
+    def test_newsboat_reads_the_enclosure(self):
+        self.write_config(ENCLOSURE_TREE)
+        self.feedd("once", "-c", "feeds.yaml", check=0)
+        served = FixtureServer(self.output)
+        self.addCleanup(served.stop)
+        self.addCleanup(served.proc.stdout.close)
+        nb = Newsboat(os.path.join(self.dir, "newsboat"))
+        nb.subscribe(served.base + "/feeds/xinmeiti/rules/chan.xml")
+        proc = nb.run("-x", "reload")
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        rows = nb.query("SELECT title, enclosure_url, enclosure_type FROM rss_item ORDER BY title")
+        self.assertEqual(rows, [
+            {"title": "【推广】新款跑鞋", "enclosure_url": "", "enclosure_type": ""},
+            {"title": "别处的文章", "enclosure_url": "", "enclosure_type": ""},
+            {"title": "跑步播客第十期", "enclosure_url": "https://media.rules.example/10.mp3",
+             "enclosure_type": "audio/mpeg"},
+        ])
 
 
 if __name__ == "__main__":
