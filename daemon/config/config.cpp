@@ -466,10 +466,8 @@ void set_images(Diagnostics& diags, TopDraft& d, const std::string& s, const YAM
 }
 
 void set_image_base(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
-  // A site path ("/images/") serves a Hexo site that copies the folder; "//host" is no path.
-  const bool site_path = s.starts_with('/') && !s.starts_with("//") && printable(s) &&
-                         s.find_first_of(" \"'<>\\`") == std::string::npos;
-  if (!site_path && !is_web_url(s)) {
+  // A site path ("/images/") serves a Hexo site that copies the folder; "//host" is none.
+  if (!lib::is_site_path(s) && !is_web_url(s)) {
     return diags.error(at,
                        "\"image_base\" must be an absolute http or https URL or a path "
                        "starting with '/', not " +

@@ -4,20 +4,12 @@
 
 #include "lib/crypto/sha256.hpp"
 #include "util/atomic_file.hpp"
+#include "util/image_name.hpp"
 
 namespace feedd::image {
 
 namespace {
 constexpr std::size_t kHashDigits = 32;  // 128 bits: no collision among any number we keep
-}
-
-bool is_image_file_name(std::string_view name) {
-  if (name.size() < kHashDigits + 2 || name[kHashDigits] != '.') return false;
-  for (std::size_t i = 0; i < kHashDigits; ++i) {
-    const char c = name[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return type_of_extension(name.substr(kHashDigits + 1)).has_value();
 }
 
 std::string ImageStore::file_name(std::string_view bytes, ImageType type) {

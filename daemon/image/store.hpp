@@ -8,12 +8,13 @@
 #include <string_view>
 
 #include "image/sniff.hpp"
+#include "util/image_name.hpp"
 
 namespace feedd::image {
 
-// True for exactly the names ImageStore writes: 32 lower-case hex digits, '.', a known
-// extension. Serving and pruning look at nothing else, so no path (no '/', no "..") passes.
-bool is_image_file_name(std::string_view name);
+// is_image_file_name (util/image_name.hpp) is true for exactly the names ImageStore writes;
+// serving and pruning look at nothing else.
+using feedd::is_image_file_name;
 
 struct Stored {
   bool ok = false;
