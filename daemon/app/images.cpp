@@ -65,7 +65,7 @@ void ImagePass::record(const article::Article& a) {
   }
 }
 
-ImagePassReport ImagePass::run() {
+ImagePassReport ImagePass::run(const std::function<void(store::Store&)>& in_transaction) {
   ImagePassReport report;
   std::vector<store::ArticleImage> rows;
   try {
@@ -134,6 +134,7 @@ ImagePassReport ImagePass::run() {
         report.touched.insert(std::move(path));
       rewritten.push_back(a->hash);
     }
+    if (!rewritten.empty() && in_transaction) in_transaction(store_);
     tx.commit();
   } catch (const store::StoreError& e) {
     report.error = std::string("store: ") + e.what();

@@ -8,6 +8,7 @@
 // Errors: failed images are outcomes, logged once and retried on later cycles up to
 // kMaxImageAttempts; store failures throw store::StoreError from record() (the cycle rolls
 // back) and are caught and reported by run() and prune().
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -45,8 +46,10 @@ class ImagePass {
   void record(const article::Article& a);
 
   // Fetches the pending images, records their fates, and rewrites the articles whose images
-  // arrived — the store rows in one transaction, then their post files.
-  ImagePassReport run();
+  // arrived — the store rows in one transaction, then their post files. `in_transaction`
+  // (optional) is called in that transaction when an article was rewritten: the cycle marks
+  // its views behind the store there (ViewWriter::mark_behind).
+  ImagePassReport run(const std::function<void(store::Store&)>& in_transaction = {});
 
   // Removes the files of <output>/images that no stored article references. Returns how many.
   std::size_t prune();
