@@ -38,7 +38,9 @@ Fate fate_of(const fetch::Result& r) {
   }
 }
 
-Got judge(fetch::Result& r, const ImageStore& store) {
+// The fate of one fetched image; an accepted one is staged into `pending` (published with its
+// wave: one syncfs for all of them instead of a flush per image).
+Got judge(fetch::Result& r, const ImageStore& store, ImageStore::Pending& pending) {
   Got g;
   if (r.outcome != fetch::Outcome::kOk) {
     g.fate = fate_of(r);
@@ -53,14 +55,14 @@ Got judge(fetch::Result& r, const ImageStore& store) {
     g.reason = s.reason;
     return g;
   }
-  const Stored stored = store.put(r.body, *s.type);
-  if (!stored.ok) {
+  pending = store.stage(r.body, *s.type);
+  if (!pending.stored.error.empty()) {
     g.fate = Fate::kRetry;  // our disk, not their image
-    g.reason = stored.error;
+    g.reason = pending.stored.error;
     return g;
   }
-  g.fate = Fate::kStored;
-  g.file = stored.file;
+  g.fate = Fate::kStored;  // once published
+  g.file = pending.stored.file;
   return g;
 }
 
@@ -135,13 +137,28 @@ std::vector<ArticleOutcome> download(fetch::Fetcher& fetcher, const ImageStore& 
     for (std::size_t i = start; i < end; ++i)
       requests.push_back({queue[i], queue[i], {}});
     // Judged as each arrives, so a wave holds at most its in-flight bodies, not all of them.
+    std::vector<ImageStore::Pending> staged;
+    std::vector<std::string> staged_urls;
     fetcher.fetch_all(requests, [&](fetch::Result& r) {
-      Got g = judge(r, store);
+      ImageStore::Pending pending;
+      Got g = judge(r, store, pending);
       cycle_bytes += r.body.size();
       r.body.clear();
       r.body.shrink_to_fit();
+      if (g.fate == Fate::kStored) {
+        staged.push_back(std::move(pending));
+        staged_urls.push_back(r.key);
+      }
       got[r.key] = std::move(g);
     });
+    ImageStore::publish(staged);
+    for (std::size_t i = 0; i < staged.size(); ++i) {
+      if (staged[i].stored.ok) continue;
+      Got& g = got[staged_urls[i]];
+      g.fate = Fate::kRetry;
+      g.file.clear();
+      g.reason = staged[i].stored.error;
+    }
   }
 
   for (ArticleOutcome& article : out) {

@@ -37,6 +37,47 @@ Stored ImageStore::put(std::string_view bytes, ImageType type) const {
   return s;
 }
 
+ImageStore::Pending ImageStore::stage(std::string_view bytes, ImageType type) const {
+  Pending p;
+  try {
+    p.stored.file = file_name(bytes, type);
+  } catch (const std::exception& e) {
+    p.stored.error = e.what();
+    return p;
+  }
+  if (contains(p.stored.file)) {
+    p.stored.ok = true;
+    return p;
+  }
+  // A new name is new content: nothing to compare with.
+  p.staged = stage_file(folder_ / p.stored.file, bytes, /*compare=*/false);
+  if (!p.staged.staged()) {  // staging failed (a staged file is ok only once published)
+    p.stored.error = p.staged.result.error;
+    p.stored.file.clear();
+  }
+  return p;
+}
+
+void ImageStore::publish(std::vector<Pending>& batch) {
+  std::vector<StagedFile> staged;
+  std::vector<std::size_t> owner;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].staged.staged()) continue;
+    staged.push_back(std::move(batch[i].staged));
+    owner.push_back(i);
+  }
+  publish_staged(staged);
+  for (std::size_t k = 0; k < staged.size(); ++k) {
+    Pending& p = batch[owner[k]];
+    p.stored.ok = staged[k].result.ok;
+    if (!p.stored.ok) {
+      p.stored.error = staged[k].result.error;
+      p.stored.file.clear();
+    }
+    p.staged = std::move(staged[k]);
+  }
+}
+
 bool ImageStore::contains(std::string_view file) const {
   std::error_code ec;
   return is_image_file_name(file) && std::filesystem::is_regular_file(folder_ / file, ec);

@@ -6,8 +6,10 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "image/sniff.hpp"
+#include "util/atomic_file.hpp"
 #include "util/image_name.hpp"
 
 namespace feedd::image {
@@ -30,8 +32,19 @@ class ImageStore {
 
   const std::filesystem::path& folder() const { return folder_; }
 
-  // Stores `bytes` (already sniffed as `type`) unless a file of that name exists.
+  // Stores `bytes` (already sniffed as `type`) unless a file of that name exists; flushed to
+  // disk before it returns.
   Stored put(std::string_view bytes, ImageType type) const;
+  // put() in two halves, for many images at once: stage() writes the bytes under a temporary
+  // name (nothing to do, `staged` left empty, when the file exists); publish() makes a batch
+  // durable with one syncfs and renames each into place, setting `ok`/`error` of each.
+  // Thread-safe for distinct files like put().
+  struct Pending {
+    Stored stored;      // file name; ok once published (or already there)
+    StagedFile staged;  // staged() when there is something to rename
+  };
+  Pending stage(std::string_view bytes, ImageType type) const;
+  static void publish(std::vector<Pending>& batch);
   // The name put() gives these bytes, without writing anything.
   static std::string file_name(std::string_view bytes, ImageType type);
   // True when `file` is an image file name and the file exists.

@@ -231,6 +231,10 @@ TEST(Download, FatesPerImage) {
   EXPECT_EQ(out[0].images[0].file, out[0].images.back().file);
   EXPECT_TRUE(store.contains(out[0].images[0].file));
   EXPECT_EQ(fetcher.requests().size(), wants.size());
+  // Staged with their wave and renamed into place: no temporary is left behind.
+  for (const auto& e : fs::directory_iterator(store.folder())) {
+    EXPECT_TRUE(is_image_file_name(e.path().filename().string())) << e.path();
+  }
 }
 
 TEST(Download, EachUrlFetchedOnceAcrossArticles) {
