@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 
 #include "article/article_file.hpp"
@@ -66,6 +67,7 @@ void ImagePass::record(const article::Article& a) {
 }
 
 ImagePassReport ImagePass::run(const std::function<void(store::Store&)>& in_transaction) {
+  const auto started = std::chrono::steady_clock::now();
   ImagePassReport report;
   std::vector<store::ArticleImage> rows;
   try {
@@ -158,8 +160,11 @@ ImagePassReport ImagePass::run(const std::function<void(store::Store&)>& in_tran
     if (!w.ok && report.error.empty()) report.error = w.error;
   }
   if (report.stored + report.given_up + report.retry > 0) {
-    spdlog::info("images: {} stored, {} to retry, {} given up; {} posts rewritten", report.stored,
-                 report.retry, report.given_up, report.posts_written);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    spdlog::info("images: {} stored, {} to retry, {} given up; {} posts rewritten in {} ms",
+                 report.stored, report.retry, report.given_up, report.posts_written, ms);
   }
   return report;
 }

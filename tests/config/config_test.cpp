@@ -457,7 +457,10 @@ categories:
         "\"99999999999999999999\""}},
       {"images unknown",
        with_tree("images: mirror"),
-       {"feeds.yaml:1: \"images\" must be download, proxy or hotlink, not \"mirror\""}},
+       {"feeds.yaml:1: \"images\" must be download or hotlink, not \"mirror\""}},
+      {"images proxy not yet",
+       with_tree("images: proxy"),
+       {"feeds.yaml:1: \"images: proxy\" is not implemented yet (use download or hotlink)"}},
       {"image_base relative",
        with_tree("image_base: images/"),
        {"feeds.yaml:1: \"image_base\" must be an absolute http or https URL or a path "
@@ -1340,6 +1343,8 @@ TEST(ShippedFeedsYaml, LoadsCleanly) {
   EXPECT_EQ(c.state, std::filesystem::path(FEEDD_SOURCE_DIR "/output/feedd.db"));
   EXPECT_EQ(c.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.interval, 30min);
+  EXPECT_EQ(c.images, ImageMode::download);
+  EXPECT_EQ(c.referer.size(), 2u);
 
   std::vector<std::string> seeds;  // the channels the old pipeline read
   for (const Channel* ch : c.channels()) {
