@@ -120,6 +120,8 @@ std::vector<ArticleOutcome> download(fetch::Fetcher& fetcher, const ImageStore& 
   }
 
   std::size_t cycle_bytes = 0;
+  std::vector<ImageStore::Pending> staged;  // accepted images, published after the last wave
+  std::vector<std::string> staged_urls;
   const std::size_t wave = std::max<std::size_t>(1, caps.wave);
   for (std::size_t start = 0; start < queue.size(); start += wave) {
     const std::size_t end = std::min(queue.size(), start + wave);
@@ -137,8 +139,6 @@ std::vector<ArticleOutcome> download(fetch::Fetcher& fetcher, const ImageStore& 
     for (std::size_t i = start; i < end; ++i)
       requests.push_back({queue[i], queue[i], {}});
     // Judged as each arrives, so a wave holds at most its in-flight bodies, not all of them.
-    std::vector<ImageStore::Pending> staged;
-    std::vector<std::string> staged_urls;
     fetcher.fetch_all(requests, [&](fetch::Result& r) {
       ImageStore::Pending pending;
       Got g = judge(r, store, pending);
@@ -151,14 +151,16 @@ std::vector<ArticleOutcome> download(fetch::Fetcher& fetcher, const ImageStore& 
       }
       got[r.key] = std::move(g);
     });
-    ImageStore::publish(staged);
-    for (std::size_t i = 0; i < staged.size(); ++i) {
-      if (staged[i].stored.ok) continue;
-      Got& g = got[staged_urls[i]];
-      g.fate = Fate::kRetry;
-      g.file.clear();
-      g.reason = staged[i].stored.error;
-    }
+  }
+  // One syncfs for the whole run, then the renames: a flush per image (or per wave, on a busy
+  // disk) cost more than the downloads. What is staged is bounded by the cycle cap.
+  ImageStore::publish(staged);
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    if (staged[i].stored.ok) continue;
+    Got& g = got[staged_urls[i]];
+    g.fate = Fate::kRetry;
+    g.file.clear();
+    g.reason = staged[i].stored.error;
   }
 
   for (ArticleOutcome& article : out) {
