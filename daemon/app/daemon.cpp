@@ -106,6 +106,7 @@ class Daemon final : public ApiContext {
 
   // ApiContext (loop thread).
   std::filesystem::path image_folder() const override {
+    assert_loop_thread("image_folder");
     // Only in download mode, and only what ImageStore wrote: serve_image_file checks names.
     return config_.images == config::ImageMode::download ? config_.output / "images"
                                                          : std::filesystem::path();
