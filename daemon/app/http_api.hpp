@@ -9,7 +9,7 @@
 //   GET  /metrics                        Prometheus text format
 //   POST /refresh[?channel=PATH…]        202 + JSON {"id":N,...}; 303 → / for HTML forms
 //   GET  /refresh/N                      JSON progress of refresh N
-//   GET|HEAD /images/<hash>.<ext>        downloaded images (images: download)
+//   GET|HEAD /images/hash.ext            downloaded images (images: download): <hash>.<ext>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
