@@ -249,8 +249,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_,
-                 images_.get());
+    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get());
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)
