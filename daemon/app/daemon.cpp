@@ -105,6 +105,13 @@ class Daemon final : public ApiContext {
   }
 
   // ApiContext (loop thread).
+  std::filesystem::path image_folder() const override {
+    assert_loop_thread("image_folder");
+    // Only in download mode, and only what ImageStore wrote: serve_image_file checks names.
+    return config_.images == config::ImageMode::download ? config_.output / "images"
+                                                         : std::filesystem::path();
+  }
+
   const serve::ViewMap& views() const override {
     assert_loop_thread("views");
     return views_;

@@ -195,6 +195,11 @@ serve::Response route(ApiContext& ctx, const serve::Request& req) {
     if (it == views.end()) return serve::text_response(404, "not found\n");
     return serve::serve_view(*it->second, req);
   }
+  if (path.starts_with("/images/")) {
+    const auto folder = ctx.image_folder();
+    if (folder.empty()) return serve::text_response(404, "not found\n");
+    return serve::serve_image_file(folder, std::string_view(path).substr(8), req);
+  }
   if (path == "/") {
     if (!get) return method_not_allowed("GET, HEAD");
     return html_response(serve::render_status_page(ctx.status()));

@@ -9,7 +9,9 @@
 //   GET  /metrics                        Prometheus text format
 //   POST /refresh[?channel=PATH…]        202 + JSON {"id":N,...}; 303 → / for HTML forms
 //   GET  /refresh/N                      JSON progress of refresh N
+//   GET|HEAD /images/hash.ext            downloaded images (images: download): <hash>.<ext>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,9 @@ class ApiContext {
   virtual RefreshTicket request_refresh(const std::vector<std::string>& channels) = 0;
   // JSON body for GET /refresh/N, nullopt when N is unknown.
   virtual std::optional<std::string> refresh_progress(std::uint64_t id) const = 0;
+  // The folder of downloaded images (<output>/images) served under /images/; empty (the
+  // default) serves none.
+  virtual std::filesystem::path image_folder() const { return {}; }
 };
 
 serve::Response route(ApiContext& ctx, const serve::Request& request);

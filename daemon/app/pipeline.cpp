@@ -54,9 +54,10 @@ std::vector<ChannelPoll> polls_for(const config::Config& config, const store::St
 class CycleRun {
  public:
   // All references must outlive the run; `staged` receives the new articles' files.
+  // `images` (images: download; may be null) records the images of each new article.
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
            std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged,
-           schedule::InstanceHealth& instances)
+           schedule::InstanceHealth& instances, ImagePass* images)
       : config_(config),
         store_(store),
         posts_(posts),
@@ -64,6 +65,7 @@ class CycleRun {
         pool_(pool),
         staged_(staged),
         instances_(instances),
+        images_(images),
         order_(polls.size()) {
     for (std::size_t i = 0; i < polls_.size(); ++i)
       index_of_.emplace(polls_[i].path(), i);
@@ -120,6 +122,10 @@ class CycleRun {
       auto fresh = polls_[n].settle(store_);
       for (const auto& a : fresh)
         new_posts_.push_back({a.title, a.link, a.categories, a.hash + ".md"});
+      if (images_ != nullptr) {
+        for (const auto& a : fresh)
+          images_->record(a);
+      }
       // The store has their rows (in the open transaction); the pool only needs the values.
       if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_);
     }
@@ -134,6 +140,7 @@ class CycleRun {
   schedule::InstanceHealth& instances_;
   std::vector<fetch::Request> retries_;
   std::vector<notify::NewPost> new_posts_;
+  ImagePass* images_;
   std::unordered_map<std::string, std::size_t> index_of_;  // channel path → poll
   InOrder order_;
 };
@@ -212,7 +219,11 @@ std::string ImportReport::summary() const {
 }
 
 Pipeline::Pipeline(const config::Config& config, store::Store& store, ViewSink* sink)
-    : config_(config), store_(store), posts_(config.output), views_(config, sink) {}
+    : config_(config),
+      store_(store),
+      posts_(config.output),
+      views_(config, sink),
+      images_(make_image_pass(config, store)) {}
 
 CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
                                 const std::vector<std::string>& only) {
@@ -242,7 +253,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_);
+    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get());
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)
@@ -286,6 +297,19 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   report.files_written = posts_.publish(staged_posts, error);
   const auto posts_at = std::chrono::steady_clock::now();
   report.files_written += write_views(now, error);
+  if (images_) {
+    // After the posts and feeds are out: images never hold them back. The feeds listing a
+    // post whose images arrived are rendered again.
+    ImagePassReport images =
+        images_->run([this](store::Store& store) { views_.mark_behind(store); });
+    if (!images.error.empty()) spdlog::error("images: {}", images.error);
+    report.files_written += images.posts_written;
+    if (!images.touched.empty()) {
+      for (const auto& channel : images.touched)
+        views_.touch(channel);
+      report.files_written += write_views(now, error);
+    }
+  }
   if (!error.empty()) report.write_error = error;
   const auto done_at = std::chrono::steady_clock::now();
   report.duration = since(started, done_at);
@@ -426,6 +450,11 @@ int Pipeline::prune(sys_seconds now) {
   }
   if (removed > 0)
     spdlog::info("pruned {} article files older than {} days", removed, config_.keep_days);
+  if (images_) {
+    if (const auto images = images_->prune(); images > 0) {
+      spdlog::info("pruned {} images no post references", images);
+    }
+  }
   return removed;
 }
 

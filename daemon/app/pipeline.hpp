@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "app/images.hpp"
 #include "app/pipeline_report.hpp"
 #include "app/post_writer.hpp"
 #include "app/view_writer.hpp"
@@ -65,6 +68,7 @@ class Pipeline {
   ViewWriter views_;
   // RSSHub failover across this Pipeline's cycles: which instances to skip for a while.
   schedule::InstanceHealth instances_;
+  std::unique_ptr<ImagePass> images_;  // images: download only
 };
 
 }  // namespace feedd::app

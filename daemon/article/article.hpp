@@ -3,6 +3,7 @@
 // (../shared/DESIGN.md "Article file"). Pure: no disk, no clock (now is passed in).
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,7 +54,20 @@ struct RewriteOptions {
   std::string image_proxy;  // prefix for http:// image URLs; "" = off
   // Hosts whose <iframe> embeds are kept (sandboxed), e.g. player.bilibili.com; exact names.
   std::vector<std::string> iframe_hosts{};
+  // Maps an image's URL (its src as chosen, under the URL contract, before image_proxy) to
+  // the URL written instead, e.g. a downloaded copy (`images: download`); nullopt keeps the
+  // image's own (and image_proxy then applies). A mapped URL is written when it passes the URL
+  // contract or is_local_image_path, and never goes through image_proxy. While set, a src that
+  // is_local_image_path already is kept as it is (rewriting a post again keeps its images). Called
+  // once per <img>, on the rewriting thread, in document order, so it may also collect the
+  // article's images. Unset: no mapping.
+  std::function<std::optional<std::string>(const std::string& url)> image_url{};
 };
+
+// A downloaded image under a site-path image_base ("/images/<32 hex>.jpg"): a site path
+// (lib::is_site_path) whose last segment is_image_file_name. Written as it is (src, headimg,
+// thumbnail), where anything else must be an absolute URL under the URL contract. Pure.
+bool is_local_image_path(std::string_view path);
 
 struct RewriteResult {
   std::string html;         // the sanitised tree, serialised (html.cpp); "" when nothing is left
@@ -83,6 +97,9 @@ struct Context {
   std::string image_proxy;
   std::chrono::sys_seconds now{};           // used as the date when the item has none
   std::vector<std::string> iframe_hosts{};  // RewriteOptions::iframe_hosts
+  // RewriteOptions::image_url; the front-matter image (headimg, thumbnail) is the first
+  // <img>'s, so it follows the mapping too.
+  std::function<std::optional<std::string>(const std::string& url)> image_url{};
 };
 
 // `tags` as the front-matter holds them: each folded to one line and trimmed, empty and

@@ -480,7 +480,8 @@ std::string render_article_file(const Article& article) {
   // The URL contract once more, whoever made the Article (a row stored by an older feedd, say):
   // a theme prints these into attributes unescaped.
   const std::string link = front_matter_url(article.link);
-  const std::string image_url = front_matter_url(article.image);
+  const std::string image_url =
+      is_local_image_path(article.image) ? article.image : front_matter_url(article.image);
   const std::string image = yaml_single_quoted(image_url);
   std::string out;
   out.reserve(article.html.size() + article.title.size() + 2 * image.size() + 512);

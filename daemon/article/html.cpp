@@ -11,6 +11,7 @@
 #include "lib/gumbo/html_tree.hpp"
 #include "lib/gumbo/text.hpp"
 #include "util/ascii.hpp"
+#include "util/image_name.hpp"
 
 namespace feedd::article {
 namespace {
@@ -371,6 +372,14 @@ Attribute* find(std::vector<Attribute>& attributes, std::string_view name) {
   return nullptr;
 }
 
+void ensure_no_referrer(std::vector<Attribute>& attributes) {
+  if (Attribute* policy = find(attributes, "referrerpolicy")) {
+    policy->value = "no-referrer";
+  } else {
+    attributes.push_back({"referrerpolicy", "no-referrer"});
+  }
+}
+
 // The image's URL: its src, unless that is missing, fails the URL contract or is a placeholder
 // and a lazy-load attribute holds one that passes (the first that does); then through
 // `image_proxy` for http://. Idempotent: the src it writes wins again, for the lazy attributes
@@ -381,6 +390,10 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
     return lib::web_url(*a->value, options.base_url);
   };
   Attribute* src = find(attributes, "src");
+  if (options.image_url && src != nullptr && src->value && is_local_image_path(*src->value)) {
+    src->checked = true;
+    return ensure_no_referrer(attributes);
+  }
   std::optional<std::string> chosen = url_of(src);
   if (!chosen || is_placeholder(*chosen)) {
     for (std::string_view name : kLazySources) {
@@ -390,8 +403,16 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
       }
     }
   }
-  // web_url writes the scheme lower-case.
-  if (chosen && !options.image_proxy.empty() && chosen->starts_with("http://")) {
+  std::optional<std::string> mapped;
+  if (chosen && options.image_url) {
+    mapped = options.image_url(*chosen);
+    // Whoever maps, the URL contract holds for what is written.
+    if (mapped && !is_local_image_path(*mapped)) mapped = lib::web_url(*mapped);
+  }
+  if (mapped) {
+    chosen = std::move(mapped);
+  } else if (chosen && !options.image_proxy.empty() && chosen->starts_with("http://")) {
+    // web_url writes the scheme lower-case.
     chosen = lib::web_url(options.image_proxy + *chosen);
   }
   if (src != nullptr) {
@@ -403,11 +424,7 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
   } else if (chosen) {
     attributes.push_back({"src", std::move(chosen), true});
   }
-  if (Attribute* policy = find(attributes, "referrerpolicy")) {
-    policy->value = "no-referrer";
-  } else {
-    attributes.push_back({"referrerpolicy", "no-referrer"});
-  }
+  ensure_no_referrer(attributes);
 }
 
 // What becomes of an element: element_action() by name, except that an iframe stays when its
@@ -620,6 +637,12 @@ RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options)
     input = result.html;
   }
   return result;
+}
+
+bool is_local_image_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return lib::is_site_path(path) && slash != std::string_view::npos &&
+         is_image_file_name(path.substr(slash + 1));
 }
 
 }  // namespace feedd::article

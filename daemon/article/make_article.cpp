@@ -146,11 +146,14 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   options.base_url = item.content_base.empty() ? item.link : item.content_base;
   options.image_proxy = context.image_proxy;
   options.iframe_hosts = context.iframe_hosts;
+  options.image_url = context.image_url;
   RewriteResult rewritten = rewrite_html(item.html, options);
   article.html = std::move(rewritten.html);
   article.summary = std::move(rewritten.summary);
   // The image goes into the front-matter twice; the HTML keeps it whatever its size.
-  article.image = front_matter_url(rewritten.first_image);
+  article.image = is_local_image_path(rewritten.first_image)
+                      ? std::move(rewritten.first_image)
+                      : front_matter_url(rewritten.first_image);
   return article;
 }
 

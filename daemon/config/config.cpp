@@ -42,6 +42,7 @@ constexpr const char* kLoopbackBaseWarning =
     "\"listen\" accepts other machines but \"base_url\" is a loopback address: the links in the "
     "feeds and the OPML file will not work for them (set base_url to the public URL)";
 constexpr std::size_t kMaxIframeHosts = 1000;
+constexpr std::size_t kMaxRefererRules = 1000;
 constexpr std::size_t kMaxHostBytes = 253;
 constexpr std::size_t kMaxRsshubInstances = 16;
 constexpr std::size_t kMaxHookArgs = 64;
@@ -271,7 +272,7 @@ void read_keys(Diagnostics& diags, const YAML::Node& map, std::span<const Key<Dr
 // globals wherever `categories:` sits in the file).
 struct TopDraft {
   Config cfg;
-  std::optional<std::string> output, state, inbox;
+  std::optional<std::string> output, state, inbox, image_base;
   YAML::Node categories, categories_key;
   bool have_categories = false;
   bool rsshub_ok = true;  // a bad rsshub is reported once, not again for every route
@@ -460,6 +461,111 @@ void read_iframe_hosts(Diagnostics& diags, TopDraft& d, const Entry& e) {
   }
 }
 
+void set_images(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  if (s == image_mode_name(ImageMode::proxy)) {
+    // Accepted by name so the message can say so; the daemon does not serve /img/ yet.
+    return diags.error(at, "\"images: proxy\" is not implemented yet (use download or hotlink)");
+  }
+  for (const ImageMode m : {ImageMode::hotlink, ImageMode::download}) {
+    if (s == image_mode_name(m)) {
+      d.cfg.images = m;
+      return;
+    }
+  }
+  diags.error(at, "\"images\" must be download or hotlink, not " +
+                      (printable(s) ? dq(s) : std::string("that")));
+}
+
+void set_image_base(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  // A site path ("/images/") serves a Hexo site that copies the folder; "//host" is none.
+  if (!lib::is_site_path(s) && !is_web_url(s)) {
+    return diags.error(at,
+                       "\"image_base\" must be an absolute http or https URL or a path "
+                       "starting with '/', not " +
+                           dq(lib::redact_url(s)));
+  }
+  d.image_base = s.ends_with('/') ? s : s + "/";
+}
+
+// A whole number from `min` to `max` into `field`, or the error naming `key` and `unit`.
+void set_bounded(Diagnostics& diags, int& field, std::string_view key, std::string_view unit,
+                 int min, int max, const std::string& s, const YAML::Node& at) {
+  const auto n = parse_int<int>(s);
+  if (!n || *n < min || *n > max) {
+    return diags.error(at, dq(key) + " must be a whole number" + std::string(unit) + " from " +
+                               std::to_string(min) + " to " + std::to_string(max) + ", not " +
+                               (printable(s) ? dq(s) : std::string("that")));
+  }
+  field = *n;
+}
+
+void set_image_cache_mb(Diagnostics& diags, TopDraft& d, const std::string& s,
+                        const YAML::Node& at) {
+  set_bounded(diags, d.cfg.image_cache_mb, "image_cache_mb", " of MiB", 1, 1 << 20, s, at);
+}
+void set_image_max_per_article(Diagnostics& diags, TopDraft& d, const std::string& s,
+                               const YAML::Node& at) {
+  set_bounded(diags, d.cfg.image_max_per_article, "image_max_per_article", "", 0, 1000, s, at);
+}
+void set_image_max_mb(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
+  set_bounded(diags, d.cfg.image_max_mb, "image_max_mb", " of MiB", 1, 1024, s, at);
+}
+void set_image_article_mb(Diagnostics& diags, TopDraft& d, const std::string& s,
+                          const YAML::Node& at) {
+  set_bounded(diags, d.cfg.image_article_mb, "image_article_mb", " of MiB", 1, 1 << 14, s, at);
+}
+void set_image_cycle_mb(Diagnostics& diags, TopDraft& d, const std::string& s,
+                        const YAML::Node& at) {
+  set_bounded(diags, d.cfg.image_cycle_mb, "image_cycle_mb", " of MiB", 1, 1 << 20, s, at);
+}
+
+void set_image_private_hosts(Diagnostics& diags, TopDraft& d, const std::string& s,
+                             const YAML::Node& at) {
+  if (s == "true" || s == "false") {
+    d.cfg.image_private_hosts = s == "true";
+    return;
+  }
+  diags.error(at, "\"image_private_hosts\" must be true or false, not " +
+                      (printable(s) ? dq(s) : std::string("that")));
+}
+
+// `referer:` a mapping of host suffix → Referer URL; suffixes lower-cased, a repeated one is an
+// error (which of the two was meant?).
+void read_referer(Diagnostics& diags, TopDraft& d, const Entry& e) {
+  const YAML::Node& v = e.value;
+  auto& rules = d.cfg.referer;
+  if (v.IsNull()) return;
+  if (!v.IsMap()) {
+    return diags.error(v, "\"referer\" must be a mapping of image host to Referer URL");
+  }
+  for (const auto& kv : v) {
+    if (rules.size() >= kMaxRefererRules) {
+      return diags.error(kv.first,
+                         "more than " + std::to_string(kMaxRefererRules) + " referer rules");
+    }
+    std::string host = kv.first.IsScalar() ? ascii_lower(kv.first.Scalar()) : std::string();
+    if (!valid_host(host)) {
+      diags.error(kv.first, std::string("invalid referer host") +
+                                (printable(host) ? " " + dq(host) : "") + " (" + kHostRule + ")");
+      continue;
+    }
+    const std::string url = kv.second.IsScalar() ? kv.second.Scalar() : std::string();
+    if (!is_web_url(url)) {
+      diags.error(kv.second, "the referer for " + dq(host) +
+                                 " must be an absolute http or https URL, not " +
+                                 (printable(url) ? dq(lib::redact_url(url)) : std::string("that")));
+      continue;
+    }
+    const auto same = std::find_if(rules.begin(), rules.end(),
+                                   [&](const auto& rule) { return rule.first == host; });
+    if (same != rules.end()) {
+      diags.error(kv.first, "referer host " + dq(host) + " is listed twice");
+      continue;
+    }
+    rules.emplace_back(std::move(host), url);
+  }
+}
+
 void read_categories(Diagnostics&, TopDraft& d, const Entry& e) {
   d.categories = e.value;
   d.categories_key = e.key_node;
@@ -483,6 +589,15 @@ constexpr Key<TopDraft> kTopKeys[] = {
     {"keep_days", text<TopDraft, set_keep_days>},
     {"refresh_token", text<TopDraft, set_refresh_token>},
     {"iframe_hosts", read_iframe_hosts},
+    {"images", text<TopDraft, set_images>},
+    {"image_base", text<TopDraft, set_image_base>},
+    {"referer", read_referer},
+    {"image_cache_mb", text<TopDraft, set_image_cache_mb>},
+    {"image_private_hosts", text<TopDraft, set_image_private_hosts>},
+    {"image_max_per_article", text<TopDraft, set_image_max_per_article>},
+    {"image_max_mb", text<TopDraft, set_image_max_mb>},
+    {"image_article_mb", text<TopDraft, set_image_article_mb>},
+    {"image_cycle_mb", text<TopDraft, set_image_cycle_mb>},
     {"categories", read_categories},
 };
 
@@ -651,6 +766,7 @@ class Loader {
     cfg.output = resolve(top_.output.value_or("output"));
     cfg.state = top_.state ? resolve(*top_.state) : (cfg.output / "feedd.db").lexically_normal();
     if (top_.inbox && !top_.inbox->empty()) cfg.inbox = resolve(*top_.inbox);
+    cfg.image_base = top_.image_base.value_or(cfg.base_url + "images/");
 
     const YAML::Node& categories = top_.categories;
     if (!top_.have_categories || categories.IsNull() ||
@@ -882,6 +998,18 @@ class Loader {
 };
 
 }  // namespace
+
+const char* image_mode_name(ImageMode mode) {
+  switch (mode) {
+    case ImageMode::hotlink:
+      return "hotlink";
+    case ImageMode::download:
+      return "download";
+    case ImageMode::proxy:
+      return "proxy";
+  }
+  return "hotlink";
+}
 
 std::vector<std::string_view> known_keys(KeyLevel level) {
   switch (level) {

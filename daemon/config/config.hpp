@@ -59,6 +59,16 @@ struct Category {
   std::optional<bool> updates{};  // its own `updates:`, nullopt when not given
 };
 
+// `images:`, what happens to the images of articles (issue 13).
+enum class ImageMode {
+  hotlink,   // the original URLs (http:// ones through image_proxy): the default
+  download,  // fetched at ingest into <output>/images/, URLs rewritten to image_base
+  proxy,     // <base_url>img/<signature>/<url>, fetched and cached by the daemon
+};
+
+// "hotlink", "download", "proxy".
+const char* image_mode_name(ImageMode mode);
+
 struct Config {
   std::filesystem::path file;    // the feeds.yaml this came from, as given
   std::filesystem::path output;  // resolved against the directory of `file`
@@ -82,6 +92,18 @@ struct Config {
   // must be listed itself. The default: the video players the shipped sources embed. An empty
   // list: every iframe goes.
   std::vector<std::string> iframe_hosts = {"player.bilibili.com", "v.qq.com"};
+  ImageMode images = ImageMode::hotlink;
+  // Where downloaded images are published: an absolute http(s) URL or a path from the site's
+  // root ("/images/"), always ending with '/'. Default: base_url + "images/".
+  std::string image_base;
+  // `referer:` host suffix (lower-case) → the Referer its images are fetched with, file order.
+  std::vector<std::pair<std::string, std::string>> referer;
+  int image_cache_mb = 256;          // images: proxy, the disk cache's bound
+  bool image_private_hosts = false;  // lifts the SSRF guard (tests, LANs)
+  int image_max_per_article = 30;
+  int image_max_mb = 16;  // one image
+  int image_article_mb = 32;
+  int image_cycle_mb = 256;
   std::vector<Category> categories;
 
   // Every channel in file order.

@@ -11,6 +11,7 @@
 
 #include "fetch/fetcher.hpp"
 #include "fetch/http_headers.hpp"
+#include "lib/curl/address_guard.hpp"
 #include "lib/curl/easy.hpp"
 #include "lib/curl/multi.hpp"
 #include "lib/curl/slist.hpp"
@@ -35,6 +36,7 @@ struct Transfer {
   std::size_t max_body = 0;
   lib::CurlEasy easy;
   lib::CurlSlist headers;
+  std::optional<lib::AddressGuard> guard;  // with Limits::refuse_private_addresses
   std::string body;
   std::string status_line;  // of the latest response (redirects and 1xx replace it)
   bool too_large = false;
@@ -124,6 +126,11 @@ class CurlFetcher final : public Fetcher {
     limits_.max_per_host = std::max(1, limits_.max_per_host);
     limits_.max_redirects = std::max(0, limits_.max_redirects);
     if (limits_.user_agent.empty()) limits_.user_agent = kUserAgent;
+    if (limits_.accept.empty()) {
+      limits_.accept =
+          "application/rss+xml, application/atom+xml, application/rdf+xml, "
+          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8";
+    }
     // Our own queue already enforces both limits (so a queued transfer's timeout does not
     // start ticking inside libcurl); these make libcurl's connection pool agree with it.
     multi_.set(CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(limits_.max_parallel));
@@ -226,9 +233,19 @@ std::unique_ptr<Transfer> CurlFetcher::make_transfer(std::size_t index, const Re
   e.set(CURLOPT_HEADERDATA, static_cast<void*>(t.get()));
   e.set(CURLOPT_PRIVATE, static_cast<void*>(t.get()));
 
-  t->headers.append(
-      "Accept: application/rss+xml, application/atom+xml, application/rdf+xml, "
-      "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8");
+  if (limits_.refuse_private_addresses) {
+    // Upstream content chose this URL: no file:// at all, and every hop's address checked.
+    e.set(CURLOPT_PROTOCOLS_STR, "http,https");
+    t->guard.emplace(limits_.exempt_endpoints);
+    e.guard_addresses(&*t->guard);
+  }
+  if (limits_.referer) {
+    if (const std::string referer = limits_.referer(request.url);
+        !referer.empty() && is_safe_header_value(referer)) {
+      e.set(CURLOPT_REFERER, referer);
+    }
+  }
+  t->headers.append("Accept: " + limits_.accept);
   // Validators come from the store, i.e. from some earlier upstream: re-check them.
   if (!request.validators.etag.empty() && is_safe_header_value(request.validators.etag)) {
     t->headers.append("If-None-Match: " + request.validators.etag);
@@ -284,6 +301,9 @@ Result CurlFetcher::finish(Transfer& t, CURLcode code) const {
   } else if (code == CURLE_UNSUPPORTED_PROTOCOL && e.info<long>(CURLINFO_REDIRECT_COUNT) > 0) {
     r.outcome = Outcome::kNetworkError;
     r.reason = "redirect refused: only http and https may be redirected to";
+  } else if (code == CURLE_COULDNT_CONNECT && t.guard && !t.guard->refused().empty()) {
+    r.outcome = Outcome::kNetworkError;
+    r.reason = "refused: " + t.guard->refused();
   } else if (code != CURLE_OK) {
     r.outcome = Outcome::kNetworkError;
     r.reason = network_reason(code, t.errbuf);

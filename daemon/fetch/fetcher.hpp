@@ -61,6 +61,18 @@ struct Limits {
   std::size_t max_body = 16u << 20;        // after decompression
   int max_redirects = 5;
   std::string user_agent;  // default: kUserAgent ("feedd/<version>")
+  std::string accept;      // the Accept header; default: the feed types
+  // The Referer for a request's URL, "" for none (image hosts that refuse hotlinks want their
+  // own site's). Called on the fetch_all thread; unset: no Referer.
+  std::function<std::string(const std::string& url)> referer;
+  // The SSRF guard (lib/curl/address_guard.hpp): when true, no connection goes to a loopback,
+  // private, link-local, multicast or unspecified address, on any hop; a refused request is a
+  // kNetworkError "refused: address A is KIND". For URLs from upstream content (images); feeds'
+  // own URLs come from the owner's config and may be anywhere.
+  bool refuse_private_addresses = false;
+  // Endpoints ("127.0.0.1:8080", "[::1]:8080") the guard lets through all the same: the tests'
+  // own loopback servers.
+  std::vector<std::string> exempt_endpoints;
 };
 
 class Fetcher {

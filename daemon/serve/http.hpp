@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -101,6 +102,15 @@ using ViewMap = std::map<std::string, std::shared_ptr<const View>>;
 // The gzip representation carries its own strong tag, "<hex>-gzip"; If-None-Match accepts
 // either. For HEAD the body is kept: the server sends only its length.
 Response serve_view(const View& view, const Request& request);
+
+// GET/HEAD of a downloaded image (`images: download`), `<folder>/<name>`. Only a name that
+// is_image_file_name (util/image_name.hpp) is looked up, so no request reaches any other file;
+// anything else is 404. The name is a hash of the content: it is the ETag (304 on a match),
+// and the response may be cached for a year as immutable. Served with nosniff and a CSP that
+// lets the bytes run nothing. Reads the file on the calling thread, at most 64 MiB (larger is
+// 404: feedd never writes one). Other methods → 405. Never throws but std::bad_alloc.
+Response serve_image_file(const std::filesystem::path& folder, std::string_view name,
+                          const Request& request);
 
 // Percent-decodes a URL path; "" when it is malformed or could escape: bad %xx, NUL (and any
 // other control character), '\\', "." or ".." segments, "//" — checked after decoding, so

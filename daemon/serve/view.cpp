@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 #include "lib/crypto/sha256.hpp"
 #include "lib/zlib/gzip.hpp"
 #include "serve/http_date.hpp"
 #include "util/ascii.hpp"
+#include "util/image_name.hpp"
 #include "util/time.hpp"
 
 namespace feedd::serve {
@@ -178,6 +180,50 @@ Response serve_view(const View& view, const Request& request) {
   } else {
     r.body = identity_body(view);
   }
+  return r;
+}
+
+Response serve_image_file(const std::filesystem::path& folder, std::string_view name,
+                          const Request& request) {
+  constexpr std::uintmax_t kMaxImageFileBytes = 64u << 20;
+  if (request.method != "GET" && request.method != "HEAD") {
+    Response r = text_response(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  if (!is_image_file_name(name)) return text_response(404, "not found\n");
+  const std::string_view hash = name.substr(0, name.find('.'));
+  const std::string_view ext = name.substr(name.find('.') + 1);
+  const std::filesystem::path path = folder / std::string(name);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxImageFileBytes || !std::filesystem::is_regular_file(path, ec)) {
+    return text_response(404, "not found\n");
+  }
+  Response r;
+  r.headers.emplace_back("ETag", "\"" + std::string(hash) + "\"");
+  // The URL names the bytes: they never change.
+  r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
+  if (const std::string* inm = find_header(request, "if-none-match");
+      inm && none_match_hits(*inm, hash, hash)) {
+    r.status = 304;
+    return r;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string body(static_cast<std::size_t>(size), '\0');
+  if (!in.read(body.data(), static_cast<std::streamsize>(body.size()))) {
+    return text_response(404, "not found\n");
+  }
+  const char* type = ext == "jpg"    ? "image/jpeg"
+                     : ext == "png"  ? "image/png"
+                     : ext == "gif"  ? "image/gif"
+                     : ext == "webp" ? "image/webp"
+                                     : "image/avif";
+  r.headers.emplace(r.headers.begin(), "Content-Type", type);
+  r.status = 200;
+  r.body = std::move(body);
   return r;
 }
 

@@ -102,6 +102,21 @@ ALTER TABLE articles ADD COLUMN updated INTEGER;
 ALTER TABLE articles ADD COLUMN item_digest TEXT NOT NULL DEFAULT '';
 CREATE INDEX articles_by_guid ON articles(channel_path, guid);
 )sql",
+    R"sql(
+-- images: download. One row per image of an article: the file it became, or why not yet.
+CREATE TABLE article_images (
+  hash     TEXT NOT NULL REFERENCES articles(hash) ON DELETE CASCADE,
+  url      TEXT NOT NULL,     -- the image's own URL, fetched
+  position INTEGER NOT NULL,  -- its place among the article's images
+  written  TEXT NOT NULL,     -- what the post holds for it until the file arrives
+  file     TEXT NOT NULL,     -- '' until stored
+  state    INTEGER NOT NULL,  -- 0 pending, 1 stored, 2 given up
+  attempts INTEGER NOT NULL,
+  reason   TEXT NOT NULL,
+  PRIMARY KEY (hash, url)
+) WITHOUT ROWID;
+CREATE INDEX article_images_by_state ON article_images(state, hash);
+)sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -678,6 +693,71 @@ std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
     }
     sp.release();
     return out;
+  });
+}
+
+void Store::set_article_image(const ArticleImage& image) {
+  guarded(impl_->path, [&] {
+    Use s(impl_->stmt(
+        "INSERT OR REPLACE INTO article_images (hash, url, position, written, file, state, "
+        "attempts, reason) SELECT ?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM "
+        "articles WHERE hash = ?1)"));
+    s->bind_text(1, image.hash)
+        .bind_text(2, image.url)
+        .bind_text(3, image.written)
+        .bind_text(4, image.file)
+        .bind_int64(5, static_cast<int>(image.state))
+        .bind_int64(6, image.attempts)
+        .bind_text(7, image.reason)
+        .bind_int64(8, image.position);
+    s->step();
+  });
+}
+
+std::vector<ArticleImage> Store::pending_images(int limit) const {
+  return guarded(impl_->path, [&] {
+    std::vector<ArticleImage> out;
+    Use s(
+        impl_->stmt("SELECT hash, url, written, file, state, attempts, reason, position FROM "
+                    "article_images WHERE state = 0 ORDER BY hash, position LIMIT ?1"));
+    s->bind_int64(1, limit);
+    while (s->step()) {
+      out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_text(3),
+                     static_cast<ImageState>(s->column_int64(4)),
+                     static_cast<int>(s->column_int64(5)), s->column_text(6),
+                     static_cast<int>(s->column_int64(7))});
+    }
+    return out;
+  });
+}
+
+std::vector<std::string> Store::image_files() const {
+  return guarded(impl_->path, [&] {
+    std::vector<std::string> out;
+    Use s(impl_->stmt(
+        "SELECT DISTINCT file FROM article_images WHERE state = 1 AND file != '' ORDER BY file"));
+    while (s->step())
+      out.push_back(s->column_text(0));
+    return out;
+  });
+}
+
+std::vector<std::string> Store::article_channels(std::string_view hash) const {
+  return guarded(impl_->path, [&] {
+    std::vector<std::string> out;
+    Use s(impl_->stmt("SELECT channel_path FROM membership WHERE hash = ?1 ORDER BY 1"));
+    s->bind_text(1, hash);
+    while (s->step())
+      out.push_back(s->column_text(0));
+    return out;
+  });
+}
+
+void Store::set_article_body(std::string_view hash, std::string_view html, std::string_view image) {
+  guarded(impl_->path, [&] {
+    Use s(impl_->stmt("UPDATE articles SET html = ?2, image = ?3 WHERE hash = ?1"));
+    s->bind_text(1, hash).bind_text(2, html).bind_text(3, image);
+    s->step();
   });
 }
 

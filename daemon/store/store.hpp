@@ -54,6 +54,20 @@ enum class AddOutcome {
   kDuplicate,  // hash known: only membership in this channel was recorded
 };
 
+// images: download — the fate of one image of one article.
+enum class ImageState { kPending = 0, kStored = 1, kGivenUp = 2 };
+
+struct ArticleImage {
+  std::string hash;     // the article's
+  std::string url;      // the image's own URL (what is fetched)
+  std::string written;  // what the post holds for it until the file arrives
+  std::string file;     // "<sha256 prefix>.<ext>" once stored, else ""
+  ImageState state = ImageState::kPending;
+  int attempts = 0;
+  std::string reason;  // the last failure
+  int position = 0;    // its place among the article's images (document order)
+};
+
 class Store {
  public:
   // Opens or creates the database and its schema; WAL mode, foreign keys on.
@@ -117,6 +131,18 @@ class Store {
 
   // Deletes article rows (not seen hashes/GUIDs) dated before `cutoff`; returns their hashes.
   std::vector<std::string> prune_before(std::chrono::sys_seconds cutoff);
+
+  // images: download. Records (insert or replace by hash and url) one image of a stored article;
+  // ignored when the article is not stored (pruned). Rows go with their article.
+  void set_article_image(const ArticleImage& image);
+  // Images still to be fetched, by article, at most `limit`.
+  std::vector<ArticleImage> pending_images(int limit) const;
+  // Every file a stored article references (for pruning the images folder), sorted.
+  std::vector<std::string> image_files() const;
+  // The channels that list the article `hash` (their feeds show its body).
+  std::vector<std::string> article_channels(std::string_view hash) const;
+  // Replaces an article's HTML and front-matter image (its images arrived).
+  void set_article_body(std::string_view hash, std::string_view html, std::string_view image);
 
   // "ok" or the first problem PRAGMA integrity_check reports.
   std::string integrity_check() const;

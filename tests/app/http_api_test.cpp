@@ -1,6 +1,9 @@
 // The daemon's HTTP router over a fake ApiContext: who may refresh (loopback, bearer token),
 // what each route answers for each method, and that only generated views are ever served.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 #include <chrono>
 #include <memory>
@@ -55,10 +58,12 @@ class FakeContext : public ApiContext {
     if (id != 7) return std::nullopt;
     return R"({"id":7,"done":true,"channels":[]})";
   }
+  std::filesystem::path image_folder() const override { return images; }
 
   std::string token;
   std::set<std::string> known = {"xinmeiti/guokr/scientific", "xinmeiti/zaker/source"};
   std::vector<std::vector<std::string>> requests;  // every request_refresh call
+  std::filesystem::path images;                    // "" = not images: download
 
  private:
   serve::ViewMap views_;
@@ -292,6 +297,33 @@ TEST(HttpApiRoute, OnlyViewsAreServed) {
   auto empty = make_request("GET", "/feeds/%zz");
   ASSERT_EQ(empty.path, "");
   EXPECT_EQ(route(ctx, empty).status, 400);
+}
+
+// GET /images/<hash>.<ext>: only in download mode, only the names ImageStore writes; the rest
+// of the output folder stays out of reach.
+TEST(HttpApiRoute, ImagesOnlyInDownloadModeAndOnlyImageNames) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("feedd_http_images_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "images");
+  const std::string name = "0123456789abcdef0123456789abcdef.gif";
+  std::ofstream(dir / "images" / name) << "GIF89a";
+  std::ofstream(dir / "feedd.db") << "secret";
+  FakeContext ctx;
+  EXPECT_EQ(route(ctx, make_request("GET", "/images/" + name)).status, 404);
+  ctx.images = dir / "images";
+  const auto ok = route(ctx, make_request("GET", "/images/" + name));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "GIF89a");
+  EXPECT_EQ(header(ok, "Content-Type"), "image/gif");
+  for (const std::string& t :
+       std::vector<std::string>{"/images/../feedd.db", "/images/%2e%2e/feedd.db", "/images/",
+                                "/images/x.gif", "/images/" + name + "/"}) {
+    SCOPED_TRACE(t);
+    const auto r = route(ctx, make_request("GET", t));
+    EXPECT_TRUE(r.status == 404 || r.status == 400) << r.status;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpApi, JsonString) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -220,6 +222,53 @@ TEST(RewriteHtml, IsIdempotent) {
     const RewriteOptions options{.base_url = c.base, .image_proxy = c.proxy};
     const std::string once = rewrite_html(c.input, options).html;
     EXPECT_EQ(rewrite_html(once, options).html, once) << c.name;
+  }
+}
+
+// images: download — a mapped image is written as mapped (an absolute URL under the URL
+// contract, or a site path), never through image_proxy; an unmapped one as before; a mapping
+// that breaks the contract falls back to the image's own URL.
+TEST(RewriteHtml, ImageUrlMapping) {
+  struct Case {
+    std::string name, input, expected, first_image;
+  };
+  const std::map<std::string, std::string> files = {
+      {"http://a.test/1.jpg", "/images/0123456789abcdef0123456789abcdef.jpg"},
+      {"https://b.test/2.png", "https://blog.example/images/aa.png"},
+      {"https://c.test/3.gif", "javascript:alert(1)"},
+      {"https://d.test/4.gif", "/images/notahash.gif"},
+  };
+  const std::vector<Case> cases = {
+      {"site path, not proxied", "<img src=\"http://a.test/1.jpg\">",
+       "<img src=\"/images/0123456789abcdef0123456789abcdef.jpg\" referrerpolicy=\"no-referrer\">",
+       "/images/0123456789abcdef0123456789abcdef.jpg"},
+      {"lazy source mapped", "<img data-src=\"https://b.test/2.png\">",
+       "<img data-src=\"https://b.test/2.png\" src=\"https://blog.example/images/aa.png\" "
+       "referrerpolicy=\"no-referrer\">",
+       "https://blog.example/images/aa.png"},
+      {"unmapped http is proxied", "<img src=\"http://e.test/5.jpg\">",
+       "<img src=\"https://proxy.test/?http://e.test/5.jpg\" referrerpolicy=\"no-referrer\">",
+       "https://proxy.test/?http://e.test/5.jpg"},
+      {"a mapping against the contract is ignored", "<img src=\"https://c.test/3.gif\">",
+       "<img src=\"https://c.test/3.gif\" referrerpolicy=\"no-referrer\">", "https://c.test/3.gif"},
+      {"a site path that is no image file is ignored", "<img src=\"https://d.test/4.gif\">",
+       "<img src=\"https://d.test/4.gif\" referrerpolicy=\"no-referrer\">", "https://d.test/4.gif"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> seen;
+    RewriteOptions options{.base_url = "https://base.test/", .image_proxy = "https://proxy.test/?"};
+    options.image_url = [&](const std::string& url) -> std::optional<std::string> {
+      seen.push_back(url);
+      const auto it = files.find(url);
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+    const RewriteResult r = rewrite_html(c.input, options);
+    EXPECT_EQ(r.html, c.expected) << c.name;
+    EXPECT_EQ(r.first_image, c.first_image) << c.name;
+    EXPECT_EQ(seen.size(), 1u) << c.name;
+    // Rewriting the result again with the same mapping changes nothing.
+    EXPECT_EQ(rewrite_html(r.html, options).html, r.html) << c.name;
   }
 }
 

@@ -395,5 +395,34 @@ TEST(IsMimeType, Table) {
     EXPECT_EQ(is_mime_type(type), want) << type;
 }
 
+TEST(MakeArticle, ImageMappingReachesBodyAndFrontMatter) {
+  FeedItem item;
+  item.title = "下载的图片";
+  item.link = "https://example.com/x/y.html";
+  item.html = "<p><img src=\"img/a.jpg\"><img src=\"http://other.test/b.png\"></p>";
+  Context ctx = context({}, "");
+  std::vector<std::string> images;
+  ctx.image_url = [&](const std::string& url) -> std::optional<std::string> {
+    images.push_back(url);
+    if (url == "https://example.com/x/img/a.jpg")
+      return "/images/0123456789abcdef0123456789abcdef.jpg";
+    return std::nullopt;
+  };
+  const auto a = make_article(item, ctx);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->image, "/images/0123456789abcdef0123456789abcdef.jpg");
+  EXPECT_EQ(images, (std::vector<std::string>{"https://example.com/x/img/a.jpg",
+                                              "http://other.test/b.png"}));
+  EXPECT_NE(a->html.find("src=\"/images/0123456789abcdef0123456789abcdef.jpg\""), std::string::npos)
+      << a->html;
+  // The site path survives the article file both ways.
+  const std::string file = render_article_file(*a);
+  EXPECT_NE(file.find("headimg: '/images/0123456789abcdef0123456789abcdef.jpg'"), std::string::npos)
+      << file;
+  const ReadResult back = read_article_file(file, "a.md");
+  ASSERT_TRUE(back.article) << back.error;
+  EXPECT_EQ(back.article->image, "/images/0123456789abcdef0123456789abcdef.jpg");
+}
+
 }  // namespace
 }  // namespace feedd::article

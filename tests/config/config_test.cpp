@@ -455,6 +455,55 @@ categories:
        with_tree("feed_entries: 99999999999999999999"),
        {"feeds.yaml:1: \"feed_entries\" must be a whole number from 1 to 10000, not "
         "\"99999999999999999999\""}},
+      {"images unknown",
+       with_tree("images: mirror"),
+       {"feeds.yaml:1: \"images\" must be download or hotlink, not \"mirror\""}},
+      {"images proxy not yet",
+       with_tree("images: proxy"),
+       {"feeds.yaml:1: \"images: proxy\" is not implemented yet (use download or hotlink)"}},
+      {"image_base relative",
+       with_tree("image_base: images/"),
+       {"feeds.yaml:1: \"image_base\" must be an absolute http or https URL or a path "
+        "starting with '/', not \"images/\""}},
+      {"image_base protocol-relative",
+       with_tree("image_base: //cdn.example/"),
+       {"feeds.yaml:1: \"image_base\" must be an absolute http or https URL or a path "
+        "starting with '/', not \"//cdn.example/\""}},
+      {"image_cache_mb zero",
+       with_tree("image_cache_mb: 0"),
+       {"feeds.yaml:1: \"image_cache_mb\" must be a whole number of MiB from 1 to 1048576, "
+        "not \"0\""}},
+      {"image_max_per_article above the cap",
+       with_tree("image_max_per_article: 1001"),
+       {"feeds.yaml:1: \"image_max_per_article\" must be a whole number from 0 to 1000, not "
+        "\"1001\""}},
+      {"image_max_mb not a number",
+       with_tree("image_max_mb: 2MB"),
+       {"feeds.yaml:1: \"image_max_mb\" must be a whole number of MiB from 1 to 1024, not "
+        "\"2MB\""}},
+      {"image_article_mb negative",
+       with_tree("image_article_mb: -3"),
+       {"feeds.yaml:1: \"image_article_mb\" must be a whole number of MiB from 1 to 16384, not "
+        "\"-3\""}},
+      {"image_cycle_mb empty",
+       with_tree("image_cycle_mb: ''"),
+       {"feeds.yaml:1: \"image_cycle_mb\" must be a whole number of MiB from 1 to 1048576, not "
+        "that"}},
+      {"image_private_hosts yes",
+       with_tree("image_private_hosts: yes"),
+       {"feeds.yaml:1: \"image_private_hosts\" must be true or false, not \"yes\""}},
+      {"referer not a mapping",
+       with_tree("referer: [sinaimg.cn]"),
+       {"feeds.yaml:1: \"referer\" must be a mapping of image host to Referer URL"}},
+      {"referer bad host, bad URL, repeated host",
+       with_tree("referer: {\"https://sinaimg.cn/\": https://weibo.com/, qpic.cn: "
+                 "weixin.qq.com, Zhimg.com: https://zhihu.com/, zhimg.com: "
+                 "https://www.zhihu.com/}"),
+       {"feeds.yaml:1: invalid referer host \"https://sinaimg.cn/\" (a host name such as "
+        "player.bilibili.com, without scheme, port or path)",
+        "feeds.yaml:1: the referer for \"qpic.cn\" must be an absolute http or https URL, not "
+        "\"weixin.qq.com\"",
+        "feeds.yaml:1: referer host \"zhimg.com\" is listed twice"}},
       {"keep_days negative",
        with_tree("keep_days: -1"),
        {"feeds.yaml:1: \"keep_days\" must be a whole number of days from 0 to 36500, not "
@@ -681,6 +730,21 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
        [](auto& c) { return c.refresh_token == "s3cret"; }},
       {KeyLevel::top, "iframe_hosts", "[Player.Bilibili.com]",
        [](auto& c) { return c.iframe_hosts == std::vector<std::string>{"player.bilibili.com"}; }},
+      {KeyLevel::top, "images", "download",
+       [](auto& c) { return c.images == ImageMode::download; }},
+      {KeyLevel::top, "image_base", "/images", [](auto& c) { return c.image_base == "/images/"; }},
+      {KeyLevel::top, "referer", "{Sinaimg.CN: 'https://weibo.com/'}",
+       [](auto& c) {
+         return c.referer == std::vector<std::pair<std::string, std::string>>{
+                                 {"sinaimg.cn", "https://weibo.com/"}};
+       }},
+      {KeyLevel::top, "image_cache_mb", "64", [](auto& c) { return c.image_cache_mb == 64; }},
+      {KeyLevel::top, "image_private_hosts", "true", [](auto& c) { return c.image_private_hosts; }},
+      {KeyLevel::top, "image_max_per_article", "0",
+       [](auto& c) { return c.image_max_per_article == 0; }},
+      {KeyLevel::top, "image_max_mb", "2", [](auto& c) { return c.image_max_mb == 2; }},
+      {KeyLevel::top, "image_article_mb", "8", [](auto& c) { return c.image_article_mb == 8; }},
+      {KeyLevel::top, "image_cycle_mb", "100", [](auto& c) { return c.image_cycle_mb == 100; }},
       {KeyLevel::top, "categories", "", [](auto& c) { return c.categories.size() == 1; }},
       {KeyLevel::category, "name", "Top Two",
        [](auto& c) { return c.categories[0].name == "Top Two"; }},
@@ -1074,6 +1138,15 @@ categories:
   EXPECT_EQ(c.keep_days, 0);
   EXPECT_EQ(c.refresh_token, "");
   EXPECT_THAT(c.iframe_hosts, ElementsAre("player.bilibili.com", "v.qq.com"));
+  EXPECT_EQ(c.images, ImageMode::hotlink);
+  EXPECT_EQ(c.image_base, "http://127.0.0.1:8080/images/");
+  EXPECT_THAT(c.referer, IsEmpty());
+  EXPECT_EQ(c.image_cache_mb, 256);
+  EXPECT_FALSE(c.image_private_hosts);
+  EXPECT_EQ(c.image_max_per_article, 30);
+  EXPECT_EQ(c.image_max_mb, 16);
+  EXPECT_EQ(c.image_article_mb, 32);
+  EXPECT_EQ(c.image_cycle_mb, 256);
 
   ASSERT_EQ(c.categories.size(), 1u);
   const Category& cat = c.categories[0];
@@ -1443,6 +1516,8 @@ TEST(ShippedFeedsYaml, LoadsCleanly) {
   EXPECT_EQ(c.state, std::filesystem::path(FEEDD_SOURCE_DIR "/output/feedd.db"));
   EXPECT_EQ(c.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.interval, 30min);
+  EXPECT_EQ(c.images, ImageMode::download);
+  EXPECT_EQ(c.referer.size(), 2u);
 
   std::vector<std::string> seeds;  // the channels the old pipeline read
   for (const Channel* ch : c.channels()) {

@@ -348,6 +348,64 @@ TEST_F(FetcherTest, GzipIsDecoded) {
   EXPECT_EQ(log_count("GET /feed.xml?gzip=1 200 gzip"), 1u) << "the body really was gzipped";
 }
 
+// The SSRF guard checks the address of every hop: the first server is let through (as if it
+// were public), the redirect to another loopback server is refused before it is connected to.
+TEST_F(FetcherTest, GuardRefusesRedirectToLoopback) {
+  const fs::path other_log = *log_dir_ / "other.log";
+  test::FixtureServer other(kData, other_log.string());
+  const std::string first = "127.0.0.1:" + std::to_string(server_->port());
+  const std::string second = "127.0.0.1:" + std::to_string(other.port());
+  const std::string target = url("/redirect/0?to=" + other.url("/feed.xml"));
+
+  Limits guarded = test_limits();
+  guarded.refuse_private_addresses = true;
+  guarded.exempt_endpoints = {first};
+  const Result refused = fetch_one(target, guarded);
+  EXPECT_EQ(refused.outcome, Outcome::kNetworkError);
+  EXPECT_EQ(refused.reason, "refused: address 127.0.0.1 is loopback");
+  EXPECT_TRUE(other.log_lines().empty());
+
+  // The same chain with the second server exempt too arrives: the refusal was the guard's.
+  guarded.exempt_endpoints = {first, second};
+  const Result allowed = fetch_one(target, guarded);
+  EXPECT_EQ(allowed.outcome, Outcome::kOk) << allowed.reason;
+  EXPECT_EQ(allowed.body, read_file(kData + "/feed.xml"));
+}
+
+TEST_F(FetcherTest, GuardRefusesLoopbackByNameAndAddressAndFileUrls) {
+  Limits guarded = test_limits();
+  guarded.refuse_private_addresses = true;
+  const std::string port = std::to_string(server_->port());
+  for (const std::string& u :
+       {"http://127.0.0.1:" + port + "/feed.xml", "http://localhost:" + port + "/feed.xml"}) {
+    const Result r = fetch_one(u, guarded);
+    EXPECT_EQ(r.outcome, Outcome::kNetworkError) << u;
+    EXPECT_TRUE(r.reason.starts_with("refused: address ")) << u << ": " << r.reason;
+  }
+  const Result file = fetch_one("file://" + kData + "/feed.xml", guarded);
+  EXPECT_EQ(file.outcome, Outcome::kNetworkError);
+  EXPECT_TRUE(file.body.empty());
+  // Unguarded, the same URL is fetched: the refusal above was the guard's.
+  EXPECT_EQ(fetch_one(url("/feed.xml")).outcome, Outcome::kOk);
+}
+
+TEST_F(FetcherTest, SendsRefererAndAcceptOfTheLimits) {
+  Limits images = test_limits();
+  images.accept = "image/png";
+  images.referer = [](const std::string& u) {
+    return u.ends_with("/echo-headers") ? "https://weibo.com/" : "bad\r\nInjected: 1";
+  };
+  const Result r = fetch_one(url("/echo-headers"), images);
+  ASSERT_EQ(r.outcome, Outcome::kOk) << r.reason;
+  EXPECT_NE(r.body.find("Referer: https://weibo.com/\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Accept: image/png\n"), std::string::npos) << r.body;
+  EXPECT_EQ(fetch_one(url("/echo-headers")).body.find("Referer"), std::string::npos);
+  // A Referer that would inject a header is not sent.
+  const Result bad = fetch_one(url("/echo-headers?x=1"), images);
+  EXPECT_EQ(bad.body.find("Injected"), std::string::npos) << bad.body;
+  EXPECT_EQ(bad.body.find("Referer"), std::string::npos) << bad.body;
+}
+
 TEST_F(FetcherTest, SendsUserAgentAcceptEncodingAndConditionalHeaders) {
   Result r =
       fetch_one(url("/echo-headers"), test_limits(), {"\"abc\"", "Wed, 21 Oct 2015 07:28:00 GMT"});

@@ -259,3 +259,21 @@ TEST(WebUrl, AbsoluteHttpOnlyEscapedThroughCurl) {
 
 }  // namespace
 }  // namespace feedd::lib
+
+namespace feedd::lib {
+namespace {
+
+TEST(IsSitePath, OnlySafeRootPaths) {
+  for (const char* ok : {"/", "/images/", "/images/0123abcd.jpg", "/a-b_c~d/e.f", "/x%20y"}) {
+    EXPECT_TRUE(is_site_path(ok)) << ok;
+  }
+  for (const char* bad :
+       {"", "images/", "//cdn.example/images/", "/../etc/passwd", "/a/../b", "/a b", "/a\"b",
+        "/a'b", "/a<b", "/a?b", "/a#b", "/a%2", "/a%zz", "/a\\b", "https://x/", "/ü"}) {
+    EXPECT_FALSE(is_site_path(bad)) << bad;
+  }
+  EXPECT_FALSE(is_site_path("/" + std::string(3000, 'a')));
+}
+
+}  // namespace
+}  // namespace feedd::lib

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -257,6 +260,73 @@ TEST(PlainResponses, TextAndJson) {
   EXPECT_EQ(j.status, 202);
   EXPECT_EQ(j.body, R"({"ok":true})");
   EXPECT_EQ(header(j, "Content-Type"), "application/json");
+}
+
+}  // namespace
+}  // namespace feedd::serve
+
+namespace feedd::serve {
+namespace {
+
+class ImageFolder {
+ public:
+  ImageFolder()
+      : path_(std::filesystem::temp_directory_path() /
+              ("feedd-serve-images-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_ / "images");
+    std::ofstream(path_ / "images" / kName, std::ios::binary) << kBytes;
+    std::ofstream(path_ / "secret.txt") << "not an image";
+    std::ofstream(path_ / "images" / "index.html") << "<script>";
+  }
+  ~ImageFolder() { std::filesystem::remove_all(path_); }
+  std::filesystem::path images() const { return path_ / "images"; }
+
+  static constexpr const char* kName = "0123456789abcdef0123456789abcdef.png";
+  static constexpr const char* kBytes = "\x89PNG\r\n\x1a\n fake png";
+
+ private:
+  std::filesystem::path path_;
+};
+
+Request get(std::string method = "GET") {
+  Request r;
+  r.method = std::move(method);
+  return r;
+}
+
+std::string image_header(const Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+TEST(ServeImageFile, ServesOnlyImageFileNamesWithImmutableCaching) {
+  const ImageFolder folder;
+  const Response ok = serve_image_file(folder.images(), ImageFolder::kName, get());
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, ImageFolder::kBytes);
+  EXPECT_EQ(image_header(ok, "Content-Type"), "image/png");
+  EXPECT_EQ(image_header(ok, "ETag"), "\"0123456789abcdef0123456789abcdef\"");
+  EXPECT_EQ(image_header(ok, "Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(image_header(ok, "X-Content-Type-Options"), "nosniff");
+
+  Request conditional = get();
+  conditional.headers["if-none-match"] = "W/\"0123456789abcdef0123456789abcdef\"";
+  const Response not_modified = serve_image_file(folder.images(), ImageFolder::kName, conditional);
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_TRUE(not_modified.body.empty());
+  conditional.headers["if-none-match"] = "\"\"";
+  EXPECT_EQ(serve_image_file(folder.images(), ImageFolder::kName, conditional).status, 200);
+
+  for (const char* name : {"index.html", "../secret.txt", "..", "",
+                           "0123456789abcdef0123456789abcdee.png",  // absent
+                           "0123456789abcdef0123456789abcdef.svg"}) {
+    EXPECT_EQ(serve_image_file(folder.images(), name, get()).status, 404) << name;
+  }
+  EXPECT_EQ(serve_image_file(folder.images(), ImageFolder::kName, get("POST")).status, 405);
+  EXPECT_EQ(serve_image_file(folder.images(), ImageFolder::kName, get("HEAD")).status, 200);
 }
 
 }  // namespace

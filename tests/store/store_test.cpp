@@ -29,6 +29,7 @@ using std::chrono::sys_seconds;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
 
 const sys_seconds kNow = sys_days(std::chrono::year(2021) / 5 / 21) + 14h;
@@ -450,7 +451,8 @@ TEST_F(StoreTest, SchemaOneDatabaseIsMigrated) {
   {
     lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
     db.exec(
-        "DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN updated; "
+        "DROP TABLE article_images; DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN "
+        "updated; "
         "ALTER TABLE articles DROP COLUMN item_digest; "
         "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
         "ALTER TABLE articles DROP COLUMN enclosures; ALTER TABLE articles DROP COLUMN summary; "
@@ -544,7 +546,8 @@ TEST_F(StoreTest, SchemaTwoDatabaseIsMigrated) {
   {
     lib::Database db(db_path().string(), SQLITE_OPEN_READWRITE);
     db.exec(
-        "DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN updated; "
+        "DROP TABLE article_images; DROP INDEX articles_by_guid; ALTER TABLE articles DROP COLUMN "
+        "updated; "
         "ALTER TABLE articles DROP COLUMN item_digest; "
         "ALTER TABLE articles DROP COLUMN creator; ALTER TABLE articles DROP COLUMN tags; "
         "ALTER TABLE articles DROP COLUMN enclosures; PRAGMA user_version=2");
@@ -559,6 +562,53 @@ TEST_F(StoreTest, SchemaTwoDatabaseIsMigrated) {
   b.tags = {"x"};
   ASSERT_EQ(s.add_article(b, "t/s/c", kNow), AddOutcome::kNew);
   EXPECT_EQ(s.article(b.hash)->tags, std::vector<std::string>{"x"});
+}
+
+// images: download — each image's fate per article, the files still referenced, and the rows
+// going with a pruned article.
+TEST_F(StoreTest, ArticleImagesBookkeeping) {
+  Store s(db_path());
+  const Article a = make("00000000000000d1", kNow);
+  const Article b = make("00000000000000d2", kNow - 48h);
+  s.add_article(a, "t/s/c", kNow);
+  s.add_article(b, "t/s/d", kNow);
+  s.add_article(b, "t/s/c", kNow);
+  const auto image = [](std::string hash, std::string url, int position) {
+    return ArticleImage{std::move(hash), url, url, "", ImageState::kPending, 0, "", position};
+  };
+  s.set_article_image(image(a.hash, "https://i.test/2.jpg", 1));
+  s.set_article_image(image(a.hash, "https://i.test/1.jpg", 0));
+  s.set_article_image(image(b.hash, "https://i.test/1.jpg", 0));
+  s.set_article_image(image("00000000000000ff", "https://i.test/x.jpg", 0));  // no article
+  auto pending = s.pending_images(10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].url, "https://i.test/1.jpg");  // by article, then document order
+  EXPECT_EQ(pending[1].url, "https://i.test/2.jpg");
+  EXPECT_EQ(pending[2].hash, b.hash);
+  EXPECT_EQ(s.pending_images(1).size(), 1u);
+
+  ArticleImage stored = pending[0];
+  stored.state = ImageState::kStored;
+  stored.file = "0123456789abcdef0123456789abcdef.jpg";
+  s.set_article_image(stored);
+  ArticleImage given_up = pending[1];
+  given_up.state = ImageState::kGivenUp;
+  given_up.attempts = 1;
+  given_up.reason = "HTTP 404 Not Found";
+  s.set_article_image(given_up);
+  pending = s.pending_images(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].hash, b.hash);
+  EXPECT_THAT(s.image_files(), ElementsAre("0123456789abcdef0123456789abcdef.jpg"));
+
+  EXPECT_THAT(s.article_channels(b.hash), ElementsAre("t/s/c", "t/s/d"));
+  s.set_article_body(a.hash, "<p><img src=\"/images/x.jpg\"></p>", "/images/x.jpg");
+  EXPECT_EQ(s.article(a.hash)->html, "<p><img src=\"/images/x.jpg\"></p>");
+  EXPECT_EQ(s.article(a.hash)->image, "/images/x.jpg");
+
+  s.prune_before(kNow - 24h);  // b goes, and its image rows with it
+  EXPECT_THAT(s.pending_images(10), IsEmpty());
+  EXPECT_THAT(s.image_files(), ElementsAre("0123456789abcdef0123456789abcdef.jpg"));
 }
 
 TEST_F(StoreTest, NonDatabaseFileIsAClearError) {
@@ -644,7 +694,7 @@ TEST_F(StoreTest, FileSettingsAndIntegrity) {
     return st.step() ? st.column_text(0) : std::string("(no row)");
   };
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");  // persistent in the file
-  EXPECT_EQ(pragma("PRAGMA user_version"), "3");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "4");
   EXPECT_EQ(pragma("PRAGMA application_id"), std::to_string(0x66656564));
   EXPECT_EQ(pragma("PRAGMA foreign_key_check"), "(no row)");  // no orphans
 }

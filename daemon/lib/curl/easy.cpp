@@ -1,8 +1,21 @@
 #include "lib/curl/easy.hpp"
 
+#include <sys/socket.h>
+
+#include "lib/curl/address_guard.hpp"
 #include "lib/curl/global.hpp"
 
 namespace feedd::lib {
+namespace {
+
+curl_socket_t open_guarded(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<AddressGuard*>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN || !guard->allow(&address->addr)) return CURL_SOCKET_BAD;
+  // What libcurl would do itself, plus close-on-exec: hooks run as child processes.
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+}  // namespace
 
 CurlEasy::CurlEasy() {
   curl_global_init_once();
@@ -28,6 +41,18 @@ void CurlEasy::check(CURLcode code, CURLoption option) {
     throw std::runtime_error("curl_easy_setopt(" + std::to_string(static_cast<int>(option)) +
                              "): " + curl_easy_strerror(code));
   }
+}
+
+void CurlEasy::guard_addresses(AddressGuard* guard) {
+  if (guard == nullptr) {
+    set(CURLOPT_OPENSOCKETFUNCTION, static_cast<curl_opensocket_callback>(nullptr));
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(nullptr));
+    return;
+  }
+  set(CURLOPT_OPENSOCKETFUNCTION, static_cast<curl_opensocket_callback>(&open_guarded));
+  set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(guard));
+  // "" (not unset) is libcurl's way to ignore http_proxy and friends from the environment.
+  set(CURLOPT_PROXY, "");
 }
 
 std::optional<std::string> CurlEasy::header(const char* name) const {

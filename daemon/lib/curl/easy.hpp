@@ -8,6 +8,8 @@
 
 namespace feedd::lib {
 
+class AddressGuard;
+
 // Move-only. Not thread-safe: one thread uses a handle at a time (libcurl's own rule).
 // Destroying a handle that is still attached to a CurlMulti is allowed (libcurl detaches it),
 // but callers should remove it first so the multi's bookkeeping stays obvious.
@@ -53,6 +55,13 @@ class CurlEasy {
   // nullopt when the header is absent or there was no HTTP response (e.g. file://).
   // Only valid once headers have arrived; never throws except std::bad_alloc.
   std::optional<std::string> header(const char* name) const;
+
+  // Opens every connection of this handle through `guard` (CURLOPT_OPENSOCKETFUNCTION), so
+  // that each hop's resolved address is checked, and turns off proxies from the environment
+  // (through a proxy, the address checked would be the proxy's). A refused connection ends the
+  // transfer with CURLE_COULDNT_CONNECT and guard->refused() says why. `guard` is not owned
+  // and must outlive the transfers; nullptr removes it. Throws like set().
+  void guard_addresses(AddressGuard* guard);
 
  private:
   static void check(CURLcode code, CURLoption option);

@@ -372,4 +372,23 @@ std::string url_host(std::string_view url) {
   return h;
 }
 
+bool is_site_path(std::string_view path) {
+  constexpr std::size_t kMaxSitePath = 2048;
+  if (!path.starts_with('/') || path.starts_with("//") || path.size() > kMaxSitePath ||
+      path.find("..") != std::string_view::npos) {
+    return false;
+  }
+  const auto hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+    if (c == '-' || c == '.' || c == '_' || c == '~' || c == '/') continue;
+    if (c == '%' && i + 2 < path.size() && hex(path[i + 1]) && hex(path[i + 2])) continue;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace feedd::lib

@@ -41,6 +41,11 @@ std::string redact_secrets_in(std::string text, std::string_view url);
 // percent-encoded by libcurl. nullopt when `url` is not an absolute URL.
 std::optional<std::string> with_query_parameter(std::string_view url, std::string_view name,
                                                 std::string_view value);
+// True for a path from a site's root made only of ASCII letters, digits and "-._~/%" (no
+// "//" start, no "..", no "%" but before two hex digits): a downloaded image's URL under
+// `image_base: /images/`. Such a path may stand wherever web_url's output may (an attribute,
+// a YAML scalar, a Markdown link) without escaping. Pure.
+bool is_site_path(std::string_view path);
 
 // Lower-case host of an absolute URL, or "" when there is none (file://, garbage).
 std::string url_host(std::string_view url);

@@ -1,0 +1,71 @@
+#pragma once
+// `images: download` in the cycle (issue 13), kept apart from the Pipeline so that it plugs
+// into whatever shape the cycle has: record() the images of each new article inside the
+// cycle's transaction, run() after the cycle's posts and feeds are in place (images never
+// hold a post back), prune() after articles are pruned.
+//
+// Threading: one thread at a time, the thread that owns the store (like the Pipeline).
+// Errors: failed images are outcomes, logged once and retried on later cycles up to
+// kMaxImageAttempts; store failures throw store::StoreError from record() (the cycle rolls
+// back) and are caught and reported by run() and prune().
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "article/article.hpp"
+#include "config/config.hpp"
+#include "fetch/fetcher.hpp"
+#include "image/download.hpp"
+#include "store/store.hpp"
+
+namespace feedd::app {
+
+// A failing image is fetched on this many cycles before it is given up.
+inline constexpr int kMaxImageAttempts = 5;
+
+struct ImagePassReport {
+  int stored = 0;    // images that became files this run
+  int retry = 0;     // will be tried again
+  int given_up = 0;  // never will be
+  int posts_written = 0;
+  std::set<std::string> touched;  // channel paths listing a rewritten article
+  std::string error;              // store or file failure; "" otherwise
+};
+
+class ImagePass {
+ public:
+  // `config` and `store` must outlive the pass; it owns `fetcher` (the image fetcher: see
+  // image::image_fetch_limits; a fake one in tests).
+  ImagePass(const config::Config& config, store::Store& store,
+            std::unique_ptr<fetch::Fetcher> fetcher);
+
+  // Records the images of the new article `a` (already stored, in the open transaction) as
+  // pending: each <img>'s URL as written in its body (image_proxy taken off again), in
+  // document order, at most image_max_per_article. Throws store::StoreError.
+  void record(const article::Article& a);
+
+  // Fetches the pending images, records their fates, and rewrites the articles whose images
+  // arrived — the store rows in one transaction, then their post files. `in_transaction`
+  // (optional) is called in that transaction when an article was rewritten: the cycle marks
+  // its views behind the store there (ViewWriter::mark_behind).
+  ImagePassReport run(const std::function<void(store::Store&)>& in_transaction = {});
+
+  // Removes the files of <output>/images that no stored article references. Returns how many.
+  std::size_t prune();
+
+  // Shutting down: a run in progress returns promptly. Thread-safe.
+  void cancel() { fetcher_->cancel(); }
+
+ private:
+  const config::Config& config_;
+  store::Store& store_;
+  std::unique_ptr<fetch::Fetcher> fetcher_;
+  image::ImageStore files_;
+};
+
+// The real one: a curl fetcher of its own with the SSRF guard (unless image_private_hosts),
+// the referer: map, the per-image size cap. nullptr unless `images: download`.
+std::unique_ptr<ImagePass> make_image_pass(const config::Config& config, store::Store& store);
+
+}  // namespace feedd::app
