@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "lib/curl/easy.hpp"
 #include "lib/curl/slist.hpp"
+#include "util/utf8.hpp"
 
 namespace feedd::app {
 namespace {
@@ -139,10 +140,7 @@ class DaemonClient {
 // and it is cut, on a UTF-8 boundary, to a sane length.
 std::string printable(std::string s) {
   if (s.size() > kMaxPrintedText) {
-    std::size_t cut = kMaxPrintedText;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
-      --cut;
-    s.resize(cut);
+    s.resize(util::utf8_prefix(s, kMaxPrintedText).size());
     s += "…";
   }
   for (char& c : s) {

@@ -7,6 +7,7 @@
 #include "article/article.hpp"
 #include "lib/gumbo/html_tree.hpp"
 #include "lib/gumbo/text.hpp"
+#include "util/utf8.hpp"
 
 namespace feedd::article {
 namespace detail {
@@ -103,11 +104,7 @@ std::string summary_of(std::string text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   static constexpr std::string_view kEllipsis = "…";
   if (max_bytes < kEllipsis.size()) return {};
-  std::size_t cut = max_bytes - kEllipsis.size();
-  // Back up over UTF-8 continuation bytes so that no character is split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  text.resize(cut);
+  text.resize(util::utf8_prefix(text, max_bytes - kEllipsis.size()).size());
   while (!text.empty() && text.back() == ' ')
     text.pop_back();
   text += kEllipsis;

@@ -8,6 +8,7 @@
 #include "article/article_file.hpp"
 #include "article/html_text.hpp"
 #include "lib/crypto/sha256.hpp"
+#include "util/utf8.hpp"
 
 namespace feedd::article {
 namespace {
@@ -18,15 +19,6 @@ std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && s.back() == ' ')
     s.remove_suffix(1);
   return s;
-}
-
-// The longest prefix of at most `max` bytes that does not split a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-    --n;
-  return s.substr(0, n);
 }
 
 }  // namespace
@@ -85,7 +77,7 @@ std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
   std::vector<std::string> out;
   for (const auto& tag : tags) {
     if (out.size() >= parse::kMaxTags) break;
-    const std::string folded = fold_to_line(utf8_prefix(tag, parse::kMaxTagBytes));
+    const std::string folded = fold_to_line(util::utf8_prefix(tag, parse::kMaxTagBytes));
     std::string t(trim_spaces(folded));
     if (t.empty() || std::find(out.begin(), out.end(), t) != out.end()) continue;
     out.push_back(std::move(t));
@@ -122,7 +114,7 @@ std::string item_digest(const parse::FeedItem& item) {
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {
   // fold_to_line turns line breaks, tabs and controls into spaces, so trimming spaces is enough.
   const std::string folded = fold_to_line(item.title);
-  std::string title(trim_spaces(utf8_prefix(trim_spaces(folded), kMaxTitleBytes)));
+  std::string title(trim_spaces(util::utf8_prefix(trim_spaces(folded), kMaxTitleBytes)));
   const std::string normalized = normalize_title(title);
   if (normalized.empty()) return std::nullopt;
 
@@ -136,7 +128,7 @@ std::optional<Article> make_article(const parse::FeedItem& item, const Context& 
   article.guid = item.guid.empty() ? item.link : item.guid;
   article.item_digest = item_digest(item);
   {
-    const std::string creator = fold_to_line(utf8_prefix(item.author, kMaxCreatorBytes));
+    const std::string creator = fold_to_line(util::utf8_prefix(item.author, kMaxCreatorBytes));
     article.creator = std::string(trim_spaces(creator));
   }
   article.tags = clean_tags(item.tags);

@@ -6,6 +6,8 @@
 #include <array>
 #include <utility>
 
+#include "util/utf8.hpp"
+
 namespace feedd::rules {
 namespace {
 
@@ -16,15 +18,6 @@ constexpr std::array<std::pair<std::string_view, Field>, 5> kFields = {{
     {"link", Field::kLink},
     {"content", Field::kContent},
 }};
-
-// The longest prefix of at most `max` bytes that does not split a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-    --n;
-  return s.substr(0, n);
-}
 
 // A pattern is echoed in a diagnostic only when it cannot forge another line and is short.
 bool echoable(std::string_view s) {
@@ -50,7 +43,7 @@ bool matches(const Rule& rule, const Item& item) {
     case Field::kLink:
       return matches(re, item.link);
     case Field::kContent:
-      return matches(re, utf8_prefix(item.content, kMaxContentBytes));
+      return matches(re, util::utf8_prefix(item.content, kMaxContentBytes));
   }
   return false;
 }
