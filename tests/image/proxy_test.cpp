@@ -1,0 +1,114 @@
+#include "image/proxy.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace feedd::image {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Base64url, RoundTripsEveryLength) {
+  const std::string text = "https://wx1.sinaimg.cn/a b?c=%2F#x\xff";
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    const std::string part = text.substr(0, n);
+    const auto encoded = base64url_encode(part);
+    EXPECT_EQ(encoded.find_first_of("+/="), std::string::npos) << encoded;
+    EXPECT_EQ(base64url_decode(encoded), part) << encoded;
+  }
+}
+
+TEST(Base64url, RefusesForeignTextAndNonCanonicalForms) {
+  for (const char* bad : {"a", "ab+c", "ab/c", "YQ==", "YR", "a%2F"})
+    EXPECT_FALSE(base64url_decode(bad)) << bad;
+}
+
+TEST(UrlSigner, ChecksOnlyItsOwnPaths) {
+  const UrlSigner signer(std::string(32, 'k'));
+  const UrlSigner other(std::string(32, 'o'));
+  const std::string url = "https://wx1.sinaimg.cn/large/a.jpg?x=1";
+  const std::string path = signer.path(url);
+  ASSERT_TRUE(path.starts_with("img/"));
+  const std::string rest = path.substr(4);
+  std::string tampered_sig = rest;
+  tampered_sig[0] = tampered_sig[0] == '0' ? '1' : '0';
+  std::string tampered_url = signer.path("https://wx1.sinaimg.cn/large/b.jpg?x=1").substr(4);
+  tampered_url = rest.substr(0, 65) + tampered_url.substr(65);
+  struct Case {
+    std::string rest;
+    int status;
+  };
+  const Case cases[] = {
+      {rest, 200},
+      {tampered_sig, 403},
+      {tampered_url, 403},
+      {other.path(url).substr(4), 403},
+      {"", 404},
+      {"garbage", 404},
+      {rest.substr(0, 64) + "/", 404},
+      {rest.substr(0, 63) + "/" + rest.substr(65), 404},
+      {rest.substr(0, 65) + "!!", 404},
+  };
+  for (const Case& c : cases) {
+    const auto checked = signer.check(c.rest);
+    EXPECT_EQ(checked.status, c.status) << c.rest;
+    if (c.status == 200) {
+      EXPECT_EQ(checked.url, url);
+    }
+  }
+}
+
+class ProxyCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("feedd-proxy-cache-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ProxyCacheTest, PutThenGetServesTheSameFile) {
+  ProxyCache cache(dir_, 1000);
+  EXPECT_FALSE(cache.get("https://a/1.png"));
+  const auto name = cache.put("https://a/1.png", ImageType::kPng, std::string(100, 'p'));
+  ASSERT_FALSE(name.empty());
+  EXPECT_TRUE(name.ends_with(".png"));
+  EXPECT_EQ(cache.get("https://a/1.png"), name);
+  EXPECT_EQ(fs::file_size(dir_ / name), 100u);
+  EXPECT_EQ(cache.total_bytes(), 100u);
+}
+
+TEST_F(ProxyCacheTest, BoundEvictsTheLeastRecentlyUsed) {
+  ProxyCache cache(dir_, 300);
+  const auto a = cache.put("https://a/a.jpg", ImageType::kJpeg, std::string(100, 'a'));
+  const auto b = cache.put("https://a/b.jpg", ImageType::kJpeg, std::string(100, 'b'));
+  const auto c = cache.put("https://a/c.jpg", ImageType::kJpeg, std::string(100, 'c'));
+  ASSERT_TRUE(cache.get("https://a/a.jpg"));  // a is now more recent than b
+  const auto d = cache.put("https://a/d.jpg", ImageType::kJpeg, std::string(100, 'd'));
+  EXPECT_FALSE(cache.get("https://a/b.jpg"));
+  EXPECT_FALSE(fs::exists(dir_ / b));
+  for (const char* kept : {"https://a/a.jpg", "https://a/c.jpg", "https://a/d.jpg"})
+    EXPECT_TRUE(cache.get(kept)) << kept;
+  EXPECT_EQ(cache.total_bytes(), 300u);
+  // Larger than the whole bound: refused, nothing evicted.
+  EXPECT_EQ(cache.put("https://a/e.jpg", ImageType::kJpeg, std::string(301, 'e')), "");
+  EXPECT_EQ(cache.total_bytes(), 300u);
+}
+
+TEST_F(ProxyCacheTest, ARestartKeepsTheFilesWithinTheBound) {
+  {
+    ProxyCache cache(dir_, 1000);
+    cache.put("https://a/a.gif", ImageType::kGif, std::string(400, 'a'));
+    cache.put("https://a/b.gif", ImageType::kGif, std::string(400, 'b'));
+  }
+  ProxyCache smaller(dir_, 500);
+  EXPECT_EQ(smaller.total_bytes(), 400u);
+  EXPECT_TRUE(smaller.get("https://a/a.gif") || smaller.get("https://a/b.gif"));
+}
+
+}  // namespace
+}  // namespace feedd::image
