@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "lib/crypto/hmac.hpp"
@@ -172,6 +173,102 @@ void ProxyCache::evict_locked(std::uintmax_t need) {
     std::filesystem::remove(folder_ / oldest->first, ec);
     total_ -= oldest->second.size;
     entries_.erase(oldest);
+  }
+}
+
+}  // namespace feedd::image
+
+namespace feedd::image {
+
+ProxyFetcher::ProxyFetcher(std::unique_ptr<fetch::Fetcher> fetcher, ProxyCache& cache,
+                           std::size_t max_queue, std::size_t batch)
+    : fetcher_(std::move(fetcher)),
+      cache_(cache),
+      max_queue_(max_queue),
+      batch_(std::max<std::size_t>(batch, 1)),
+      thread_([this] { run(); }) {}
+
+ProxyFetcher::~ProxyFetcher() {
+  cancel();
+  thread_.join();
+}
+
+void ProxyFetcher::request(std::string url, Done done) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!cancelled_ && queue_.size() < max_queue_) {
+      queue_.emplace_back(std::move(url), std::move(done));
+      wake_.notify_one();
+      return;
+    }
+  }
+  done({503, "", "image proxy busy or shutting down"});
+}
+
+void ProxyFetcher::cancel() {
+  {
+    const std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  wake_.notify_all();
+  fetcher_->cancel();
+}
+
+ProxyReply ProxyFetcher::fetched(fetch::Result& result) {
+  if (result.outcome == fetch::Outcome::kCancelled) return {503, "", "shutting down"};
+  if (result.outcome != fetch::Outcome::kOk) {
+    return {502, "", result.reason.empty() ? fetch::outcome_name(result.outcome) : result.reason};
+  }
+  const Sniffed sniffed = sniff(result.body, result.content_type);
+  if (!sniffed.type) return {502, "", sniffed.reason};
+  std::string file = cache_.put(result.url, *sniffed.type, result.body);
+  if (file.empty()) return {502, "", "cannot cache the image"};
+  return {200, std::move(file), ""};
+}
+
+void ProxyFetcher::run() {
+  for (;;) {
+    std::vector<std::pair<std::string, Done>> taken;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return cancelled_ || !queue_.empty(); });
+      if (cancelled_) {
+        auto left = std::exchange(queue_, {});
+        lock.unlock();
+        for (auto& [url, done] : left)
+          done({503, "", "shutting down"});
+        return;
+      }
+      // Up to batch_ distinct URLs; every queued request for one of them rides along.
+      std::vector<std::string> urls;
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        const bool known = std::find(urls.begin(), urls.end(), it->first) != urls.end();
+        if (known || urls.size() < batch_) {
+          if (!known) urls.push_back(it->first);
+          taken.push_back(std::move(*it));
+          it = queue_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    std::map<std::string, ProxyReply> replies;
+    std::vector<fetch::Request> requests;
+    for (const auto& [url, done] : taken) {
+      if (replies.contains(url)) continue;
+      // An earlier batch may have fetched it since the request was queued.
+      if (auto file = cache_.get(url)) {
+        replies[url] = {200, std::move(*file), ""};
+      } else {
+        replies[url] = {503, "", "not fetched"};
+        requests.push_back({url, url, {}});
+      }
+    }
+    if (!requests.empty()) {
+      fetcher_->fetch_all(requests, [&](fetch::Result& r) { replies[r.key] = fetched(r); });
+    }
+    for (auto& [url, done] : taken)
+      done(replies[url]);
   }
 }
 

@@ -2,15 +2,22 @@
 // `images: proxy`: the daemon serves `/img/<signature>/<encoded url>` itself. UrlSigner makes
 // and checks those paths (so feedd fetches only URLs it wrote into a post: no open proxy);
 // ProxyCache keeps the fetched images on disk, bounded in bytes, least recently used evicted.
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
+#include "fetch/fetcher.hpp"
 #include "image/sniff.hpp"
 
 namespace feedd::image {
@@ -74,6 +81,49 @@ class ProxyCache {
   std::map<std::string, Entry> entries_;  // by file name
   std::uintmax_t total_ = 0;
   std::uint64_t tick_ = 0;
+};
+
+struct ProxyReply {
+  int status = 502;  // 200: `file` is in the cache; 502: upstream failed or not an image; 503
+  std::string file;
+  std::string reason;  // otherwise, for the response body and the log
+};
+
+// Fetches proxied images on a thread of its own, so the HTTP server's loop never waits on an
+// upstream. Requests queue (at most `max_queue`; beyond that, or once cancelled, they are
+// answered 503 at once); the thread takes up to `batch` distinct URLs at a time and fetches
+// them through `fetcher` (image_fetch_limits: SSRF guard, Referer, size and time caps), so at
+// most `batch` upstream requests run at once. What sniff() accepts goes into `cache`.
+class ProxyFetcher {
+ public:
+  using Done = std::function<void(ProxyReply)>;
+  // `cache` must outlive this object.
+  ProxyFetcher(std::unique_ptr<fetch::Fetcher> fetcher, ProxyCache& cache,
+               std::size_t max_queue = 256, std::size_t batch = 8);
+  // Cancels and joins the thread; queued requests are answered 503.
+  ~ProxyFetcher();
+  ProxyFetcher(const ProxyFetcher&) = delete;
+  ProxyFetcher& operator=(const ProxyFetcher&) = delete;
+
+  // Any thread. `done` runs exactly once: on the fetcher's thread, or on the calling thread
+  // when the request is refused at once. The caller posts it back to its own thread.
+  void request(std::string url, Done done);
+  // Any thread: the fetch in progress ends as cancelled, later requests are refused. Idempotent.
+  void cancel();
+
+ private:
+  void run();
+  ProxyReply fetched(fetch::Result& result);
+
+  std::unique_ptr<fetch::Fetcher> fetcher_;
+  ProxyCache& cache_;
+  std::size_t max_queue_;
+  std::size_t batch_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<std::string, Done>> queue_;
+  bool cancelled_ = false;
+  std::thread thread_;
 };
 
 }  // namespace feedd::image

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <string>
+
+#include "fetch/fake_fetcher.hpp"
 
 namespace feedd::image {
 namespace {
@@ -108,6 +111,57 @@ TEST_F(ProxyCacheTest, ARestartKeepsTheFilesWithinTheBound) {
   ProxyCache smaller(dir_, 500);
   EXPECT_EQ(smaller.total_bytes(), 400u);
   EXPECT_TRUE(smaller.get("https://a/a.gif") || smaller.get("https://a/b.gif"));
+}
+
+using namespace std::string_literals;
+
+ProxyReply ask(ProxyFetcher& proxy, const std::string& url) {
+  std::promise<ProxyReply> reply;
+  proxy.request(url, [&](ProxyReply r) { reply.set_value(std::move(r)); });
+  return reply.get_future().get();
+}
+
+fetch::Result ok(std::string body, std::string type) {
+  fetch::Result r;
+  r.outcome = fetch::Outcome::kOk;
+  r.http_status = 200;
+  r.body = std::move(body);
+  r.content_type = std::move(type);
+  return r;
+}
+
+TEST_F(ProxyCacheTest, ProxyFetcherCachesImagesAndRefusesTheRest) {
+  const std::string png = "\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDR png body"s;
+  auto fake = std::make_unique<fetch::FakeFetcher>();
+  fetch::FakeFetcher& upstream = *fake;
+  upstream.answer("https://i/a.png", ok(png, "image/png"));
+  upstream.answer("https://i/x.svg",
+                  ok("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "image/svg+xml"));
+  upstream.answer("https://i/h.jpg", ok("<!DOCTYPE html><html></html>", "image/jpeg"));
+  fetch::Result missing;
+  missing.outcome = fetch::Outcome::kHttpError;
+  missing.http_status = 404;
+  missing.reason = "HTTP 404 Not Found";
+  upstream.answer("https://i/404.png", missing);
+  ProxyCache cache(dir_, 1 << 20);
+  ProxyFetcher proxy(std::move(fake), cache);
+  struct Case {
+    std::string url;
+    int status;
+  };
+  const Case cases[] = {
+      {"https://i/a.png", 200},   {"https://i/x.svg", 502}, {"https://i/h.jpg", 502},
+      {"https://i/404.png", 502}, {"https://i/a.png", 200},  // the second from the cache
+  };
+  for (const Case& c : cases) {
+    const ProxyReply reply = ask(proxy, c.url);
+    EXPECT_EQ(reply.status, c.status) << c.url << ": " << reply.reason;
+    EXPECT_EQ(reply.file.empty(), c.status != 200) << c.url;
+  }
+  EXPECT_EQ(upstream.requests().size(), 4u);  // a.png fetched once
+  EXPECT_EQ(cache.total_bytes(), png.size());
+  proxy.cancel();
+  EXPECT_EQ(ask(proxy, "https://i/a.png").status, 503);
 }
 
 }  // namespace
