@@ -17,6 +17,7 @@
 #include "app/daemon_status.hpp"
 #include "app/daemon_worker.hpp"
 #include "app/http_api.hpp"
+#include "app/images.hpp"
 #include "app/pipeline.hpp"
 #include "app/refresh_tracker.hpp"
 #include "app/reload.hpp"
@@ -39,6 +40,8 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 constexpr std::size_t kRefreshHistory = 256;
+// images: proxy — image requests waiting for the upstream at most; beyond, 503 at once.
+constexpr std::size_t kImageProxyQueue = 256;
 
 std::vector<schedule::ChannelPlan> plans_of(const config::Config& cfg) {
   std::vector<schedule::ChannelPlan> plans;
@@ -80,14 +83,25 @@ class Daemon final : public ApiContext {
         timer_(io_),
         grace_(io_),
         scheduler_([this] { return jitter_(rng_); }),
-        server_(io_, serve::Limits{},
-                [this](const serve::Request& r, auto respond) { respond(route(*this, r)); }) {}
+        server_(io_, serve::Limits{}, [this](const serve::Request& r, auto respond) {
+          route_async(*this, r, std::move(respond));
+        }) {}
 
   int run() {
     // The views exist (and missing files are rebuilt) before the first request is served.
     auto opened = worker_side_.open(config_, now_seconds());
     if (!opened) return kExitFailed;
     install_views(opened->views, true);
+    if (config_.images == config::ImageMode::proxy && !opened->image_proxy_key.empty()) {
+      // images: proxy is set up at startup only: a reload that changes images: needs a restart.
+      image_signer_.emplace(opened->image_proxy_key);
+      image_cache_ = std::make_unique<image::ProxyCache>(
+          image_cache_folder(config_), static_cast<std::uintmax_t>(config_.image_cache_mb) << 20);
+      auto limits = image::image_fetch_limits(image_fetch_options(config_));
+      image_proxy_ = std::make_unique<image::ProxyFetcher>(
+          fetch::make_curl_fetcher(std::move(limits)), *image_cache_, kImageProxyQueue,
+          static_cast<std::size_t>(limits.max_parallel));
+    }
     store_snapshot_ = std::move(opened->store);
     try {
       const auto [host, port] = split_listen(config_.listen);
@@ -105,6 +119,17 @@ class Daemon final : public ApiContext {
   }
 
   // ApiContext (loop thread).
+  const image::UrlSigner* image_signer() const override {
+    return image_signer_ ? &*image_signer_ : nullptr;
+  }
+  image::ProxyCache* image_cache() override { return image_cache_.get(); }
+  void fetch_image(std::string url, std::function<void(image::ProxyReply)> done) override {
+    assert_loop_thread("fetch_image");
+    image_proxy_->request(std::move(url), [this, done = std::move(done)](image::ProxyReply r) {
+      asio::post(io_, [done, r = std::move(r)] { done(r); });
+    });
+  }
+
   std::filesystem::path image_folder() const override {
     assert_loop_thread("image_folder");
     // Only in download mode, and only what ImageStore wrote: serve_image_file checks names.
@@ -338,6 +363,7 @@ class Daemon final : public ApiContext {
     }
     // Fetches stop at once; what was fetched is still committed, within the grace period.
     worker_side_.cancel_fetches();
+    if (image_proxy_) image_proxy_->cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) io_.stop();
@@ -371,6 +397,12 @@ class Daemon final : public ApiContext {
   std::uint64_t cycle_seq_ = 0;
   RefreshTracker refreshes_{kRefreshHistory};
   std::shared_ptr<const std::vector<std::string>> all_channels_;  // of config_, made on demand
+
+  // images: proxy (else empty). The fetcher's thread posts to io_, so it is declared (and
+  // destroyed, joined) after it.
+  std::optional<image::UrlSigner> image_signer_;
+  std::unique_ptr<image::ProxyCache> image_cache_;
+  std::unique_ptr<image::ProxyFetcher> image_proxy_;
 };
 
 }  // namespace

@@ -81,6 +81,7 @@ DaemonWorker::Output DaemonWorker::write_views(std::chrono::sys_seconds now) {
   out.views = served_views_.take();
   out.store = snapshot_store(*worker_config_, *store_);
   if (notifier_) out.store.notify = notifier_->stats();
+  out.image_proxy_key = pipeline_->image_proxy_key();
   return_free_memory();
   return out;
 }

@@ -25,6 +25,7 @@ class DaemonWorker {
   struct Output {
     serve::ViewMap views;  // rendered since the last output (every view after open, reload)
     StoreSnapshot store;
+    std::string image_proxy_key;  // images: proxy: the key /img/ URLs are signed with
   };
   struct CycleOutput : Output {
     CycleReport report;

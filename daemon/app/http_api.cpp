@@ -232,4 +232,25 @@ serve::Response route(ApiContext& ctx, const serve::Request& req) {
   return serve::text_response(404, "not found\n");
 }
 
+void route_async(ApiContext& ctx, const serve::Request& req,
+                 std::function<void(serve::Response)> respond) {
+  const image::UrlSigner* signer = ctx.image_signer();
+  image::ProxyCache* cache = ctx.image_cache();
+  if (!req.path.starts_with("/img/") || signer == nullptr || cache == nullptr) {
+    return respond(route(ctx, req));
+  }
+  if (req.method != "GET" && req.method != "HEAD") return respond(method_not_allowed("GET, HEAD"));
+  const auto checked = signer->check(std::string_view(req.path).substr(5));
+  if (checked.status == 403) return respond(serve::text_response(403, "bad signature\n"));
+  if (checked.status != 200) return respond(serve::text_response(404, "not found\n"));
+  if (const auto file = cache->get(checked.url)) {
+    return respond(serve::serve_image_file(cache->folder(), *file, req));
+  }
+  ctx.fetch_image(checked.url, [folder = cache->folder(), req,
+                                respond = std::move(respond)](image::ProxyReply reply) {
+    if (reply.status == 200) return respond(serve::serve_image_file(folder, reply.file, req));
+    respond(serve::text_response(reply.status, reply.reason + "\n"));
+  });
+}
+
 }  // namespace feedd::app

@@ -10,13 +10,17 @@
 //   POST /refresh[?channel=PATH…]        202 + JSON {"id":N,...}; 303 → / for HTML forms
 //   GET  /refresh/N                      JSON progress of refresh N
 //   GET|HEAD /images/hash.ext            downloaded images (images: download): <hash>.<ext>
+//   GET|HEAD /img/<sig>/<base64url>      proxied images (images: proxy): route_async only;
+//                                        403 for a bad signature, 404 for a malformed path
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/refresh_tracker.hpp"
+#include "image/proxy.hpp"
 #include "serve/http.hpp"
 #include "serve/status.hpp"
 
@@ -42,9 +46,23 @@ class ApiContext {
   // The folder of downloaded images (<output>/images) served under /images/; empty (the
   // default) serves none.
   virtual std::filesystem::path image_folder() const { return {}; }
+  // images: proxy — the signer of /img/ paths and the cache of the images fetched; nullptr
+  // (the default: /img/ is 404) in the other modes.
+  virtual const image::UrlSigner* image_signer() const { return nullptr; }
+  virtual image::ProxyCache* image_cache() { return nullptr; }
+  // images: proxy — fetches the signed `url` off the loop thread (image::ProxyFetcher);
+  // `done` runs once, on the loop thread.
+  virtual void fetch_image(std::string /*url*/, std::function<void(image::ProxyReply)> done) {
+    done({503, "", "no image proxy"});
+  }
 };
 
 serve::Response route(ApiContext& ctx, const serve::Request& request);
+
+// route(), and /img/ (images: proxy), whose misses are answered after the upstream fetch:
+// `respond` runs once, on the loop thread (now or after ctx.fetch_image).
+void route_async(ApiContext& ctx, const serve::Request& request,
+                 std::function<void(serve::Response)> respond);
 
 // True when `request` may trigger a refresh: a loopback peer, or "Authorization: Bearer
 // <token>" matching a configured non-empty token (compared in constant time).

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "article/article_file.hpp"
+#include "lib/crypto/hmac.hpp"
 #include "lib/curl/url.hpp"
 #include "util/atomic_file.hpp"
 
@@ -181,12 +182,60 @@ std::size_t ImagePass::prune() {
 
 std::unique_ptr<ImagePass> make_image_pass(const config::Config& config, store::Store& store) {
   if (config.images != config::ImageMode::download) return nullptr;
+  return std::make_unique<ImagePass>(
+      config, store,
+      fetch::make_curl_fetcher(image::image_fetch_limits(image_fetch_options(config))));
+}
+
+image::FetchOptions image_fetch_options(const config::Config& config) {
   image::FetchOptions o;
   o.referers = image::RefererMap(config.referer);
   o.private_hosts = config.image_private_hosts;
   o.max_image_bytes = static_cast<std::size_t>(config.image_max_mb) << 20;
-  return std::make_unique<ImagePass>(config, store,
-                                     fetch::make_curl_fetcher(image::image_fetch_limits(o)));
+  return o;
+}
+
+std::string image_proxy_key(store::Store& store) {
+  static constexpr std::string_view kKey = "image_proxy_key";
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto from_hex = [](std::string_view hex) -> std::optional<std::string> {
+    if (hex.size() != 64) return std::nullopt;
+    std::string out;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      const auto hi = std::string_view(kHex).find(hex[i]);
+      const auto lo = std::string_view(kHex).find(hex[i + 1]);
+      if (hi == std::string_view::npos || lo == std::string_view::npos) return std::nullopt;
+      out += static_cast<char>(hi << 4 | lo);
+    }
+    return out;
+  };
+  if (const auto stored = store.meta(kKey)) {
+    if (auto key = from_hex(*stored)) return *key;
+    spdlog::warn(
+        "store: meta {} is not 64 hex digits; making a new key (old /img/ links stop working)",
+        kKey);
+  }
+  const std::string key = lib::random_bytes(32);
+  std::string hex;
+  for (const char c : key) {
+    hex += kHex[static_cast<unsigned char>(c) >> 4];
+    hex += kHex[static_cast<unsigned char>(c) & 0xf];
+  }
+  store.set_meta(kKey, hex);
+  return key;
+}
+
+std::function<std::optional<std::string>(const std::string&)> proxied_image_url(
+    image::UrlSigner signer, std::string base_url) {
+  return [signer = std::move(signer),
+          base = std::move(base_url)](const std::string& url) -> std::optional<std::string> {
+    if (!url.starts_with("http://") && !url.starts_with("https://")) return std::nullopt;
+    return base + signer.path(url);
+  };
+}
+
+std::filesystem::path image_cache_folder(const config::Config& config) {
+  return config.state.parent_path() / "image-cache";
 }
 
 }  // namespace feedd::app

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "fetch/fetcher.hpp"
 #include "image/download.hpp"
+#include "image/proxy.hpp"
 #include "store/store.hpp"
 
 namespace feedd::app {
@@ -67,5 +68,22 @@ class ImagePass {
 // The real one: a curl fetcher of its own with the SSRF guard (unless image_private_hosts),
 // the referer: map, the per-image size cap. nullptr unless `images: download`.
 std::unique_ptr<ImagePass> make_image_pass(const config::Config& config, store::Store& store);
+
+// How images are fetched, from the config (referer:, image_private_hosts:, image_max_mb:):
+// the same for images: download and images: proxy.
+image::FetchOptions image_fetch_options(const config::Config& config);
+
+// images: proxy — the HMAC key of image::UrlSigner: the store's meta "image_proxy_key" (hex),
+// 32 random bytes made and stored on first use, so signed URLs in posts outlive restarts.
+// The store's thread; throws store::StoreError (and std::runtime_error if the CSPRNG fails).
+std::string image_proxy_key(store::Store& store);
+
+// images: proxy — the article's image_url mapping: an http(s) URL → <base_url>img/<sig>/<url>;
+// nullopt (left as it is) for anything else. `signer` is copied in; thread-safe.
+std::function<std::optional<std::string>(const std::string&)> proxied_image_url(
+    image::UrlSigner signer, std::string base_url);
+
+// images: proxy — where the daemon caches proxied images: beside the store.
+std::filesystem::path image_cache_folder(const config::Config& config);
 
 }  // namespace feedd::app

@@ -54,10 +54,11 @@ std::vector<ChannelPoll> polls_for(const config::Config& config, const store::St
 class CycleRun {
  public:
   // All references must outlive the run; `staged` receives the new articles' files.
-  // `images` (images: download; may be null) records the images of each new article.
+  // `images` (images: download; may be null) records the images of each new article;
+  // `image_url` (images: proxy; may be empty) is the articles' image mapping.
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
            std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged,
-           schedule::InstanceHealth& instances, ImagePass* images)
+           schedule::InstanceHealth& instances, ImagePass* images, const ImageUrl& image_url)
       : config_(config),
         store_(store),
         posts_(posts),
@@ -66,6 +67,7 @@ class CycleRun {
         staged_(staged),
         instances_(instances),
         images_(images),
+        image_url_(image_url),
         order_(polls.size()) {
     for (std::size_t i = 0; i < polls_.size(); ++i)
       index_of_.emplace(polls_[i].path(), i);
@@ -107,6 +109,7 @@ class CycleRun {
   void parsed(std::size_t i, parse::Result result) {
     auto job = polls_[i].parsed(std::move(result), config_, store_);
     if (!job) return ready(i);
+    job->context.image_url = image_url_;
     pool_.submit([i, job = std::move(*job), this]() -> WorkPool::Continuation {
       auto made = ChannelPoll::make_articles(job);
       return [i, made = std::move(made), this]() mutable {
@@ -141,6 +144,7 @@ class CycleRun {
   std::vector<fetch::Request> retries_;
   std::vector<notify::NewPost> new_posts_;
   ImagePass* images_;
+  const ImageUrl& image_url_;
   std::unordered_map<std::string, std::size_t> index_of_;  // channel path → poll
   InOrder order_;
 };
@@ -223,7 +227,12 @@ Pipeline::Pipeline(const config::Config& config, store::Store& store, ViewSink* 
       store_(store),
       posts_(config.output),
       views_(config, sink),
-      images_(make_image_pass(config, store)) {}
+      images_(make_image_pass(config, store)) {
+  if (config.images == config::ImageMode::proxy) {
+    image_proxy_key_ = app::image_proxy_key(store);
+    image_url_ = proxied_image_url(image::UrlSigner(image_proxy_key_), config.base_url);
+  }
+}
 
 CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
                                 const std::vector<std::string>& only) {
@@ -253,7 +262,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get());
+    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get(),
+                 image_url_);
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)

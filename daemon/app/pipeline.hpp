@@ -25,6 +25,9 @@
 
 namespace feedd::app {
 
+// An article's image mapping (article::Context::image_url).
+using ImageUrl = std::function<std::optional<std::string>(const std::string& url)>;
+
 class Pipeline {
  public:
   // `config` and `store` must outlive the Pipeline, and so must `sink` when given (the daemon,
@@ -61,6 +64,10 @@ class Pipeline {
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
   int prune(std::chrono::sys_seconds now);
 
+  // images: proxy — the key (app::image_proxy_key) the posts' /img/ URLs are signed with, for
+  // the daemon's server to check them; "" in the other modes.
+  const std::string& image_proxy_key() const { return image_proxy_key_; }
+
  private:
   const config::Config& config_;
   store::Store& store_;
@@ -69,6 +76,8 @@ class Pipeline {
   // RSSHub failover across this Pipeline's cycles: which instances to skip for a while.
   schedule::InstanceHealth instances_;
   std::unique_ptr<ImagePass> images_;  // images: download only
+  std::string image_proxy_key_;        // images: proxy only: image::UrlSigner's key
+  ImageUrl image_url_;                 // images: proxy only: url → <base_url>img/<sig>/<url>
 };
 
 }  // namespace feedd::app

@@ -462,17 +462,13 @@ void read_iframe_hosts(Diagnostics& diags, TopDraft& d, const Entry& e) {
 }
 
 void set_images(Diagnostics& diags, TopDraft& d, const std::string& s, const YAML::Node& at) {
-  if (s == image_mode_name(ImageMode::proxy)) {
-    // Accepted by name so the message can say so; the daemon does not serve /img/ yet.
-    return diags.error(at, "\"images: proxy\" is not implemented yet (use download or hotlink)");
-  }
-  for (const ImageMode m : {ImageMode::hotlink, ImageMode::download}) {
+  for (const ImageMode m : {ImageMode::hotlink, ImageMode::download, ImageMode::proxy}) {
     if (s == image_mode_name(m)) {
       d.cfg.images = m;
       return;
     }
   }
-  diags.error(at, "\"images\" must be download or hotlink, not " +
+  diags.error(at, "\"images\" must be download, proxy or hotlink, not " +
                       (printable(s) ? dq(s) : std::string("that")));
 }
 

@@ -457,10 +457,7 @@ categories:
         "\"99999999999999999999\""}},
       {"images unknown",
        with_tree("images: mirror"),
-       {"feeds.yaml:1: \"images\" must be download or hotlink, not \"mirror\""}},
-      {"images proxy not yet",
-       with_tree("images: proxy"),
-       {"feeds.yaml:1: \"images: proxy\" is not implemented yet (use download or hotlink)"}},
+       {"feeds.yaml:1: \"images\" must be download, proxy or hotlink, not \"mirror\""}},
       {"image_base relative",
        with_tree("image_base: images/"),
        {"feeds.yaml:1: \"image_base\" must be an absolute http or https URL or a path "
@@ -732,6 +729,7 @@ TEST(ParseConfig, EveryAcceptedKeyLandsInConfig) {
        [](auto& c) { return c.iframe_hosts == std::vector<std::string>{"player.bilibili.com"}; }},
       {KeyLevel::top, "images", "download",
        [](auto& c) { return c.images == ImageMode::download; }},
+      {KeyLevel::top, "images", "proxy", [](auto& c) { return c.images == ImageMode::proxy; }},
       {KeyLevel::top, "image_base", "/images", [](auto& c) { return c.image_base == "/images/"; }},
       {KeyLevel::top, "referer", "{Sinaimg.CN: 'https://weibo.com/'}",
        [](auto& c) {

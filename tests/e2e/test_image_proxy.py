@@ -1,0 +1,166 @@
+"""images: proxy end to end (issue 13): `feedd run` signs the posts' image URLs as
+<base_url>img/<signature>/<url> and serves them itself from a loopback image server (the one of
+test_images.py: a Referer rule, an SVG, HTML dressed as .jpg, a 404, an image over the cap),
+through its disk cache; a tampered or unsigned path is refused before any upstream request."""
+import base64
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import harness
+from harness import FEEDD, FeeddTestCase
+from test_images import GIF, JPEG, PNG, TREE, ImageServer, feed
+
+DEADLINE = 15.0
+IMG = re.compile(r'src="(http://127\.0\.0\.1:\d+/img/([0-9a-f]{64})/([A-Za-z0-9_-]+))"')
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def b64decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
+
+
+class ImageProxyTest(FeeddTestCase):
+    def setUp(self):
+        super().setUp()
+        self.images = ImageServer()
+        self.images.feed = feed(self.images.port)
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.images.stop()
+        super().tearDown()
+
+    def start(self, **top):
+        """Starts `feedd run` with images: proxy; returns once its first post is written."""
+        for _ in range(5):
+            self.port = free_port()
+            self.write_config(TREE.replace("{port}", str(self.images.port)), images="proxy",
+                              image_max_mb="1", listen="127.0.0.1:%d" % self.port,
+                              base_url="http://127.0.0.1:%d/" % self.port, **top)
+            self.proc = subprocess.Popen([FEEDD, "run", "-c", "feeds.yaml"], cwd=self.dir,
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + DEADLINE
+            while time.monotonic() < deadline and self.proc.poll() is None and not self.posts():
+                time.sleep(0.05)
+            if self.posts():
+                return
+            if self.proc.poll() is None:
+                self.fail("no post within %.0f s" % DEADLINE)
+            err = self.proc.stderr.read()
+            if "Address already in use" not in err:
+                self.fail("feedd run exited %d: %s" % (self.proc.returncode, err))
+        self.fail("no free port")
+
+    def get(self, path, **headers):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
+        try:
+            conn.request("GET", path, headers=headers)
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def signed(self):
+        """{original image URL: /img/… path} of the post, in document order."""
+        post = self.read("posts/" + self.posts()[0])
+        out = {}
+        for full, _sig, enc in IMG.findall(post):
+            out[b64decode(enc)] = full[full.index("/img/"):]
+        return post, out
+
+    def test_proxy_serves_signed_images_and_refuses_the_rest(self):
+        self.start(image_private_hosts="true")
+        post, signed = self.signed()
+        ip = "http://127.0.0.1:%d" % self.images.port
+        named = "http://localhost:%d" % self.images.port
+        self.assertEqual(len(signed), 8, post)
+        self.assertNotIn('src="' + ip, post)  # no image left pointing upstream
+        # The front-matter image follows the first <img>.
+        self.assertRegex(post, r"(?m)^(headimg|thumbnail): .*/img/[0-9a-f]{64}/")
+        self.assertEqual(self.images.paths(), [])  # nothing fetched before a reader asks
+
+        cases = [
+            (ip + "/ok.jpg", 200, JPEG, "image/jpeg"),
+            (named + "/referer.png", 200, PNG, "image/png"),  # the referer: rule's host
+            (ip + "/referer.png", 502, None, None),           # no Referer: upstream 403
+            (ip + "/evil.svg", 502, None, None),
+            (ip + "/disguised.jpg", 502, None, None),
+            (ip + "/missing.jpg", 502, None, None),
+            (ip + "/big.jpg", 502, None, None),               # over image_max_mb
+            (ip + "/flaky.gif", 502, None, None),             # 503 upstream, not cached...
+            (ip + "/flaky.gif", 200, GIF, "image/gif"),       # ...so asked again
+        ]
+        for url, status, body, ctype in cases:
+            code, headers, got = self.get(signed[url])
+            self.assertEqual(code, status, (url, got))
+            if status == 200:
+                self.assertEqual(got, body, url)
+                self.assertEqual(headers["content-type"], ctype, url)
+                self.assertEqual(headers["x-content-type-options"], "nosniff", url)
+                self.assertIn("max-age=", headers["cache-control"], url)
+                self.assertIn("etag", headers, url)
+        referers = [r for p, r in self.images.log if p == "/referer.png"]
+        self.assertEqual(sorted(referers, key=str), sorted([None, harness_referer()], key=str))
+
+        # A cache hit: served again (and 304 on its ETag) without a second upstream request.
+        before = len(self.images.log)
+        code, headers, got = self.get(signed[ip + "/ok.jpg"])
+        self.assertEqual((code, got), (200, JPEG))
+        code, _, got = self.get(signed[ip + "/ok.jpg"], **{"If-None-Match": headers["etag"]})
+        self.assertEqual((code, got), (304, b""))
+        self.assertEqual(len(self.images.log), before)
+        self.assertEqual(sum(1 for p, _ in self.images.log if p == "/ok.jpg"), 1)
+        cache = os.path.join(self.output, "image-cache")
+        self.assertEqual(len(os.listdir(cache)), 3, os.listdir(cache))  # three images arrived
+
+        # Tampered and unsigned paths never reach upstream.
+        path = signed[ip + "/ok.jpg"]
+        sig = path[5:69]
+        flipped = ("1" if sig[0] == "0" else "0") + sig[1:]
+        other = base64.urlsafe_b64encode((ip + "/flaky.gif?x").encode()).decode().rstrip("=")
+        refusals = [
+            ("/img/" + flipped + path[69:], 403),                # tampered signature
+            (path[:70] + other, 403),                            # a URL it never signed
+            ("/img/" + "0" * 64 + "/" + other, 403),
+            ("/img/garbage", 404),
+            ("/img/" + sig + "/!!", 404),
+            ("/img/" + sig, 404),
+        ]
+        before = len(self.images.log)
+        for p, status in refusals:
+            code, _, got = self.get(p)
+            self.assertEqual(code, status, (p, got))
+        self.assertEqual(len(self.images.log), before)
+
+    def test_loopback_refused_without_image_private_hosts(self):
+        # The SSRF guard: the image server is on 127.0.0.1, so with image_private_hosts off the
+        # proxy never connects to it, signed or not.
+        self.start()
+        _, signed = self.signed()
+        code, _, got = self.get(signed["http://127.0.0.1:%d/ok.jpg" % self.images.port])
+        self.assertEqual(code, 502, got)
+        self.assertIn(b"refused: address 127.0.0.1 is loopback", got)
+        self.assertEqual(self.images.paths(), [])
+
+
+def harness_referer():
+    from test_images import REFERER
+    return REFERER
+
+
+if __name__ == "__main__":
+    harness.main()
