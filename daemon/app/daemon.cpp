@@ -357,13 +357,14 @@ class Daemon final : public ApiContext {
     server_.stop();
     timer_.cancel();
     signals_.cancel();
+    // Readers waiting on an upstream image get 503 now, not when the fetch times out.
+    if (image_proxy_) image_proxy_->cancel();
     if (!cycle_running_) {
       io_.stop();
       return;
     }
     // Fetches stop at once; what was fetched is still committed, within the grace period.
     worker_side_.cancel_fetches();
-    if (image_proxy_) image_proxy_->cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) io_.stop();

@@ -36,7 +36,7 @@ std::optional<DaemonWorker::Output> DaemonWorker::open(const config::Config& con
   }
   fetcher_ = fetch::make_curl_fetcher();
   worker_config_ = std::make_unique<config::Config>(config);
-  pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  replace_pipeline();
   notifier_ = make_notifier(config);
   return write_views(now);
 }
@@ -66,12 +66,23 @@ DaemonWorker::Output DaemonWorker::reload(const config::Config& config,
     notifier_ = make_notifier(config);
   }
   *worker_config_ = config;
-  pipeline_ = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  replace_pipeline();
   return write_views(now);
 }
 
 void DaemonWorker::cancel_fetches() {
+  const std::lock_guard lock(cancel_mutex_);
+  cancelled_ = true;
   if (fetcher_) fetcher_->cancel();
+  if (pipeline_) pipeline_->cancel_fetches();
+}
+
+void DaemonWorker::replace_pipeline() {
+  auto next = std::make_unique<Pipeline>(*worker_config_, *store_, &served_views_);
+  const std::lock_guard lock(cancel_mutex_);
+  // A reload racing with shutdown: the new pipeline's images are cancelled too.
+  if (cancelled_) next->cancel_fetches();
+  pipeline_ = std::move(next);
 }
 
 DaemonWorker::Output DaemonWorker::write_views(std::chrono::sys_seconds now) {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ class DaemonWorker {
   void cancel_fetches();
 
  private:
+  // Worker thread: a new Pipeline of worker_config_, cancelled at once after cancel_fetches().
+  void replace_pipeline();
+
   Output write_views(std::chrono::sys_seconds now);
 
   boost::asio::io_context& work_;
@@ -60,6 +64,9 @@ class DaemonWorker {
   std::unique_ptr<config::Config> worker_config_;
   ServedViews served_views_;  // the pipeline renders into it; outlives it
   std::unique_ptr<Pipeline> pipeline_;
+  // cancel_fetches() (the loop thread) reaches pipeline_ while the worker may replace it.
+  std::mutex cancel_mutex_;
+  bool cancelled_ = false;
   // The on_new_posts hook and the webhook: after_cycle() only queues, so a cycle never waits.
   std::unique_ptr<notify::Notifier> notifier_;
 };

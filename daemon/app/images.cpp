@@ -96,6 +96,8 @@ ImagePassReport ImagePass::run(const std::function<void(store::Store&)>& in_tran
       for (const image::ImageOutcome& o : article.images) {
         const auto found = row_of.find({article.article, o.url});
         if (found == row_of.end()) continue;
+        // Cut short by shutdown: not the image's fault, so it costs no attempt.
+        if (o.fate == image::Fate::kRetry && cancelled_) continue;
         store::ArticleImage row = *found->second;
         ++row.attempts;
         row.reason = o.reason;

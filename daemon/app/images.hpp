@@ -8,6 +8,7 @@
 // Errors: failed images are outcomes, logged once and retried on later cycles up to
 // kMaxImageAttempts; store failures throw store::StoreError from record() (the cycle rolls
 // back) and are caught and reported by run() and prune().
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <set>
@@ -55,14 +56,19 @@ class ImagePass {
   // Removes the files of <output>/images that no stored article references. Returns how many.
   std::size_t prune();
 
-  // Shutting down: a run in progress returns promptly. Thread-safe.
-  void cancel() { fetcher_->cancel(); }
+  // Shutting down: a run in progress returns promptly and starts no other wave, and later
+  // runs fetch nothing; images it did not get keep their attempts. Thread-safe, irreversible.
+  void cancel() {
+    cancelled_ = true;
+    fetcher_->cancel();
+  }
 
  private:
   const config::Config& config_;
   store::Store& store_;
   std::unique_ptr<fetch::Fetcher> fetcher_;
   image::ImageStore files_;
+  std::atomic<bool> cancelled_{false};
 };
 
 // The real one: a curl fetcher of its own with the SSRF guard (unless image_private_hosts),

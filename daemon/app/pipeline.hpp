@@ -64,6 +64,12 @@ class Pipeline {
   // stay known, so they never come back. No-op when keep_days is 0. Returns files removed.
   int prune(std::chrono::sys_seconds now);
 
+  // Shutting down: the image fetches (images: download) in progress end at once and no more
+  // start. Thread-safe; the feeds' fetcher is the caller's to cancel.
+  void cancel_fetches() {
+    if (images_) images_->cancel();
+  }
+
   // images: proxy — the key (app::image_proxy_key) the posts' /img/ URLs are signed with, for
   // the daemon's server to check them; "" in the other modes.
   const std::string& image_proxy_key() const { return image_proxy_key_; }

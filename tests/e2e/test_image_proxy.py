@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import harness
@@ -47,8 +48,9 @@ class ImageProxyTest(FeeddTestCase):
         """Starts `feedd run` with images: proxy; returns once its first post is written."""
         for _ in range(5):
             self.port = free_port()
-            self.write_config(TREE.replace("{port}", str(self.images.port)), images="proxy",
-                              image_max_mb="1", listen="127.0.0.1:%d" % self.port,
+            top.setdefault("images", "proxy")
+            self.write_config(TREE.replace("{port}", str(self.images.port)), image_max_mb="1",
+                              listen="127.0.0.1:%d" % self.port,
                               base_url="http://127.0.0.1:%d/" % self.port, **top)
             self.proc = subprocess.Popen([FEEDD, "run", "-c", "feeds.yaml"], cwd=self.dir,
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -155,6 +157,90 @@ class ImageProxyTest(FeeddTestCase):
         self.assertEqual(code, 502, got)
         self.assertIn(b"refused: address 127.0.0.1 is loopback", got)
         self.assertEqual(self.images.paths(), [])
+
+
+class HangingServer:
+    """Accepts connections and never answers: an image host that hangs."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def stop(self):
+        self.sock.close()
+        for c in self.accepted:
+            c.close()
+
+
+class ImageShutdownTest(ImageProxyTest):
+    """SIGTERM while images hang upstream: the image fetches are cancelled with the feeds', so
+    the daemon stops within its grace period instead of waiting out the image timeout (30 s)."""
+
+    def setUp(self):
+        super().setUp()
+        self.hanging = HangingServer()
+        self.addCleanup(self.hanging.stop)
+        self.images.feed = feed(self.hanging.port)
+
+    def stop_and_check(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("feedd did not exit after SIGTERM")
+        err = self.proc.stderr.read()
+        self.assertEqual(self.proc.returncode, 0, err)
+        # After the grace period feedd exits 0 too, but says so: it must not have needed it.
+        self.assertNotIn("did not finish", err)
+        self.assertIn("stopped", err)
+
+    def wait_accepted(self):
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline and not self.hanging.accepted:
+            time.sleep(0.05)
+        self.assertTrue(self.hanging.accepted, "no image request reached the hanging host")
+
+    def test_sigterm_cancels_the_image_downloads(self):
+        self.start(image_private_hosts="true", images="download")
+        self.wait_accepted()  # the cycle's image pass is waiting on the hanging host
+        self.stop_and_check()
+
+    def test_sigterm_answers_a_waiting_proxy_request(self):
+        self.start(image_private_hosts="true")
+        _, signed = self.signed()
+        url = "http://127.0.0.1:%d/ok.jpg" % self.hanging.port
+        result = {}
+
+        def ask():
+            try:
+                result["reply"] = self.get(signed[url])
+            except OSError as e:  # the server may close first
+                result["reply"] = (None, {}, repr(e).encode())
+
+        reader = threading.Thread(target=ask, daemon=True)
+        reader.start()
+        self.wait_accepted()
+        self.stop_and_check()
+        reader.join(DEADLINE)
+        self.assertFalse(reader.is_alive())
+        self.assertIn(result["reply"][0], (503, None), result["reply"])
+
+    # The inherited tests run against ImageServer only.
+    test_proxy_serves_signed_images_and_refuses_the_rest = None
+    test_loopback_refused_without_image_private_hosts = None
 
 
 def harness_referer():
