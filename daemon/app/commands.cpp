@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "app/explain.hpp"
+#include "app/images.hpp"
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
 #include "emit/emit.hpp"
@@ -150,6 +151,7 @@ int cmd_check(const CommonOptions& opts, std::ostream& out, const std::string& e
     out << "\n";
   }
   if (!cfg->webhook.empty()) out << "webhook: " << lib::redact_url(cfg->webhook) << "\n";
+  out << describe_images(*cfg);
   for (const auto& node : emit::feed_nodes(*cfg)) {
     const std::string indent(static_cast<std::size_t>(node.depth) * 2, ' ');
     const auto last = node.title.rfind(" › ");

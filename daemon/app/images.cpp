@@ -236,6 +236,36 @@ std::function<std::optional<std::string>(const std::string&)> proxied_image_url(
   };
 }
 
+std::string describe_images(const config::Config& c) {
+  const auto mib = [](int n) { return std::to_string(n) + " MiB"; };
+  std::string out = "images: " + std::string(config::image_mode_name(c.images));
+  switch (c.images) {
+    case config::ImageMode::hotlink:
+      return out + (c.image_proxy.empty()
+                        ? " (original URLs)\n"
+                        : " (http:// ones through " + lib::redact_url(c.image_proxy) + ")\n");
+    case config::ImageMode::download:
+      out += " → " + lib::redact_url(c.image_base) +
+             "<hash>.<ext>; caps: " + std::to_string(c.image_max_per_article) + " images and " +
+             mib(c.image_article_mb) + " per article, " + mib(c.image_max_mb) + " per image, " +
+             mib(c.image_cycle_mb) + " per cycle\n";
+      break;
+    case config::ImageMode::proxy:
+      out += " → " + lib::redact_url(c.base_url) +
+             "img/<signature>/<url>; cache: " + image_cache_folder(c).string() + ", " +
+             mib(c.image_cache_mb) + "; caps: " + mib(c.image_max_mb) + " per image\n";
+      break;
+  }
+  if (c.referer.empty()) out += "referer: none\n";
+  for (const auto& [host, referer] : c.referer)
+    out += "referer: " + host + " → " + lib::redact_url(referer) + "\n";
+  out += c.image_private_hosts
+             ? "image_private_hosts: true (images may come from loopback and private addresses)\n"
+             : "image_private_hosts: false (no image from loopback, private, link-local or "
+               "multicast addresses)\n";
+  return out;
+}
+
 std::filesystem::path image_cache_folder(const config::Config& config) {
   return config.state.parent_path() / "image-cache";
 }

@@ -89,6 +89,10 @@ std::string image_proxy_key(store::Store& store);
 std::function<std::optional<std::string>(const std::string&)> proxied_image_url(
     image::UrlSigner signer, std::string base_url);
 
+// `feedd check`'s lines about images: the mode and where the posts' images point, the caps,
+// the referer: map and the SSRF guard; each line ends with '\n'. URLs redacted. Pure.
+std::string describe_images(const config::Config& config);
+
 // images: proxy — where the daemon caches proxied images: beside the store.
 std::filesystem::path image_cache_folder(const config::Config& config);
 

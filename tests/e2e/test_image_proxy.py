@@ -152,6 +152,12 @@ class ImageProxyTest(FeeddTestCase):
         # The SSRF guard: the image server is on 127.0.0.1, so with image_private_hosts off the
         # proxy never connects to it, signed or not.
         self.start()
+        check = self.feedd("check", "-c", "feeds.yaml", check=0).stdout
+        self.assertRegex(check, r"(?m)^images: proxy → http://127\.0\.0\.1:%d/img/<signature>/<url>; "
+                                r"cache: \S*output/image-cache, 256 MiB; caps: 1 MiB per image$"
+                         % self.port)
+        self.assertIn("\nreferer: localhost → https://weibo.example/\n", check)
+        self.assertIn("\nimage_private_hosts: false (no image from loopback", check)
         _, signed = self.signed()
         code, _, got = self.get(signed["http://127.0.0.1:%d/ok.jpg" % self.images.port])
         self.assertEqual(code, 502, got)
