@@ -94,6 +94,10 @@ class ImageProxyTest(FeeddTestCase):
         # The front-matter image follows the first <img>.
         self.assertRegex(post, r"(?m)^(headimg|thumbnail): .*/img/[0-9a-f]{64}/")
         self.assertEqual(self.images.paths(), [])  # nothing fetched before a reader asks
+        # The Atom content carries the same signed URLs.
+        atom = self.read("feeds/all.xml")
+        for path in signed.values():
+            self.assertIn("http://127.0.0.1:%d%s" % (self.port, path), atom)
 
         cases = [
             (ip + "/ok.jpg", 200, JPEG, "image/jpeg"),
