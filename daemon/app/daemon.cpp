@@ -98,9 +98,10 @@ class Daemon final : public ApiContext {
       image_cache_ = std::make_unique<image::ProxyCache>(
           image_cache_folder(config_), static_cast<std::uintmax_t>(config_.image_cache_mb) << 20);
       auto limits = image::image_fetch_limits(image_fetch_options(config_));
+      // At most as many upstream requests at once as the fetcher runs in parallel.
+      const auto batch = static_cast<std::size_t>(limits.max_parallel);
       image_proxy_ = std::make_unique<image::ProxyFetcher>(
-          fetch::make_curl_fetcher(std::move(limits)), *image_cache_, kImageProxyQueue,
-          static_cast<std::size_t>(limits.max_parallel));
+          fetch::make_curl_fetcher(std::move(limits)), *image_cache_, kImageProxyQueue, batch);
     }
     store_snapshot_ = std::move(opened->store);
     try {

@@ -52,9 +52,8 @@ class ApiContext {
   virtual image::ProxyCache* image_cache() { return nullptr; }
   // images: proxy — fetches the signed `url` off the loop thread (image::ProxyFetcher);
   // `done` runs once, on the loop thread.
-  virtual void fetch_image(std::string /*url*/, std::function<void(image::ProxyReply)> done) {
-    done({503, "", "no image proxy"});
-  }
+  // The default (no proxy) answers 503 at once.
+  virtual void fetch_image(std::string url, std::function<void(image::ProxyReply)> done);
 };
 
 serve::Response route(ApiContext& ctx, const serve::Request& request);

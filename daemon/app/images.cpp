@@ -217,7 +217,7 @@ std::string image_proxy_key(store::Store& store) {
         "store: meta {} is not 64 hex digits; making a new key (old /img/ links stop working)",
         kKey);
   }
-  const std::string key = lib::random_bytes(32);
+  std::string key = lib::random_bytes(32);
   std::string hex;
   for (const char c : key) {
     hex += kHex[static_cast<unsigned char>(c) >> 4];

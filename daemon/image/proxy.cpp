@@ -146,7 +146,7 @@ std::optional<std::string> ProxyCache::get(std::string_view url) {
 
 std::string ProxyCache::put(std::string_view url, ImageType type, std::string_view body) {
   if (body.size() > max_bytes_) return "";
-  const std::string name = lib::sha256_hex(url).substr(0, 32) + "." + extension(type);
+  std::string name = lib::sha256_hex(url).substr(0, 32) + "." + extension(type);
   const std::lock_guard lock(mutex_);
   if (const auto it = entries_.find(name); it != entries_.end()) {
     total_ -= it->second.size;
