@@ -326,6 +326,70 @@ TEST(HttpApiRoute, ImagesOnlyInDownloadModeAndOnlyImageNames) {
   std::filesystem::remove_all(dir);
 }
 
+// images: proxy — a context with a signer, a cache and a scripted upstream.
+class ProxyContext : public FakeContext {
+ public:
+  explicit ProxyContext(const std::filesystem::path& dir) : cache(dir, 1 << 20) {}
+  const image::UrlSigner* image_signer() const override { return &signer; }
+  image::ProxyCache* image_cache() override { return &cache; }
+  void fetch_image(std::string url, std::function<void(image::ProxyReply)> done) override {
+    fetched.push_back(url);
+    done(reply(url));
+  }
+  image::UrlSigner signer{std::string(32, 'k')};
+  image::ProxyCache cache;
+  std::vector<std::string> fetched;
+  std::function<image::ProxyReply(const std::string&)> reply;
+};
+
+serve::Response route_now(ApiContext& ctx, const serve::Request& req) {
+  std::optional<serve::Response> out;
+  route_async(ctx, req, [&](serve::Response r) { out = std::move(r); });
+  EXPECT_TRUE(out) << "no response";
+  return out ? *out : serve::Response{};
+}
+
+TEST(HttpApiRoute, ProxiedImagesOnlyWithTheirSignature) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("feedd_http_proxy_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ProxyContext ctx(dir);
+  const std::string url = "https://wx1.sinaimg.cn/large/a.gif";
+  ctx.reply = [&](const std::string& u) -> image::ProxyReply {
+    if (u != url) return {502, "", "HTTP 404 Not Found"};
+    return {200, ctx.cache.put(u, image::ImageType::kGif, "GIF89a"), ""};
+  };
+  const std::string path = "/" + ctx.signer.path(url);
+  const std::string missing = "/" + ctx.signer.path("https://wx1.sinaimg.cn/gone.gif");
+  std::string tampered = path;
+  tampered[5] = tampered[5] == '0' ? '1' : '0';
+  struct Case {
+    std::string method, target;
+    int status;
+    std::size_t fetched;  // upstream requests so far
+  };
+  const Case cases[] = {
+      {"GET", path, 200, 1},     {"GET", path, 200, 1},  // the second from the cache
+      {"HEAD", path, 200, 1},    {"POST", path, 405, 1},   {"GET", tampered, 403, 1},
+      {"GET", "/img/x", 404, 1}, {"GET", "/img/", 404, 1}, {"GET", missing, 502, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.target);
+    const auto r = route_now(ctx, make_request(c.method, c.target));
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(ctx.fetched.size(), c.fetched);
+    if (c.status == 200) {
+      EXPECT_EQ(r.body, "GIF89a");
+      EXPECT_EQ(header(r, "Content-Type"), "image/gif");
+      EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
+    }
+  }
+  // Without a proxy (the other modes) /img/ is not served at all.
+  FakeContext plain;
+  EXPECT_EQ(route_now(plain, make_request("GET", path)).status, 404);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HttpApi, JsonString) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", R"("")"},
