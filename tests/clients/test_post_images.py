@@ -1,5 +1,6 @@
 """client_post_images: a post's downloaded images render in Debian's headless Chromium from
-image_base, served by `feedd run` (issue 13).
+image_base, served by `feedd run` (issue 13); with `images: proxy`, from `<base_url>img/…`, which
+feedd fetches from the upstream when the browser asks.
 
 A running `feedd run` with `images: download` polls a loopback feed whose post carries a PNG and a
 GIF (real, decodable ones) on a loopback image server. The post's body is then put in a page on
@@ -96,7 +97,10 @@ class PostImagesTest(daemon_e2e.DaemonTestCase):
         self.upstream = Upstream()
         self.addCleanup(self.upstream.stop)
 
-    def test_images_render_from_image_base(self):
+    def render(self, images, path):
+        """Runs feedd with `images`, loads the post's body in Chromium; every image must decode
+        from a URL under `path` on feedd's port. Returns the post's srcs, the upstream log before the
+        page, and the browser report."""
         tree = """
 categories:
   - name: 图
@@ -108,16 +112,16 @@ categories:
           - name: main
             url: %s/feed.xml
 """ % self.upstream.base
-        self.config_tree(tree, images="download", image_private_hosts="true")
+        self.config_tree(tree, images=images, image_private_hosts="true")
         self.start()
+        prefix = "http://127.0.0.1:%d%s" % (self.port, path)  # after start: the port may move
         posts = self.posts()
         self.assertEqual(len(posts), 1, posts)
         text = self.read("posts/" + posts[0])
-        image_base = "http://127.0.0.1:%d/images/" % self.port
         srcs = re.findall(r'<img[^>]* src="([^"]+)"', text)
         self.assertEqual(len(srcs), 2, text)
         for src in srcs:
-            self.assertTrue(src.startswith(image_base), src)
+            self.assertTrue(src.startswith(prefix), src)
         body = text[text.index("<div>"):]
         self.upstream.page = ("<!DOCTYPE html><meta charset=utf-8><title>post</title>" + body).encode("utf-8")
         fetched_by_feedd = list(self.upstream.log)
@@ -133,8 +137,13 @@ categories:
         self.assertEqual(sizes, [(1, 1), (7, 5)], report)
         for img in report["images"]:
             self.assertTrue(img["complete"], img)
-            self.assertTrue(img["currentSrc"].startswith(image_base), img)
+            self.assertTrue(img["currentSrc"].startswith(prefix), img)
+        # The browser asked feedd for the images, nobody else.
         self.assertEqual(sorted(report["requests"]), sorted(srcs))
+        return srcs, fetched_by_feedd, report
+
+    def test_images_render_from_image_base(self):
+        srcs, fetched_by_feedd, _ = self.render("download", "/images/")
         # The browser asked the upstream for the page only, never for an image.
         self.assertEqual(self.upstream.log[len(fetched_by_feedd):], ["/page.html"])
         # And feedd serves them as immutable files.
@@ -142,6 +151,16 @@ categories:
         self.assertEqual(r.status, 200)
         self.assertIn("immutable", r.headers["cache-control"])
 
+    def test_images_render_through_the_proxy(self):
+        srcs, fetched_by_feedd, _ = self.render("proxy", "/img/")
+        # feedd fetched each image once, when the browser asked it for them (not at ingest).
+        self.assertNotIn("/a.png", fetched_by_feedd)
+        self.assertEqual(sorted(self.upstream.log[len(fetched_by_feedd):]),
+                         ["/a.png", "/b.gif", "/page.html"])
+        r = self.get(srcs[0][len("http://127.0.0.1:%d" % self.port):])
+        self.assertEqual(r.status, 200)
+        self.assertIn("max-age=", r.headers["cache-control"])
+        self.assertEqual(self.upstream.log.count("/a.png"), 1)  # the cache answered
 
 if __name__ == "__main__":
     harness.main()
