@@ -4,6 +4,7 @@ test_images.py: a Referer rule, an SVG, HTML dressed as .jpg, a 404, an image ov
 through its disk cache; a tampered or unsigned path is refused before any upstream request."""
 import base64
 import http.client
+import http.server
 import os
 import re
 import signal
@@ -167,6 +168,77 @@ class ImageProxyTest(FeeddTestCase):
         self.assertEqual(code, 502, got)
         self.assertIn(b"refused: address 127.0.0.1 is loopback", got)
         self.assertEqual(self.images.paths(), [])
+
+
+class BigImages:
+    """The feed and three 400 KiB JPEGs (/a.jpg, /b.jpg, /c.jpg); `log` holds each path asked."""
+
+    def __init__(self):
+        self.log = []
+        self.feed = ""
+        up = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                up.log.append(self.path)
+                if self.path == "/feed.xml":
+                    body, ctype = up.feed.encode("utf-8"), "application/rss+xml"
+                elif self.path in ("/a.jpg", "/b.jpg", "/c.jpg"):
+                    body, ctype = JPEG + (self.path.encode() + b"xx") * (400 << 7), "image/jpeg"
+                else:
+                    body, ctype = b"not found", "text/plain"
+                self.send_response(200 if ctype != "text/plain" else 404)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ImageCacheBoundTest(ImageProxyTest):
+    """image_cache_mb: 1 holds two of the three 400 KiB images: the least recently used goes."""
+
+    def setUp(self):
+        super().setUp()
+        self.big = BigImages()
+        self.addCleanup(self.big.stop)
+        ip = "http://127.0.0.1:%d" % self.big.port
+        self.big.feed = feed(self.big.port).replace("<p>正文</p>", "<p>正文</p>" + "".join(
+            '<img src="%s/%s.jpg">' % (ip, n) for n in "abc"))
+        # The channel polls the big server's feed.
+        self.images.port, self.images_port = self.big.port, self.images.port
+
+    def tearDown(self):
+        self.images.port = self.images_port
+        super().tearDown()
+
+    def test_cache_bound_evicts_the_least_recently_used(self):
+        self.start(image_private_hosts="true", image_cache_mb="1")
+        _, signed = self.signed()
+        ip = "http://127.0.0.1:%d" % self.big.port
+        cache = os.path.join(self.output, "image-cache")
+        for name in ["a", "b", "a", "c", "a", "b"]:
+            code, _, got = self.get(signed["%s/%s.jpg" % (ip, name)])
+            self.assertEqual(code, 200, got)
+            self.assertEqual(len(got), len(JPEG) + 400 * 1024)
+            total = sum(os.path.getsize(os.path.join(cache, f)) for f in os.listdir(cache))
+            self.assertLessEqual(total, 1 << 20)
+        # a: fetched once and always recent; b: evicted by c, fetched again; c once.
+        asked = [p for p in self.big.log if p != "/feed.xml"]
+        self.assertEqual(asked, ["/a.jpg", "/b.jpg", "/c.jpg", "/b.jpg"])
+
+    test_proxy_serves_signed_images_and_refuses_the_rest = None
+    test_loopback_refused_without_image_private_hosts = None
 
 
 class HangingServer:
