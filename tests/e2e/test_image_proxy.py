@@ -53,9 +53,11 @@ class ImageProxyTest(FeeddTestCase):
             self.write_config(TREE.replace("{port}", str(self.images.port)), image_max_mb="1",
                               listen="127.0.0.1:%d" % self.port,
                               base_url="http://127.0.0.1:%d/" % self.port, **top)
-            self.proc = subprocess.Popen([FEEDD, "run", "-c", "feeds.yaml"], cwd=self.dir,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, text=True)
+            self.stderr_path = os.path.join(self.dir, "stderr.log")
+            with open(self.stderr_path, "w") as err:
+                self.proc = subprocess.Popen([FEEDD, "run", "-c", "feeds.yaml"], cwd=self.dir,
+                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=err)
             deadline = time.monotonic() + DEADLINE
             while time.monotonic() < deadline and self.proc.poll() is None and not self.posts():
                 time.sleep(0.05)
@@ -63,10 +65,14 @@ class ImageProxyTest(FeeddTestCase):
                 return
             if self.proc.poll() is None:
                 self.fail("no post within %.0f s" % DEADLINE)
-            err = self.proc.stderr.read()
+            err = self.stderr()
             if "Address already in use" not in err:
                 self.fail("feedd run exited %d: %s" % (self.proc.returncode, err))
         self.fail("no free port")
+
+    def stderr(self):
+        with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
     def get(self, path, **headers):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
@@ -95,7 +101,10 @@ class ImageProxyTest(FeeddTestCase):
         # The front-matter image follows the first <img>.
         self.assertRegex(post, r"(?m)^(headimg|thumbnail): .*/img/[0-9a-f]{64}/")
         self.assertEqual(self.images.paths(), [])  # nothing fetched before a reader asks
-        # The Atom content carries the same signed URLs.
+        # The Atom content carries the same signed URLs (the feeds are written after the posts).
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline and "/img/" not in self.read("feeds/all.xml"):
+            time.sleep(0.05)
         atom = self.read("feeds/all.xml")
         for path in signed.values():
             self.assertIn("http://127.0.0.1:%d%s" % (self.port, path), atom)
@@ -283,7 +292,7 @@ class ImageShutdownTest(ImageProxyTest):
             self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.fail("feedd did not exit after SIGTERM")
-        err = self.proc.stderr.read()
+        err = self.stderr()
         self.assertEqual(self.proc.returncode, 0, err)
         # After the grace period feedd exits 0 too, but says so: it must not have needed it.
         self.assertNotIn("did not finish", err)
