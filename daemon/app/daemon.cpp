@@ -335,6 +335,14 @@ class Daemon final : public ApiContext {
     auto outcome = reload_config(config_path_, config_);
     log_reload(outcome);
     if (outcome.config) {
+      if (outcome.config->images != config_.images &&
+          (outcome.config->images == config::ImageMode::proxy ||
+           config_.images == config::ImageMode::proxy)) {
+        // The proxy (its signer, cache and thread) is set up at startup only.
+        spdlog::warn("{}: images: {} → {}: /img/ is served as before until feedd restarts",
+                     config_path_.string(), config::image_mode_name(config_.images),
+                     config::image_mode_name(outcome.config->images));
+      }
       config_ = *outcome.config;
       all_channels_.reset();
       scheduler_.set_channels(plans_of(config_), now_seconds());
