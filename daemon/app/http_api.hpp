@@ -10,7 +10,8 @@
 //   POST /refresh[?channel=PATH…]        202 + JSON {"id":N,...}; 303 → / for HTML forms
 //   GET  /refresh/N                      JSON progress of refresh N
 //   GET|HEAD /images/hash.ext            downloaded images (images: download): <hash>.<ext>
-//   GET|HEAD /img/<sig>/<base64url>      proxied images (images: proxy): route_async only;
+//   GET|HEAD /img/signature/url          proxied images (images: proxy): route_async only;
+//                                        (signature: HMAC-SHA256 hex; url: base64url, unpadded)
 //                                        403 for a bad signature, 404 for a malformed path
 #include <cstdint>
 #include <filesystem>
