@@ -723,7 +723,7 @@ std::optional<Failure> read_body(LineCursor& cursor, std::string_view text, std:
 
 ReadResult read_article_file(std::string_view input, std::string_view path) {
   ReadResult result;
-  const auto fail = [&](Failure failure) {
+  const auto fail = [&](const Failure& failure) {
     result.error = located(path, failure.line, failure.message);
     return result;
   };

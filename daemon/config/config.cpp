@@ -656,7 +656,9 @@ void read_rules(Diagnostics& diags, Draft& d, const Entry& e) {
     }
     rules::Compiled c = rules::compile(K, *field, kv.second.Scalar(), diags.where(kv.second));
     if (!c.rule) {
-      diags.error(kv.second, key + " " + name + ": " + c.error);
+      std::string message = key;
+      message.append(" ").append(name).append(": ").append(c.error);
+      diags.error(kv.second, message);
       continue;
     }
     d.rules.add(std::move(*c.rule));

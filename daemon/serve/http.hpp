@@ -41,8 +41,8 @@ struct Response {
 using Handler = std::function<void(const Request&, std::function<void(Response)> respond)>;
 
 struct Limits {
-  std::size_t max_header_bytes = 8 * 1024;  // → 431
-  std::size_t max_body_bytes = 16 * 1024;   // → 413
+  std::size_t max_header_bytes = std::size_t{8} * 1024;  // → 431
+  std::size_t max_body_bytes = std::size_t{16} * 1024;   // → 413
   // At the limit a new connection evicts the one that has waited longest without a request
   // in progress; when every connection is busy, it is closed at once.
   std::size_t max_connections = 512;

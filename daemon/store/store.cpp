@@ -595,7 +595,7 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
     // Each channel's newest `limit` come straight off the index; the node's newest `limit`
     // are among their union. An article carried by several of them is listed once.
     struct Ref {
-      std::int64_t date;
+      std::int64_t date = 0;
       std::string hash;
     };
     std::vector<Ref> refs;
