@@ -65,15 +65,8 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-class PipelineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("feedd_pipeline_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    load(R"(
+// The fixture's config: two channels of one source, each with its own upstream URL.
+constexpr const char* kTwoChannels = R"(
 output: out
 state: out/feedd.db
 base_url: http://feeds.test/
@@ -86,7 +79,17 @@ categories:
         channels:
           - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
           - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
-)");
+)";
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("feedd_pipeline_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    load(kTwoChannels);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -416,20 +419,7 @@ categories:
   EXPECT_EQ(posts, 2u);
 
   // Without the rules, the dropped items are seen ones: a rule affects only new items.
-  load(R"(
-output: out
-state: out/feedd.db
-base_url: http://feeds.test/
-categories:
-  - name: 新媒体
-    slug: top
-    sources:
-      - name: 源
-        slug: src
-        channels:
-          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
-          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
-)");
+  load(kTwoChannels);
   const CycleReport second = cycle();
   EXPECT_EQ(second.new_articles, 0);
   EXPECT_EQ(second.dropped, 0);
