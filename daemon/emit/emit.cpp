@@ -1,7 +1,5 @@
 #include "emit/emit.hpp"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <iterator>
@@ -12,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "emit/xml_writer.hpp"
 #include "lib/curl/url.hpp"
 #include "util/ascii.hpp"
 #include "util/time.hpp"
@@ -20,53 +19,30 @@
 namespace feedd::emit {
 namespace {
 
-constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
+constexpr std::string_view kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr std::string_view kTitleSeparator = " › ";
 
-class StringWriter : public pugi::xml_writer {
- public:
-  void write(const void* data, std::size_t size) override {
-    out.append(static_cast<const char*>(data), size);
-  }
-  std::string out;
-};
-
-std::string save(const pugi::xml_document& doc) {
-  StringWriter writer;
-  doc.save(writer, "  ", pugi::format_default, pugi::encoding_utf8);
-  return std::move(writer.out);
-}
-
-void add_declaration(pugi::xml_document& doc) {
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "utf-8";
-}
-
-// Every string that reaches the document goes through these two, so nothing upstream sent can
-// make it ill-formed; pugixml does the escaping.
-void set_attr(pugi::xml_node node, const char* name, std::string_view value) {
-  node.append_attribute(name) = xml_safe_text(value).c_str();
-}
-
-pugi::xml_node add_text(pugi::xml_node parent, const char* name, std::string_view text) {
-  auto node = parent.append_child(name);
-  node.text() = xml_safe_text(text).c_str();
-  return node;
-}
-
-void add_link(pugi::xml_node parent, std::string_view rel, std::string_view type,
-              std::string_view href) {
-  auto link = parent.append_child("link");
-  set_attr(link, "rel", rel);
-  if (!type.empty()) set_attr(link, "type", type);
-  set_attr(link, "href", href);
+// `<link rel type href />`, type left out when "".
+void add_link(XmlWriter& w, std::string_view rel, std::string_view type, std::string_view href) {
+  w.start("link");
+  w.attribute("rel", rel);
+  if (!type.empty()) w.attribute("type", type);
+  w.attribute("href", href);
+  w.end();
 }
 
 // Writes a link only when its URL passes the URL contract (lib::web_url).
-void add_web_link(pugi::xml_node parent, std::string_view rel, std::string_view type,
-                  std::string_view url) {
-  if (auto href = lib::web_url(url)) add_link(parent, rel, type, *href);
+void add_web_link(XmlWriter& w, std::string_view rel, std::string_view type, std::string_view url) {
+  if (auto href = lib::web_url(url)) add_link(w, rel, type, *href);
+}
+
+// An element with one attribute and text: `<name attr="value">text</name>`.
+void add_text(XmlWriter& w, std::string_view name, std::string_view attr, std::string_view value,
+              std::string_view text) {
+  w.start(name);
+  w.attribute(attr, value);
+  w.text(text);
+  w.end();
 }
 
 bool is_alpha(char c) {
@@ -188,76 +164,158 @@ bool blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-void add_entry(pugi::xml_node feed, const Entry& entry, UrlMemo& memo) {
+// format_rfc3339 without a stream (date::format builds one per call): "YYYY-MM-DDTHH:MM:SSZ"
+// from std::chrono's civil calendar for the years 1000–9999, format_rfc3339 itself outside them.
+class Rfc3339 {
+ public:
+  explicit Rfc3339(std::chrono::sys_seconds t) {
+    using namespace std::chrono;
+    static constexpr sys_seconds kFirst{sys_days{year{1000} / 1 / 1}};
+    static constexpr sys_seconds kEnd{sys_days{year{10000} / 1 / 1}};
+    if (t < kFirst || t >= kEnd) {
+      const std::string s = format_rfc3339(t);
+      size_ = std::min(s.size(), sizeof buf_);
+      std::copy_n(s.data(), size_, buf_);
+      return;
+    }
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{t - day};
+    char* p = buf_;
+    const auto put = [&p](unsigned value, int digits) {
+      for (int i = digits - 1; i >= 0; --i, value /= 10)
+        p[i] = static_cast<char>('0' + value % 10);
+      p += digits;
+    };
+    put(static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+    *p++ = '-';
+    put(static_cast<unsigned>(ymd.month()), 2);
+    *p++ = '-';
+    put(static_cast<unsigned>(ymd.day()), 2);
+    *p++ = 'T';
+    put(static_cast<unsigned>(hms.hours().count()), 2);
+    *p++ = ':';
+    put(static_cast<unsigned>(hms.minutes().count()), 2);
+    *p++ = ':';
+    put(static_cast<unsigned>(hms.seconds().count()), 2);
+    *p++ = 'Z';
+    size_ = static_cast<std::size_t>(p - buf_);
+  }
+  std::string_view str() const { return {buf_, size_}; }
+
+ private:
+  char buf_[32];
+  std::size_t size_ = 0;
+};
+
+void add_entry(XmlWriter& w, const Entry& entry, UrlMemo& memo) {
   const article::Article& a = entry.article;
-  const std::string date = format_rfc3339(a.date);
-  auto e = feed.append_child("entry");
-  add_text(e, "id", "urn:feedd:article:" + a.hash);
-  set_attr(add_text(e, "title", a.title), "type", "text");
+  const Rfc3339 date(a.date);
+  w.start("entry");
+  w.start("id");
+  w.text("urn:feedd:article:");
+  w.text(a.hash);
+  w.end();
+  add_text(w, "title", "type", "text", a.title);
   const auto link = lib::web_url(a.link);
-  if (link) add_link(e, "alternate", "text/html", *link);
-  add_text(e, "published", date);
+  if (link) add_link(w, "alternate", "text/html", *link);
+  w.element("published", date.str());
   // An article rewritten under `updates: true` says when; otherwise it never changed.
-  add_text(e, "updated", a.updated && *a.updated > a.date ? format_rfc3339(*a.updated) : date);
+  if (a.updated && *a.updated > a.date) {
+    w.element("updated", Rfc3339(*a.updated).str());
+  } else {
+    w.element("updated", date.str());
+  }
   // The upstream author when the item named one, else the source, as in the post's author:.
   const std::string& author = blank(a.creator) ? a.author : a.creator;
-  if (!author.empty()) add_text(e.append_child("author"), "name", author);
+  if (!author.empty()) {
+    w.start("author");
+    w.element("name", author);
+    w.end();
+  }
   for (const auto& name : a.categories) {
-    auto category = e.append_child("category");
-    set_attr(category, "term", name);
-    set_attr(category, "label", name);
+    w.start("category");
+    w.attribute("term", name);
+    w.attribute("label", name);
+    w.end();
   }
   // Upstream categories carry a scheme, so a reader can tell them from feedd's levels above.
   for (const auto& tag : a.tags) {
     if (blank(tag)) continue;
-    auto category = e.append_child("category");
-    set_attr(category, "term", tag);
-    set_attr(category, "scheme", kTagScheme);
-    set_attr(category, "label", tag);
+    w.start("category");
+    w.attribute("term", tag);
+    w.attribute("scheme", kTagScheme);
+    w.attribute("label", tag);
+    w.end();
   }
   for (const auto& enclosure : a.enclosures) {
     const auto& href = memo.web_url(enclosure.url);
     if (!href) continue;
-    auto link = e.append_child("link");
-    set_attr(link, "rel", "enclosure");
-    if (article::is_mime_type(enclosure.type)) set_attr(link, "type", enclosure.type);
-    set_attr(link, "href", *href);
-    if (enclosure.length) set_attr(link, "length", std::to_string(*enclosure.length));
+    w.start("link");
+    w.attribute("rel", "enclosure");
+    if (article::is_mime_type(enclosure.type)) w.attribute("type", enclosure.type);
+    w.attribute("href", *href);
+    if (enclosure.length) w.attribute("length", std::to_string(*enclosure.length));
+    w.end();
   }
   if (!blank(a.html)) {
-    const std::string summary =
-        a.summary ? *a.summary : article::html_to_text(a.html, kSummaryBytes);
-    if (!blank(summary)) set_attr(add_text(e, "summary", summary), "type", "text");
-    set_attr(add_text(e, "content", a.html), "type", "html");
+    std::string made;  // the summary the store lacked
+    if (!a.summary) made = article::html_to_text(a.html, kSummaryBytes);
+    const std::string_view summary = a.summary ? std::string_view(*a.summary) : made;
+    if (!blank(summary)) add_text(w, "summary", "type", "text", summary);
+    add_text(w, "content", "type", "html", a.html);
   } else {
     // No body: the title is all the text the entry has. Written where it keeps the entry
     // valid and readers' item views non-blank (see render_atom).
-    set_attr(add_text(e, link ? "summary" : "content", a.title), "type", "text");
+    add_text(w, link ? "summary" : "content", "type", "text", a.title);
   }
 
   const UpstreamInfo& up = entry.source;
   const std::string& title = blank(up.title) ? up.channel : up.title;
-  if (blank(title)) return;
-  auto source = e.append_child("source");
-  const auto& id = memo.source_id(up.id);
-  const auto& fallback = memo.source_id(up.feed_url);
-  if (id || fallback) add_text(source, "id", id ? *id : *fallback);
-  add_text(source, "title", title);
-  if (const auto& link = memo.web_url(up.link)) add_link(source, "alternate", "", *link);
-  add_text(source, "updated", date);
+  if (!blank(title)) {
+    w.start("source");
+    const auto& id = memo.source_id(up.id);
+    const auto& fallback = memo.source_id(up.feed_url);
+    if (id || fallback) w.element("id", id ? *id : *fallback);
+    w.element("title", title);
+    if (const auto& source_link = memo.web_url(up.link)) add_link(w, "alternate", "", *source_link);
+    w.element("updated", date.str());
+    w.end();
+  }
+  w.end();
 }
 
-// Appends the leaf outline of `node`'s feed to `parent`; none when its URL fails the contract.
-void add_leaf(pugi::xml_node parent, const FeedNode& node, std::string_view base) {
-  const std::string b(base);
-  const auto xml_url = lib::web_url(b + node.file);
+// What an entry adds to the document, about: its strings, a quarter more for the references
+// in its HTML, and the markup around them. Only sizes the first allocation.
+std::size_t expected_size(const Entry& entry) {
+  const article::Article& a = entry.article;
+  std::size_t n = 1024 + 2 * a.title.size() + a.html.size() + a.html.size() / 4 + a.link.size() +
+                  (a.summary ? a.summary->size() : kSummaryBytes) + entry.source.title.size() +
+                  entry.source.link.size() + entry.source.channel.size();
+  for (const auto& c : a.categories)
+    n += 40 + 2 * c.size();
+  for (const auto& t : a.tags)
+    n += 64 + 2 * t.size();
+  for (const auto& e : a.enclosures)
+    n += 64 + e.url.size() + e.type.size();
+  return n;
+}
+
+// Appends the leaf outline of `node`'s feed; none when its URL fails the contract. `html_url`
+// is lib::web_url(base).
+void add_leaf(XmlWriter& w, const FeedNode& node, std::string_view base,
+              const std::optional<std::string>& html_url) {
+  std::string b(base);
+  b += node.file;
+  const auto xml_url = lib::web_url(b);
   if (!xml_url) return;
-  auto outline = parent.append_child("outline");
-  set_attr(outline, "text", node.title);
-  set_attr(outline, "title", node.title);
-  set_attr(outline, "type", "rss");
-  set_attr(outline, "xmlUrl", *xml_url);
-  if (auto html_url = lib::web_url(base)) set_attr(outline, "htmlUrl", *html_url);
+  w.start("outline");
+  w.attribute("text", node.title);
+  w.attribute("title", node.title);
+  w.attribute("type", "rss");
+  w.attribute("xmlUrl", *xml_url);
+  if (html_url) w.attribute("htmlUrl", *html_url);
+  w.end();
 }
 
 }  // namespace
@@ -327,53 +385,69 @@ std::string render_atom(const FeedNode& node, const std::vector<Entry>& entries,
       updated = std::max({updated, e->article.date, e->article.updated.value_or(e->article.date)});
   }
 
-  pugi::xml_document doc;
-  add_declaration(doc);
-  auto feed = doc.append_child("feed");
-  feed.append_attribute("xmlns") = kAtomNs;
-  add_text(feed, "id", feed_id(node));
-  set_attr(add_text(feed, "title", node.title), "type", "text");
-  add_text(feed, "updated", format_rfc3339(updated));
+  std::size_t size = 2048;
+  for (const Entry* e : unique)
+    size += expected_size(*e);
+  XmlWriter w(size);
+  w.declaration();
+  w.start("feed");
+  w.attribute("xmlns", kAtomNs);
+  w.element("id", feed_id(node));
+  add_text(w, "title", "type", "text", node.title);
+  w.element("updated", Rfc3339(updated).str());
   const std::string base(base_url);
-  add_web_link(feed, "self", "application/atom+xml", base + node.file);
-  add_web_link(feed, "alternate", "text/html", base);
-  set_attr(add_text(feed, "generator", "feedd"), "version", kVersion);
+  add_web_link(w, "self", "application/atom+xml", base + node.file);
+  add_web_link(w, "alternate", "text/html", base);
+  add_text(w, "generator", "version", kVersion, "feedd");
   // Every entry has its own author; this one keeps the feed valid if one ever does not.
-  add_text(feed.append_child("author"), "name", "feedd");
+  w.start("author");
+  w.element("name", "feedd");
+  w.end();
   UrlMemo memo;
   for (const Entry* entry : unique)
-    add_entry(feed, *entry, memo);
-  return save(doc);
+    add_entry(w, *entry, memo);
+  w.end();
+  return w.take();
 }
 
 std::string render_opml(const std::vector<FeedNode>& nodes, std::string_view base_url) {
-  pugi::xml_document doc;
-  add_declaration(doc);
-  auto opml = doc.append_child("opml");
-  opml.append_attribute("version") = "2.0";
-  add_text(opml.append_child("head"), "title", "feedd");
-  auto body = opml.append_child("body");
+  std::size_t size = 512;
+  for (const auto& node : nodes)
+    size += 160 + 3 * node.title.size() + node.file.size() + 2 * base_url.size();
+  XmlWriter w(size);
+  w.declaration();
+  w.start("opml");
+  w.attribute("version", "2.0");
+  w.start("head");
+  w.element("title", "feedd");
+  w.end();
+  w.start("body");
+  const auto html_url = lib::web_url(base_url);
 
-  // Folders still open, innermost last, with the depth of their node: a node goes into the
-  // innermost folder of a lesser depth, so irregular depths still nest sensibly.
-  std::vector<std::pair<int, pugi::xml_node>> open;
+  // The depths of the folders still open, innermost last: a node goes into the innermost
+  // folder of a lesser depth, so irregular depths still nest sensibly.
+  std::vector<int> open;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const FeedNode& node = nodes[i];
-    while (!open.empty() && open.back().first >= node.depth)
+    while (!open.empty() && open.back() >= node.depth) {
       open.pop_back();
-    pugi::xml_node parent = open.empty() ? body : open.back().second;
+      w.end();
+    }
     const bool has_children = i + 1 < nodes.size() && nodes[i + 1].depth > node.depth;
     // "all" stays a leaf: the top categories beside it are its children only in a sense no
     // reader needs.
     if (has_children && node.depth > 0) {
-      auto folder = parent.append_child("outline");
-      set_attr(folder, "text", node.title);
-      open.emplace_back(node.depth, folder);
-      parent = folder;
+      w.start("outline");
+      w.attribute("text", node.title);
+      open.push_back(node.depth);
     }
-    add_leaf(parent, node, base_url);
+    add_leaf(w, node, base_url, html_url);
   }
-  return save(doc);
+  for (std::size_t i = 0; i < open.size(); ++i)
+    w.end();
+  w.end();  // body
+  w.end();  // opml
+  return w.take();
 }
 
 }  // namespace feedd::emit

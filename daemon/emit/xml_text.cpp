@@ -1,23 +1,143 @@
+// xml_safe_text and the escaping appenders of xml_writer.hpp: one scanner, three modes.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "emit/emit.hpp"
+#include "emit/xml_writer.hpp"
 
 namespace feedd::emit {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
+enum class Mode { kSafe, kText, kAttribute };
+
+// What the scanner does with a byte.
+enum Class : std::uint8_t {
+  kCopy,    // part of a run appended as it is
+  kDrop,    // a C0 control outside XML 1.0 Char
+  kEscape,  // markup: written as a reference
+  kUtf8,    // starts a multi-byte sequence (or is a stray byte): checked by utf8_step
+};
+
+constexpr std::array<std::uint8_t, 256> class_table(Mode mode) {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (c >= 0x80) {
+      t[c] = kUtf8;
+    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      t[c] = kDrop;
+    } else {
+      t[c] = kCopy;
+    }
+  }
+  if (mode == Mode::kText) {
+    t['&'] = t['<'] = t['>'] = kEscape;
+  } else if (mode == Mode::kAttribute) {
+    t['&'] = t['<'] = t['"'] = t['\t'] = t['\n'] = t['\r'] = kEscape;
+  }
+  return t;
+}
+
+template <Mode M>
+constexpr std::array<std::uint8_t, 256> kClasses = class_table(M);
+
+// pugixml's references (text_output_escaped): two-digit decimal ones for the whitespace an
+// attribute value must keep.
+std::string_view reference(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\t':
+      return "&#09;";
+    case '\n':
+      return "&#10;";
+    default:  // '\r'
+      return "&#13;";
+  }
+}
+
 bool is_continuation(unsigned char c) {
   return (c & 0xC0) == 0x80;
 }
 
-// XML 1.0 §2.2 Char, for code points a well-formed UTF-8 sequence can carry.
-bool is_xml_char(char32_t cp) {
-  if (cp < 0x20) return cp == 0x09 || cp == 0x0A || cp == 0x0D;
-  return cp != 0xFFFE && cp != 0xFFFF;
+enum class Action { kKeep, kDrop, kReplace };
+struct Step {
+  std::size_t taken;  // bytes consumed
+  Action action;
+};
+
+// The UTF-8 sequence at s[0] (s[0] >= 0x80, `avail` bytes left). The second byte's range
+// excludes overlong forms, surrogates and values past U+10FFFF (RFC 3629 §4), so a sequence
+// that completes is a valid scalar value >= U+0080, of which only U+FFFE and U+FFFF fall
+// outside XML 1.0 Char. An ill-formed one is replaced by one U+FFFD per maximal ill-formed
+// subpart (Unicode §3.9 "best practice"): the bytes that were a valid prefix.
+inline Step utf8_step(const unsigned char* s, std::size_t avail) {
+  const unsigned char lead = s[0];
+  std::size_t length = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) lo = 0xA0;
+    if (lead == 0xED) hi = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;
+  } else {
+    return {1, Action::kReplace};
+  }
+  if (avail < 2 || s[1] < lo || s[1] > hi) return {1, Action::kReplace};
+  for (std::size_t k = 2; k < length; ++k) {
+    if (k >= avail || !is_continuation(s[k])) return {k, Action::kReplace};
+  }
+  if (lead == 0xEF && s[1] == 0xBF && s[2] >= 0xBE) return {3, Action::kDrop};  // U+FFFE/F
+  return {length, Action::kKeep};
+}
+
+// Appends `text` sanitised and, unless kSafe, escaped. Bytes to keep accumulate as a run
+// [run, i) that is appended at once when a byte needs something else, or at the end.
+template <Mode M>
+void append(std::string& out, std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  const auto& classes = kClasses<M>;
+  std::size_t run = 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint8_t cls = classes[s[i]];
+    if (cls == kCopy) {
+      ++i;
+      continue;
+    }
+    if (cls == kUtf8) {
+      const Step step = utf8_step(s + i, n - i);
+      if (step.action == Action::kKeep) {
+        i += step.taken;
+        continue;
+      }
+      out.append(text.data() + run, i - run);
+      if (step.action == Action::kReplace) out.append(kReplacement);
+      i += step.taken;
+      run = i;
+      continue;
+    }
+    out.append(text.data() + run, i - run);
+    if (cls == kEscape) out.append(reference(text[i]));
+    run = ++i;
+  }
+  out.append(text.data() + run, n - run);
 }
 
 }  // namespace
@@ -25,58 +145,16 @@ bool is_xml_char(char32_t cp) {
 std::string xml_safe_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      if (is_xml_char(lead)) out.push_back(static_cast<char>(lead));
-      ++i;
-      continue;
-    }
-    // The second byte's range excludes overlong forms, surrogates and values past U+10FFFF
-    // (RFC 3629 §4), so every sequence that completes below is a valid scalar value.
-    std::size_t length = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    char32_t cp = 0;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-      cp = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      cp = lead & 0x0F;
-      if (lead == 0xE0) lo = 0xA0;
-      if (lead == 0xED) hi = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      cp = lead & 0x07;
-      if (lead == 0xF0) lo = 0x90;
-      if (lead == 0xF4) hi = 0x8F;
-    }
-    std::size_t taken = 1;
-    bool ok = length != 0;
-    while (ok && taken < length) {
-      if (i + taken >= text.size()) {
-        ok = false;
-        break;
-      }
-      const auto c = static_cast<unsigned char>(text[i + taken]);
-      const bool in_range = taken == 1 ? (c >= lo && c <= hi) : is_continuation(c);
-      if (!in_range) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (c & 0x3F);
-      ++taken;
-    }
-    if (!ok) {
-      // One U+FFFD per maximal ill-formed subpart (Unicode §3.9 "best practice").
-      out.append(kReplacement);
-    } else if (is_xml_char(cp)) {
-      out.append(text.substr(i, length));
-    }
-    i += taken;
-  }
+  append<Mode::kSafe>(out, text);
   return out;
+}
+
+void append_xml_text(std::string& out, std::string_view text) {
+  append<Mode::kText>(out, text);
+}
+
+void append_xml_attribute(std::string& out, std::string_view value) {
+  append<Mode::kAttribute>(out, value);
 }
 
 }  // namespace feedd::emit
