@@ -2,6 +2,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -106,6 +107,44 @@ inline Step utf8_step(const unsigned char* s, std::size_t avail) {
   return {length, Action::kKeep};
 }
 
+std::uint64_t load8(const unsigned char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// Whether some byte of `v` is zero; false positives only in bytes above a zero one, so the
+// answer for the whole word is exact.
+constexpr bool has_zero(std::uint64_t v) {
+  return ((v - kOnes) & ~v & kHighs) != 0;
+}
+
+// Whether one of the eight bytes in `v` may be other than kCopy in mode M: non-ASCII, below
+// 0x20 (tab, LF and CR too: rare, and then the table decides), or markup.
+template <Mode M>
+constexpr bool needs_look(std::uint64_t v) {
+  // A byte below 0x20 has its top three bits clear; with the high bit this test is exact.
+  const bool low = has_zero(v & (0xE0 * kOnes));
+  bool markup = false;
+  if constexpr (M == Mode::kText) {
+    markup =
+        has_zero(v ^ ('&' * kOnes)) || has_zero(v ^ ('<' * kOnes)) || has_zero(v ^ ('>' * kOnes));
+  } else if constexpr (M == Mode::kAttribute) {
+    markup =
+        has_zero(v ^ ('&' * kOnes)) || has_zero(v ^ ('<' * kOnes)) || has_zero(v ^ ('"' * kOnes));
+  }
+  return (v & kHighs) != 0 || low || markup;
+}
+
+inline bool is_plain_three(const unsigned char* p) {
+  const unsigned char lead = p[0];
+  // (b ^ 0x80) < 0x40 for a continuation byte 80–BF.
+  return lead >= 0xE1 && lead <= 0xEE && lead != 0xED && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40;
+}
+
 // Appends `text` sanitised and, unless kSafe, escaped. Bytes to keep accumulate as a run
 // [run, i) that is appended at once when a byte needs something else, or at the end.
 template <Mode M>
@@ -119,9 +158,17 @@ void append(std::string& out, std::string_view text) {
     const std::uint8_t cls = classes[s[i]];
     if (cls == kCopy) {
       ++i;
+      // Then eight bytes at a time through ASCII that needs nothing (markup, URLs).
+      while (i + 8 <= n && !needs_look<M>(load8(s + i)))
+        i += 8;
       continue;
     }
     if (cls == kUtf8) {
+      // Runs of the common three-byte sequences (CJK) first: leads E1–EC and EE need no
+      // range check on their second byte and cannot be U+FFFE or U+FFFF.
+      while (i + 2 < n && is_plain_three(s + i))
+        i += 3;
+      if (i == n || classes[s[i]] != kUtf8) continue;
       const Step step = utf8_step(s + i, n - i);
       if (step.action == Action::kKeep) {
         i += step.taken;
