@@ -88,8 +88,9 @@ std::optional<std::string> source_id(std::string_view id);
 // `text` made safe for an XML 1.0 document: each malformed UTF-8 sequence (overlong forms and
 // encoded surrogates included) becomes U+FFFD, and code points outside the XML 1.0 Char
 // production (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF) are dropped. render_atom and
-// render_opml pass every string through it, so hostile upstream text cannot make a feed ill-formed.
-// Never throws but std::bad_alloc.
+// render_opml write every string under these rules (xml_writer.hpp's appenders sanitise and
+// escape in one pass), so hostile upstream text cannot make a feed ill-formed. Valid input costs
+// one scan and one copy. Never throws but std::bad_alloc.
 std::string xml_safe_text(std::string_view text);
 
 }  // namespace feedd::emit

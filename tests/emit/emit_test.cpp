@@ -717,8 +717,8 @@ TEST(RenderAtom, FeedLinksObeyTheUrlContract) {
   }
 }
 
-// Escaping is pugixml's; this proves the strings survive a round trip through a real XML
-// parser unchanged, and that "]]>" never appears raw.
+// Escaping is the writer's (pugixml's choices, xml_writer_test.cpp); this proves the strings
+// survive a round trip through a real XML parser unchanged, and that "]]>" never appears raw.
 TEST(RenderAtom, EscapesMarkupInEveryField) {
   const std::string hostile = kHostile;
   const Entry e = hostile_entry();
