@@ -204,7 +204,7 @@ class Rfc3339 {
   std::string_view str() const { return {buf_, size_}; }
 
  private:
-  char buf_[32];
+  char buf_[32]{};
   std::size_t size_ = 0;
 };
 

@@ -108,7 +108,7 @@ inline Step utf8_step(const unsigned char* s, std::size_t avail) {
 }
 
 std::uint64_t load8(const unsigned char* p) {
-  std::uint64_t v;
+  std::uint64_t v = 0;
   std::memcpy(&v, p, sizeof v);
   return v;
 }

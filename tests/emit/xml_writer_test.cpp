@@ -20,8 +20,6 @@
 namespace feedd::emit {
 namespace {
 
-const std::string kFffd = "\xEF\xBF\xBD";
-
 // --- the appenders ----------------------------------------------------------------------------
 
 struct EscapeCase {
@@ -32,6 +30,7 @@ struct EscapeCase {
 // attribute, '"' the other way round, tab/LF/CR as they are in text and as two-digit decimal
 // references in an attribute; what xml_safe_text drops or replaces, in both.
 TEST(XmlAppend, Table) {
+  const std::string kFffd = "\xEF\xBF\xBD";
   const std::vector<EscapeCase> cases = {
       {"empty", "", "", ""},
       {"plain", "plain text, longer than eight bytes", "plain text, longer than eight bytes",
