@@ -6,6 +6,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "emit/emit.hpp"
 #include "emit/xml_writer.hpp"
 
@@ -142,7 +146,32 @@ constexpr bool needs_look(std::uint64_t v) {
 inline bool is_plain_three(const unsigned char* p) {
   const unsigned char lead = p[0];
   // (b ^ 0x80) < 0x40 for a continuation byte 80–BF.
-  return lead >= 0xE1 && lead <= 0xEE && lead != 0xED && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40;
+  return lead >= 0xE1 && lead <= 0xEF && lead != 0xED && !(lead == 0xEF && p[1] == 0xBF) &&
+         ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40;
+}
+
+// is_plain_three for the five sequences at p[0..15) (reads 16 bytes).
+inline bool five_plain_three(const unsigned char* p) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const auto mask = [](__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); };
+  const auto byte = [](int b) { return _mm_set1_epi8(static_cast<char>(b)); };
+  // Continuation bytes 80–BF are, as signed bytes, below -64 (0xC0).
+  const unsigned cont = mask(_mm_cmplt_epi8(v, byte(0xC0)));
+  // Leads E1–EF: b - 0xE1 below 15 unsigned, i.e. (b - 0xE1) ^ 0x80 below -128 + 15 signed.
+  const __m128i shifted = _mm_xor_si128(_mm_sub_epi8(v, byte(0xE1)), byte(0x80));
+  const unsigned lead =
+      mask(_mm_cmplt_epi8(shifted, byte(-128 + 15))) & ~mask(_mm_cmpeq_epi8(v, byte(0xED)));
+  // EF BF is where U+FFFE and U+FFFF live.
+  const unsigned ef_bf =
+      (mask(_mm_cmpeq_epi8(v, byte(0xEF))) << 1) & mask(_mm_cmpeq_epi8(v, byte(0xBF)));
+  constexpr unsigned kLeads = 0x1249;  // bytes 0, 3, 6, 9, 12
+  constexpr unsigned kConts = 0x6DB6;  // bytes 1, 2, 4, 5, 7, 8, 10, 11, 13, 14
+  return (lead & kLeads) == kLeads && (cont & kConts) == kConts && (ef_bf & kConts) == 0;
+#else
+  return is_plain_three(p) && is_plain_three(p + 3) && is_plain_three(p + 6) &&
+         is_plain_three(p + 9) && is_plain_three(p + 12);
+#endif
 }
 
 // Appends `text` sanitised and, unless kSafe, escaped. Bytes to keep accumulate as a run
@@ -164,8 +193,11 @@ void append(std::string& out, std::string_view text) {
       continue;
     }
     if (cls == kUtf8) {
-      // Runs of the common three-byte sequences (CJK) first: leads E1–EC and EE need no
-      // range check on their second byte and cannot be U+FFFE or U+FFFF.
+      // Runs of the common three-byte sequences (CJK, fullwidth punctuation) first: leads
+      // E1–EC, EE and EF need no range check on their second byte, and only EF BF BE/BF
+      // (U+FFFE, U+FFFF) among them leave XML 1.0 Char.
+      while (i + 16 <= n && five_plain_three(s + i))
+        i += 15;
       while (i + 2 < n && is_plain_three(s + i))
         i += 3;
       if (i == n || classes[s[i]] != kUtf8) continue;

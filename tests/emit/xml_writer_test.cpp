@@ -72,11 +72,60 @@ TEST(XmlAppend, Table) {
   }
 }
 
-// The appenders against an obviously right model: xml_safe_text, then one reference per
-// character that needs one.
+// xml_safe_text as a plain decoder would write it, one code point at a time: the model the
+// scanner's fast paths (eight ASCII bytes, sixteen bytes of three-byte sequences) must match.
+std::string reference_safe_text(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      if (lead >= 0x20 || lead == '\t' || lead == '\n' || lead == '\r') out += text[i];
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    char32_t cp = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      cp = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      cp = lead & 0x0F;
+      lo = lead == 0xE0 ? 0xA0 : 0x80;
+      hi = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      cp = lead & 0x07;
+      lo = lead == 0xF0 ? 0x90 : 0x80;
+      hi = lead == 0xF4 ? 0x8F : 0xBF;
+    }
+    std::size_t taken = 1;
+    bool ok = length != 0;
+    while (ok && taken < length) {
+      const auto c = i + taken < text.size() ? static_cast<unsigned char>(text[i + taken]) : 0;
+      ok = i + taken < text.size() && (taken == 1 ? c >= lo && c <= hi : (c & 0xC0) == 0x80);
+      if (ok) {
+        cp = (cp << 6) | (c & 0x3F);
+        ++taken;
+      }
+    }
+    if (!ok) {
+      out += "\xEF\xBF\xBD";
+    } else if (cp != 0xFFFE && cp != 0xFFFF) {
+      out += text.substr(i, length);
+    }
+    i += taken;
+  }
+  return out;
+}
+
+// The appenders against an obviously right model: the reference decoder, then one reference
+// per character that needs one.
 std::string model(std::string_view in, bool attribute) {
   std::string out;
-  for (const char c : xml_safe_text(in)) {
+  for (const char c : reference_safe_text(in)) {
     if (c == '&') {
       out += "&amp;";
     } else if (c == '<') {
@@ -94,15 +143,67 @@ std::string model(std::string_view in, bool attribute) {
   return out;
 }
 
+void expect_model(const std::string& in) {
+  std::string text, attribute;
+  append_xml_text(text, in);
+  append_xml_attribute(attribute, in);
+  ASSERT_EQ(xml_safe_text(in), reference_safe_text(in));
+  ASSERT_EQ(text, model(in, false));
+  ASSERT_EQ(attribute, model(in, true));
+}
+
 TEST(XmlAppend, MatchesModelOnHostileStrings) {
   testing::HostileGen gen(3);
-  for (int i = 0; i < 20000; ++i) {
-    const std::string in = gen.text(40);
-    std::string text, attribute;
-    append_xml_text(text, in);
-    append_xml_attribute(attribute, in);
-    ASSERT_EQ(text, model(in, false)) << i;
-    ASSERT_EQ(attribute, model(in, true)) << i;
+  for (int i = 0; i < 50000; ++i) {
+    SCOPED_TRACE(i);
+    expect_model(gen.text(40));
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Long runs of what the fast paths skip (ASCII; CJK, fullwidth punctuation and U+E000 as three
+// bytes), with one place broken by each kind of byte that must stop them, at every offset.
+TEST(XmlAppend, MatchesModelWhereFastRunsBreak) {
+  const std::vector<std::string> runs = {
+      std::string(40, 'a'),
+      "成都技术机构，时间租金门诊。投资老师下降读者内容学校记者焦虑正在睡眠",
+      "\xEE\x80\x80\xEF\xBC\x8C\xE3\x80\x82\xEF\xBF\xBD\xEA\xB0\x80\xE1\x80\x80"
+      "\xEC\x9F\xBF\xEF\xBE\xBF\xE4\xB8\x80\xE9\xBE\xA5\xEE\x80\x80\xEF\xBC\x8C",
+  };
+  const std::vector<std::string> breaks = {
+      "<",
+      ">",
+      "&",
+      "\"",
+      "\t",
+      "\r",
+      "\x01",
+      std::string(1, '\0'),
+      "\x80",
+      "\xBF",
+      "\xC0",
+      "\xE0",
+      "\xE0\x80",
+      "\xED\xA0\x80",
+      "\xEF\xBF\xBE",
+      "\xEF\xBF\xBF",
+      "\xEF\xBF",
+      "\xED",
+      "\xF0\x9F\x98\x80",
+      "\xF4\x90",
+      "\xFF",
+      "z",
+  };
+  for (const auto& run : runs) {
+    for (const auto& b : breaks) {
+      for (std::size_t at = 0; at <= run.size(); ++at) {
+        SCOPED_TRACE(::testing::Message()
+                     << "break " << ::testing::PrintToString(b) << " at " << at);
+        expect_model(run.substr(0, at) + b + run.substr(at));                           // inserted
+        if (at < run.size()) expect_model(run.substr(0, at) + b + run.substr(at + 1));  // replaced
+        if (HasFatalFailure()) return;
+      }
+    }
   }
 }
 
