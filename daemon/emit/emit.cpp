@@ -22,6 +22,9 @@ namespace {
 constexpr std::string_view kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr std::string_view kTitleSeparator = " › ";
 
+// Every string reaches the document through XmlWriter, which writes it under xml_safe_text's
+// rules and escapes it, so nothing upstream sent can make a feed ill-formed.
+
 // `<link rel type href />`, type left out when "".
 void add_link(XmlWriter& w, std::string_view rel, std::string_view type, std::string_view href) {
   w.start("link");
