@@ -144,8 +144,14 @@ std::string text(pugi::xml_node el, std::size_t max) {
       n = n.parent();
     if (n != el) n = n.next_sibling();
   }
+  // Trimmed in place: the text is often a whole CDATA body, not worth a second copy.
   const std::string_view t = trim(out);
-  return std::string(t);
+  if (t.size() == out.size()) return out;
+  if (t.empty()) return {};  // all white space; `t` then points nowhere
+  const auto start = static_cast<std::size_t>(t.data() - out.data());
+  out.erase(start + t.size());
+  out.erase(0, start);
+  return out;
 }
 
 std::string inner_html(pugi::xml_node el, std::size_t max) {
