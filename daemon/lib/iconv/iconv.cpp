@@ -55,39 +55,35 @@ void replace_non_unicode(Iconv::Output& out, std::string_view replacement) {
 bool is_valid_utf8(std::string_view text) {
   using Utf8 = boost::locale::utf::utf_traits<char>;
   static constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+  const auto byte = [](const char* q) { return static_cast<unsigned char>(*q); };
+  const auto cont = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
   const char* p = text.data();
   const char* const end = p + text.size();
+  // Text alternates between runs of ASCII (markup, Latin words) and runs of other characters
+  // (a CJK sentence); each kind of run has its own loop, so neither tests for the other kind
+  // at every character.
   while (p != end) {
-    // Markup and Latin text are ASCII: skip it eight bytes at a time.
-    if (end - p >= 8) {
-      std::uint64_t word = 0;
+    for (std::uint64_t word = 0; end - p >= 8; p += 8) {  // ASCII, eight bytes at a time
       std::memcpy(&word, p, sizeof word);
-      if ((word & kHighBits) == 0) {
-        p += 8;
-        continue;
+      if ((word & kHighBits) != 0) break;
+    }
+    while (p != end && byte(p) < 0x80)
+      ++p;
+    while (p != end && byte(p) >= 0x80) {
+      // The two shapes of nearly all non-ASCII text (Latin, Greek or Cyrillic letters in two
+      // bytes, CJK in three), taken without decoding: every lead C2-DF with one continuation
+      // byte, and every lead E1-EC or EE-EF with two, is a valid scalar value. Whatever else
+      // (E0 and ED with their narrower second byte, four-byte forms, invalid bytes) Boost judges.
+      const unsigned char b0 = byte(p);
+      if (b0 >= 0xE1 && b0 <= 0xEF && b0 != 0xED && end - p >= 3 && cont(p[1]) && cont(p[2])) {
+        p += 3;
+      } else if (b0 >= 0xC2 && b0 <= 0xDF && end - p >= 2 && cont(p[1])) {
+        p += 2;
+      } else {
+        const auto c = Utf8::decode(p, end);
+        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) return false;
       }
     }
-    const auto b0 = static_cast<unsigned char>(*p);
-    if (b0 < 0x80) {
-      ++p;
-      continue;
-    }
-    // The two shapes of nearly all non-ASCII text (Latin and Greek/Cyrillic letters in two
-    // bytes, CJK in three), taken without decoding: every lead C2-DF with one continuation
-    // byte, and every lead E1-EC or EE-EF with two, is a valid scalar value. Whatever else
-    // (E0 and ED with their narrower second byte, four-byte forms, invalid bytes) Boost judges.
-    const auto cont = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
-    if (b0 >= 0xC2 && b0 <= 0xDF && end - p >= 2 && cont(p[1])) {
-      p += 2;
-      continue;
-    }
-    if (((b0 >= 0xE1 && b0 <= 0xEC) || b0 >= 0xEE) && b0 <= 0xEF && end - p >= 3 && cont(p[1]) &&
-        cont(p[2])) {
-      p += 3;
-      continue;
-    }
-    const auto c = Utf8::decode(p, end);
-    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) return false;
   }
   return true;
 }
