@@ -45,8 +45,8 @@ class Iconv {
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset);
 
 // Whether `text` is UTF-8 as RFC 3629 defines it (no overlong forms, surrogates or code points
-// above U+10FFFF, nothing cut off): exactly when to_utf8(text, "UTF-8") would return it
-// unchanged with nothing replaced. Reads `text` once; copies nothing.
+// above U+10FFFF, nothing cut off). When true, to_utf8(text, "UTF-8") returns `text` unchanged
+// with nothing replaced. Reads `text` once; copies nothing; thread-safe.
 bool is_valid_utf8(std::string_view text);
 
 // The iconv name to decode a charset label with: upper-cased, GB2312/GBK/CP936 → GB18030,
