@@ -61,6 +61,17 @@ struct Transfer {
       t->too_large = true;
       return 0;  // anything but `len` aborts the transfer with CURLE_WRITE_ERROR
     }
+    if (t->body.empty()) {
+      // The body arrives in chunks of a few KB: make room for all of it at once rather than
+      // growing (and copying) it a dozen times. The declared length is only a hint (a
+      // compressed body decodes to more), never more than max_body (CURLOPT_MAXFILESIZE_LARGE
+      // refused a larger one already).
+      curl_off_t declared = -1;
+      curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared);
+      if (declared > 0 && static_cast<std::size_t>(declared) <= t->max_body) {
+        t->body.reserve(static_cast<std::size_t>(declared));
+      }
+    }
     t->body.append(data, len);
     return len;
   }

@@ -91,10 +91,18 @@ bool parse_whole(const std::string& s, const char* fmt, T& out) {
       if (i + 1 == s.size() || !is_digit(s[i + 1])) return false;
     }
   }
-  std::istringstream is(s);
-  // Feeds write English names whatever our locale is. date::date is built with ONLY_C_LOCALE=1
-  // (its own name tables); classic() keeps that true should the build ever change.
-  is.imbue(std::locale::classic());
+  // One stream per thread, reset for each read: a date is tried against several formats, and
+  // building and imbuing a stream per try cost more than the reads. from_stream restores the
+  // stream's flags, width and locale when it returns; clear() resets its state.
+  thread_local std::istringstream is = [] {
+    std::istringstream fresh;
+    // Feeds write English names whatever our locale is. date::date is built with
+    // ONLY_C_LOCALE=1 (its own name tables); classic() keeps that true should the build change.
+    fresh.imbue(std::locale::classic());
+    return fresh;
+  }();
+  is.clear();
+  is.str(s);
   T value{};
   date::from_stream(is, fmt, value);
   if (is.fail()) return false;

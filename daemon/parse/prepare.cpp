@@ -4,8 +4,10 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -38,8 +40,53 @@ bool is_name_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 // C0 controls other than tab, LF and CR are not allowed anywhere in XML 1.0.
-bool is_forbidden_control(char c) {
+constexpr bool is_forbidden_control(char c) {
   return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+// The bytes char_data() must look at one by one: '&' and '<' (repaired or escaped), the
+// forbidden controls (removed) and 0xEF (which may start U+FFFE or U+FFFF). Any other byte is
+// copied unchanged, so text is copied a run at a time: feeds are mostly such runs (CDATA HTML
+// bodies), and appending them byte by byte made this pass cost more than parsing.
+constexpr std::array<bool, 256> kCharDataSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = c == '&' || c == '<' || c == 0xEF || is_forbidden_control(static_cast<char>(c));
+  }
+  return t;
+}();
+
+// Word-at-a-time tests (eight bytes in a std::uint64_t) for the scans below; each is non-zero
+// exactly when some byte of `w` qualifies.
+constexpr std::uint64_t kOnes = 0x0101010101010101u;
+constexpr std::uint64_t kHighs = 0x8080808080808080u;
+constexpr std::uint64_t any_byte_below(std::uint64_t w, unsigned char n) {  // n <= 0x80
+  return (w - kOnes * n) & ~w & kHighs;
+}
+constexpr std::uint64_t any_byte_is(std::uint64_t w, unsigned char b) {
+  return any_byte_below(w ^ (kOnes * b), 1);
+}
+
+// The first index in [j, end) of a byte `stops` says to stop at; `end` when there is none.
+// `maybe(w)` must be non-zero for every word that holds such a byte. Plain runs are skipped
+// eight bytes at a time; a word that may hold a stop is looked at byte by byte.
+template <class Maybe, class Stops>
+std::size_t scan(std::string_view in, std::size_t j, std::size_t end, Maybe maybe, Stops stops) {
+  while (j < end) {
+    if (end - j >= 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, in.data() + j, sizeof w);
+      if (maybe(w) == 0) {
+        j += 8;
+        continue;
+      }
+    }
+    const std::size_t stop = std::min(end, j + 8);
+    while (j < stop && !stops(in[j]))
+      ++j;
+    if (j < stop) return j;
+  }
+  return end;
 }
 
 bool starts_with_icase(std::string_view s, std::string_view prefix) {
@@ -193,7 +240,8 @@ class Repairer {
           break;
         }
       } else {
-        char_data();
+        copy_plain();
+        if (i_ < in_.size() && in_[i_] != '<') char_data();
       }
       if (root_closed_) {
         // Whatever follows the document element (a second document, debug output) is junk.
@@ -244,6 +292,24 @@ class Repairer {
     truncated_at_ = at;
   }
 
+  // Copies the bytes from i_ that char_data() would copy unchanged, stopping at a byte it must
+  // look at, at the byte `stop` (when given) or at the end of the input.
+  void copy_plain(int stop = -1) {
+    const std::size_t j = scan(
+        in_, i_, in_.size(),
+        [stop](std::uint64_t w) {
+          const std::uint64_t special = any_byte_below(w, 0x20) | any_byte_is(w, '&') |
+                                        any_byte_is(w, '<') | any_byte_is(w, 0xEF);
+          return stop < 0 ? special : special | any_byte_is(w, static_cast<unsigned char>(stop));
+        },
+        [stop](char c) {
+          return kCharDataSpecial[static_cast<unsigned char>(c)] ||
+                 static_cast<unsigned char>(c) == stop;
+        });
+    out_.append(in_.data() + i_, j - i_);
+    i_ = j;
+  }
+
   // One byte (or escape, or entity) of text or of a quoted attribute value at i_.
   void char_data() {
     const char c = in_[i_];
@@ -287,11 +353,16 @@ class Repairer {
       const auto end = in_.find("]]>", i_ + 9);
       if (end == std::string_view::npos) return false;
       out_ += "<![CDATA[";
-      for (std::size_t k = i_ + 9; k < end; ++k) {
-        if (is_forbidden_control(in_[k])) {
+      std::size_t k = i_ + 9;
+      while (k < end) {
+        const std::size_t run = k;
+        k = scan(
+            in_, k, end, [](std::uint64_t w) { return any_byte_below(w, 0x20); },
+            is_forbidden_control);
+        out_.append(in_.data() + run, k - run);
+        if (k < end) {
           ++counts_.controls;
-        } else {
-          out_ += in_[k];
+          ++k;
         }
       }
       out_ += "]]>";
@@ -385,8 +456,10 @@ class Repairer {
       if (c == '"' || c == '\'') {
         out_ += c;
         i_ = j + 1;
-        while (i_ < in_.size() && in_[i_] != c)
-          char_data();
+        while (i_ < in_.size() && in_[i_] != c) {
+          copy_plain(static_cast<unsigned char>(c));
+          if (i_ < in_.size() && in_[i_] != c) char_data();
+        }
         if (i_ >= in_.size()) return false;
         out_ += c;
         j = i_ + 1;
@@ -445,21 +518,25 @@ class Repairer {
 };
 
 // Takes `out`, decoded from `charset`, as the text; says so when it replaced anything.
-void take(Prepared& p, std::string& text, std::string charset, lib::Iconv::Output out) {
+std::string_view take(Prepared& p, std::string& storage, std::string charset,
+                      lib::Iconv::Output out) {
   if (out.replaced > 0) {
     p.warnings.push_back("replaced " + std::to_string(out.replaced) + " invalid " + charset +
                          " sequences");
   }
   p.charset = std::move(charset);
-  text = std::move(out.text);
+  storage = std::move(out.text);
+  return storage;
 }
 
-// Decodes `body` to UTF-8 following the charset order documented at prepare().
-void decode(std::string_view body, std::string_view content_type, std::string_view forced,
-            Prepared& p, std::string& text) {
+// Decodes `body` to UTF-8 following the charset order documented at prepare(). Returns the
+// text: a view of `body` itself when it is valid UTF-8 (nearly every feed: no copy), else of
+// `storage`, which holds the decoded text.
+std::string_view decode(std::string_view body, std::string_view content_type,
+                        std::string_view forced, Prepared& p, std::string& storage) {
   if (!forced.empty()) {
     std::string cs = lib::iconv_charset(forced);
-    if (auto out = lib::to_utf8(body, cs)) return take(p, text, std::move(cs), std::move(*out));
+    if (auto out = lib::to_utf8(body, cs)) return take(p, storage, std::move(cs), std::move(*out));
     // The config checked the name, but against the iconv of the machine that loaded it.
     p.warnings.push_back("unknown charset " + std::string(forced) +
                          " in encoding:; detected the charset instead");
@@ -469,31 +546,36 @@ void decode(std::string_view body, std::string_view content_type, std::string_vi
     auto out = lib::to_utf8(body.substr(2), cs);
     if (!out) {
       p.error = "no iconv support for " + cs;
-      return;
+      return {};
     }
-    return take(p, text, std::move(cs), std::move(*out));
+    return take(p, storage, std::move(cs), std::move(*out));
   }
   const bool bom = body.starts_with(kUtf8Bom);
   if (bom) body.remove_prefix(kUtf8Bom.size());
-  auto utf8 = lib::to_utf8(body, "UTF-8");
-  if (!utf8) {  // no UTF-8 in this iconv: nothing sensible to do but take the bytes
-    text = body;
-    p.charset = "UTF-8";
-    return;
+  // Valid UTF-8 is what to_utf8(body, "UTF-8") would return unchanged: use it in place.
+  const bool valid = lib::is_valid_utf8(body);
+  std::optional<lib::Iconv::Output> utf8;
+  if (!valid) {
+    utf8 = lib::to_utf8(body, "UTF-8");
+    if (!utf8) {  // no UTF-8 in this iconv: nothing sensible to do but take the bytes
+      p.charset = "UTF-8";
+      return body;
+    }
   }
   const std::size_t start = std::min(body.find_first_not_of(" \t\r\n"), body.size());
   const std::string declared = declared_encoding(body.substr(start));
   const std::string from_header = charset_from_content_type(content_type);
-  if (bom || utf8->replaced == 0) {
+  if (bom || valid || utf8->replaced == 0) {
     p.charset = "UTF-8";
-    text = std::move(utf8->text);
-    const bool ascii = std::all_of(body.begin(), body.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     const std::string named = !declared.empty() ? declared : from_header;
-    if (!bom && !ascii && !named.empty() && lib::iconv_charset(named) != "UTF-8") {
+    if (!bom && !named.empty() && lib::iconv_charset(named) != "UTF-8" &&
+        !std::all_of(body.begin(), body.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
       p.warnings.push_back("declared charset " + named + " but the body is UTF-8; read as UTF-8");
     }
-    return;
+    if (valid) return body;
+    storage = std::move(utf8->text);
+    return storage;
   }
   for (const std::string& name : {declared, from_header}) {
     if (name.empty()) continue;
@@ -504,7 +586,7 @@ void decode(std::string_view body, std::string_view content_type, std::string_vi
       p.warnings.push_back("unknown charset " + name);
       continue;
     }
-    return take(p, text, std::move(cs), std::move(*out));
+    return take(p, storage, std::move(cs), std::move(*out));
   }
   // Nothing usable names the charset. Such feeds here are GB2312/GBK, which GB18030 covers.
   // It must explain the bytes decisively better than UTF-8: a UTF-8 feed with a few stray
@@ -513,12 +595,13 @@ void decode(std::string_view body, std::string_view content_type, std::string_vi
   if (auto gb = lib::to_utf8(body, "GB18030");
       gb && (gb->replaced == 0 || gb->replaced * kDecisively < utf8->replaced)) {
     p.warnings.push_back("not UTF-8 and no usable charset named: read as GB18030");
-    return take(p, text, "GB18030", std::move(*gb));
+    return take(p, storage, "GB18030", std::move(*gb));
   }
   p.charset = "UTF-8";
-  text = std::move(utf8->text);
+  storage = std::move(utf8->text);
   p.warnings.push_back("invalid UTF-8: replaced " + std::to_string(utf8->replaced) +
                        " sequences with U+FFFD");
+  return storage;
 }
 
 }  // namespace
@@ -554,10 +637,9 @@ std::string declared_encoding(std::string_view text) {
 Prepared prepare(std::string_view body, std::string_view content_type,
                  std::string_view forced_charset) {
   Prepared p;
-  std::string text;
-  decode(body, content_type, forced_charset, p, text);
+  std::string storage;
+  std::string_view view = decode(body, content_type, forced_charset, p, storage);
   if (!p.error.empty()) return p;
-  std::string_view view = text;
   // Blank lines before "<?xml" (PHP templates, CMS plugins) and a second BOM after them.
   while (true) {
     const std::size_t start = std::min(view.find_first_not_of(" \t\r\n"), view.size());

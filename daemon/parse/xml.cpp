@@ -71,19 +71,22 @@ Scope Scope::enter(pugi::xml_node el) const {
   // declare a dozen or two, a hostile one could declare thousands on one element.
   static constexpr std::size_t kMaxBindings = 64;
   Scope s = *this;
+  std::shared_ptr<Bindings> added;  // this element's copy, made at its first declaration
+  std::size_t count = bindings_ ? bindings_->size() : 0;
   for (const auto& a : el.attributes()) {
-    if (s.bindings_.size() >= kMaxBindings) break;
+    if (count >= kMaxBindings) break;
     const std::string_view name = a.name();
-    if (name == "xmlns") {
-      s.bindings_.emplace_back(std::string_view{}, a.value());
-    } else if (name.starts_with("xmlns:")) {
-      s.bindings_.emplace_back(name.substr(6), a.value());
-    }
+    if (name != "xmlns" && !name.starts_with("xmlns:")) continue;
+    if (!added)
+      added = bindings_ ? std::make_shared<Bindings>(*bindings_) : std::make_shared<Bindings>();
+    added->emplace_back(name == "xmlns" ? std::string_view{} : name.substr(6), a.value());
+    ++count;
   }
+  if (added) s.bindings_ = std::move(added);
   // xml:base is relative to the base outside it (RFC 3986 section 5.1.1).
   if (const auto base = el.attribute("xml:base")) {
-    if (auto resolved = lib::resolve_url(base_, trim(base.value()))) {
-      s.base_ = std::move(*resolved);
+    if (auto resolved = lib::resolve_url(*base_, trim(base.value()))) {
+      s.base_ = std::make_shared<const std::string>(std::move(*resolved));
       s.explicit_base_ = true;
     }
   }
@@ -92,8 +95,10 @@ Scope Scope::enter(pugi::xml_node el) const {
 
 std::string_view Scope::lookup(std::string_view prefix) const {
   if (prefix == "xml") return ns::kXml;
-  for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
-    if (it->first == prefix) return it->second;
+  if (bindings_) {
+    for (auto it = bindings_->rbegin(); it != bindings_->rend(); ++it) {
+      if (it->first == prefix) return it->second;
+    }
   }
   if (prefix.empty()) return ns::kNone;
   // Hand-written feeds use these prefixes without declaring them; their conventional URIs are
@@ -144,8 +149,14 @@ std::string text(pugi::xml_node el, std::size_t max) {
       n = n.parent();
     if (n != el) n = n.next_sibling();
   }
+  // Trimmed in place: the text is often a whole CDATA body, not worth a second copy.
   const std::string_view t = trim(out);
-  return std::string(t);
+  if (t.size() == out.size()) return out;
+  if (t.empty()) return {};  // all white space; `t` then points nowhere
+  const auto start = static_cast<std::size_t>(t.data() - out.data());
+  out.erase(start + t.size());
+  out.erase(0, start);
+  return out;
 }
 
 std::string inner_html(pugi::xml_node el, std::size_t max) {

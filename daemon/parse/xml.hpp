@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,11 +32,15 @@ inline constexpr std::string_view kXhtml = "http://www.w3.org/1999/xhtml";
 
 // The in-scope namespace bindings and xml:base of one element. Scopes are values: `enter`
 // returns the scope of a child. Views point into the pugixml document, which must outlive them.
+// A scope shares its bindings and base with the scope it was entered from until it changes
+// them, so entering an element that declares nothing allocates nothing. Copies may be used on
+// different threads (the shared parts are immutable), one scope object on one thread at a time.
 class Scope {
  public:
   // The scope outside the document element; `fallback_base` is the base used while no xml:base
   // is in scope.
-  explicit Scope(std::string fallback_base) : base_(std::move(fallback_base)) {}
+  explicit Scope(std::string fallback_base)
+      : base_(std::make_shared<const std::string>(std::move(fallback_base))) {}
 
   // The scope of `el` itself: its xmlns declarations and its xml:base (resolved against this
   // scope's base) applied. Use it to read `el`'s own name and attributes.
@@ -51,18 +56,19 @@ class Scope {
                                 std::string_view local) const;
 
   // The base URL in effect: the innermost xml:base, else the fallback.
-  const std::string& base() const { return base_; }
+  const std::string& base() const { return *base_; }
   bool has_xml_base() const { return explicit_base_; }
   // Replaces the fallback base (no effect while an xml:base is in scope).
   void set_fallback(std::string base) {
-    if (!explicit_base_) base_ = std::move(base);
+    if (!explicit_base_) base_ = std::make_shared<const std::string>(std::move(base));
   }
 
  private:
+  using Bindings = std::vector<std::pair<std::string_view, std::string_view>>;
   std::string_view lookup(std::string_view prefix) const;
 
-  std::vector<std::pair<std::string_view, std::string_view>> bindings_;  // later ones win
-  std::string base_;
+  std::shared_ptr<const Bindings> bindings_;  // later ones win; null: none
+  std::shared_ptr<const std::string> base_;   // never null
   bool explicit_base_ = false;
 };
 

@@ -494,6 +494,45 @@ TEST(ParseFeed, BaseUrlFallbacks) {
   }
 }
 
+// A declaration binds on its element and inside it only: siblings and the parent keep the
+// outer binding (scopes share their parent's bindings until they declare their own).
+TEST(ParseFeed, NamespaceDeclarationsStayInTheirElement) {
+  const std::string body =
+      "<rss xmlns:c='http://purl.org/rss/1.0/modules/content/'><channel>"
+      "<item><title>one</title><c:encoded>in content</c:encoded></item>"
+      "<item xmlns:c='urn:other'><title>two</title><c:encoded>not content</c:encoded>"
+      "<description>d</description></item>"
+      "<item><title>three</title><description>d</description>"
+      "<x:encoded xmlns:x='http://purl.org/rss/1.0/modules/content/'>x content</x:encoded>"
+      "<c:encoded xmlns:c='urn:other'>other</c:encoded></item>"
+      "<item><title>four</title><c:encoded>again content</c:encoded></item>"
+      "</channel></rss>";
+  Options options;
+  options.base_url = kBaseUrl;
+  const Result r = parse_feed(body, options);
+  ASSERT_TRUE(r.feed) << r.error;
+  std::vector<std::string> html;
+  for (const auto& item : r.feed->items)
+    html.push_back(item.html);
+  EXPECT_EQ(html, (std::vector<std::string>{"in content", "d", "x content", "again content"}));
+}
+
+// Text is trimmed of surrounding white space, and white space alone is no text.
+TEST(ParseFeed, TextIsTrimmed) {
+  const Result r = parse_feed(
+      "<rss><channel><title> \n\t </title><item><title>\n  a  b \r\n</title>"
+      "<guid><![CDATA[  ]]> </guid><author>x</author><description> <![CDATA[ <p>c</p>\n]]>"
+      "</description></item></channel></rss>",
+      Options{});
+  ASSERT_TRUE(r.feed) << r.error;
+  EXPECT_EQ(r.feed->title, "");
+  ASSERT_EQ(r.feed->items.size(), 1u);
+  EXPECT_EQ(r.feed->items[0].title, "a  b");
+  EXPECT_EQ(r.feed->items[0].guid, "");
+  EXPECT_EQ(r.feed->items[0].author, "x");
+  EXPECT_EQ(r.feed->items[0].html, "<p>c</p>");
+}
+
 std::string rss_with_items(std::size_t n, const std::string& title_prefix = "item ") {
   std::string body = "<rss version=\"2.0\"><channel><title>Many</title>";
   for (std::size_t i = 0; i < n; ++i) {

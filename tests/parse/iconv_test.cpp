@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/locale/utf.hpp>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -44,6 +46,53 @@ TEST(Iconv, ToUtf8) {
     ASSERT_TRUE(out);
     EXPECT_EQ(out->text, c.want);
     EXPECT_EQ(out->replaced, c.replaced);
+  }
+}
+
+// is_valid_utf8 takes ASCII eight bytes at a time and the common two- and three-byte forms
+// without decoding: on every sequence of up to three bytes (and four-byte leads with continuation
+// bytes), at every alignment, it must agree with the strict decoder and with to_utf8.
+TEST(Iconv, IsValidUtf8AgreesWithTheDecoder) {
+  const auto strict = [](std::string_view s) {
+    using Utf8 = boost::locale::utf::utf_traits<char>;
+    for (auto p = s.begin(); p != s.end();) {
+      const auto c = Utf8::decode(p, s.end());
+      if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) return false;
+    }
+    return true;
+  };
+  std::size_t checked = 0;
+  for (unsigned lead = 0x80; lead <= 0xFF; ++lead) {
+    for (unsigned b1 = 0; b1 <= 0xFF; ++b1) {
+      for (unsigned b2 = 0x00; b2 <= 0xFF; ++b2) {
+        const std::string seq = {static_cast<char>(lead), static_cast<char>(b1),
+                                 static_cast<char>(b2)};
+        for (const std::string& s : {seq.substr(0, 1), seq.substr(0, 2), seq}) {
+          if (strict(s) != is_valid_utf8(s)) FAIL() << "disagree on " << testing::PrintToString(s);
+        }
+        if (lead >= 0xF0) {
+          const std::string four = seq + "\x80";
+          if (strict(four) != is_valid_utf8(four)) {
+            FAIL() << "disagree on " << testing::PrintToString(four);
+          }
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 128u * 256 * 256);
+  // The word-at-a-time ASCII skip: a bad byte at every offset, before and after whole words.
+  for (std::size_t at = 0; at < 20; ++at) {
+    for (const std::string bad : {"\xFF", "\xE4\xB8", "\xC3", "\xED\xA0\x80"}) {
+      std::string s(20, 'a');
+      s.insert(at, bad);
+      SCOPED_TRACE(testing::PrintToString(s));
+      EXPECT_FALSE(is_valid_utf8(s));
+      EXPECT_GT(to_utf8(s, "UTF-8")->replaced, 0u);
+      s = std::string(20, 'a');
+      s.insert(at, "\xE4\xB8\xAD\xC3\xA9\xF0\x9F\x98\x80");
+      EXPECT_TRUE(is_valid_utf8(s));
+    }
   }
 }
 

@@ -50,6 +50,40 @@ TEST(Prepare, Repairs) {
   }
 }
 
+// Text, CDATA and attribute values are copied a run at a time, eight bytes per step: every
+// byte the repair looks at must be found wherever it falls in a run, the last bytes included.
+TEST(Prepare, RepairsAtEveryOffsetOfARun) {
+  struct Case {
+    std::string what, want_text, want_cdata, want_attribute;
+  };
+  const std::vector<Case> cases = {
+      {"&", "&amp;", "&", "&amp;"},
+      {"<", "&lt;", "<", "&lt;"},
+      {"&nbsp;", "\u00A0", "&nbsp;", "\u00A0"},
+      {"\x01", "", "", ""},
+      {"\x1F", "", "", ""},
+      {"\xEF\xBF\xBF", "", "\xEF\xBF\xBF", ""},
+      {"\xEF\xBC\x8C", "\xEF\xBC\x8C", "\xEF\xBC\x8C", "\xEF\xBC\x8C"},  // "，" stays
+      {"\t\n\r", "\t\n\r", "\t\n\r", "\t\n\r"},
+      {"'", "'", "'", "'"},
+  };
+  for (const auto& c : cases) {
+    for (std::size_t before = 0; before < 20; ++before) {
+      for (const std::size_t after : {0, 1, 7, 8, 9}) {
+        SCOPED_TRACE(c.what + " at offset " + std::to_string(before) +
+                     ", bytes after it: " + std::to_string(after));
+        const std::string pre(before, 'x'), post(after, 'y');
+        const std::string run = pre + c.what + post;
+        const Prepared p =
+            prepare("<a b=\"" + run + "\">" + run + "<![CDATA[" + run + "]]></a>", "");
+        EXPECT_EQ(p.error, "");
+        EXPECT_EQ(p.xml, "<a b=\"" + pre + c.want_attribute + post + "\">" + pre + c.want_text +
+                             post + "<![CDATA[" + pre + c.want_cdata + post + "]]></a>");
+      }
+    }
+  }
+}
+
 TEST(Prepare, RepairsAreReported) {
   const Prepared p = prepare("<a b=1>&nbsp;&x; & < \x01<i></a></u>tail", "");
   EXPECT_EQ(p.error, "");

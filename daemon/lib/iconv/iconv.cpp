@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace feedd::lib {
@@ -48,21 +50,43 @@ void replace_non_unicode(Iconv::Output& out, std::string_view replacement) {
   out.text = std::move(fixed);
 }
 
-// RFC 3629: no overlong forms, surrogates or code points above U+10FFFF; nothing truncated.
-bool valid_utf8(std::string_view text) {
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
   using Utf8 = boost::locale::utf::utf_traits<char>;
-  for (auto p = text.begin(); p != text.end();) {
-    if (static_cast<unsigned char>(*p) < 0x80) {
-      ++p;
-      continue;
+  static constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+  const auto byte = [](const char* q) { return static_cast<unsigned char>(*q); };
+  const auto cont = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  // Text alternates between runs of ASCII (markup, Latin words) and runs of other characters
+  // (a CJK sentence); each kind of run has its own loop, so neither tests for the other kind
+  // at every character.
+  while (p != end) {
+    for (std::uint64_t word = 0; end - p >= 8; p += 8) {  // ASCII, eight bytes at a time
+      std::memcpy(&word, p, sizeof word);
+      if ((word & kHighBits) != 0) break;
     }
-    const auto c = Utf8::decode(p, text.end());
-    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) return false;
+    while (p != end && byte(p) < 0x80)
+      ++p;
+    while (p != end && byte(p) >= 0x80) {
+      // The two shapes of nearly all non-ASCII text (Latin, Greek or Cyrillic letters in two
+      // bytes, CJK in three), taken without decoding: every lead C2-DF with one continuation
+      // byte, and every lead E1-EC or EE-EF with two, is a valid scalar value. Whatever else
+      // (E0 and ED with their narrower second byte, four-byte forms, invalid bytes) Boost judges.
+      const unsigned char b0 = byte(p);
+      if (b0 >= 0xE1 && b0 <= 0xEF && b0 != 0xED && end - p >= 3 && cont(p[1]) && cont(p[2])) {
+        p += 3;
+      } else if (b0 >= 0xC2 && b0 <= 0xDF && end - p >= 2 && cont(p[1])) {
+        p += 2;
+      } else {
+        const auto c = Utf8::decode(p, end);
+        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) return false;
+      }
+    }
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<Iconv> Iconv::open(const std::string& to, const std::string& from) {
   // glibc reads "" as the locale's charset: a hidden global input we never want.
@@ -135,7 +159,7 @@ Iconv::Output Iconv::convert(std::string_view in, std::string_view replacement) 
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset) {
   // Nearly every feed is valid UTF-8 already: one validating pass instead of a conversion
   // through iconv's internal UCS-4 and back (which is the identity on valid input).
-  if (charset == "UTF-8" && valid_utf8(in)) return Iconv::Output{std::string(in), 0};
+  if (charset == "UTF-8" && is_valid_utf8(in)) return Iconv::Output{std::string(in), 0};
   auto cd = Iconv::open("UTF-8", charset);
   if (!cd) return std::nullopt;
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";

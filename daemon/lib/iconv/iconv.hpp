@@ -44,6 +44,11 @@ class Iconv {
 // replaced byte by byte like any other invalid sequence and counted in `replaced`.
 std::optional<Iconv::Output> to_utf8(std::string_view in, const std::string& charset);
 
+// Whether `text` is UTF-8 as RFC 3629 defines it (no overlong forms, surrogates or code points
+// above U+10FFFF, nothing cut off). When true, to_utf8(text, "UTF-8") returns `text` unchanged
+// with nothing replaced. Reads `text` once; copies nothing; thread-safe.
+bool is_valid_utf8(std::string_view text);
+
 // The iconv name to decode a charset label with: upper-cased, GB2312/GBK/CP936 → GB18030,
 // ISO-8859-1/US-ASCII → WINDOWS-1252 (what such labels mean in practice, as in WHATWG),
 // "UTF8" → "UTF-8". "" for anything that is not a plain label (1 to 40 of A-Z, a-z, 0-9 and
