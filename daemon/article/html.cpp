@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,14 +89,21 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
       cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
   };
-  // Cheap scan first: only these lead bytes can start one.
-  const auto suspect = [](unsigned char b) {
-    return b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xEF || b >= 0xF0;
-  };
+  // Cheap scan first: only these lead bytes can start one (a table: one load per byte of
+  // the article's text, where five compares showed in profiles).
+  static constexpr auto kSuspect = [] {
+    std::array<bool, 256> t{};
+    for (unsigned b = 0; b < 0x20; ++b)
+      t[b] = true;
+    for (unsigned b = 0xF0; b < 0x100; ++b)
+      t[b] = true;
+    t[0x7F] = t[0xC2] = t[0xEF] = true;
+    return t;
+  }();
   std::size_t length = 0;
   std::size_t i = 0;
   while (i < s.size()) {
-    if (!suspect(static_cast<unsigned char>(s[i]))) {
+    if (!kSuspect[static_cast<unsigned char>(s[i])]) {
       ++i;
     } else if (!unreadable(i, length)) {
       i += length;
@@ -120,37 +128,56 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
 // & < > (and ") as entities, U+00A0 as &nbsp; so that a no-break space stays visible in the
 // article file, and a CR as &#13; (raw, the parser would read it as LF).
 void append_html_escaped(std::string& out, std::string_view s, bool attribute) {
-  std::size_t from = 0;
-  const auto flush = [&](std::size_t to, std::string_view replacement, std::size_t skip) {
-    out.append(s.substr(from, to - from));
+  // The bytes that may need replacing; runs of the others are appended whole.
+  static constexpr auto kMaybe = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view("&<>\"\r\xC2"))
+      t[static_cast<unsigned char>(c)] = true;
+    return t;
+  }();
+  const char* from = s.data();
+  const char* p = from;
+  const char* const end = from + s.size();
+  const auto flush = [&](std::string_view replacement, std::size_t skip) {
+    out.append(from, p);
     out += replacement;
-    from = to + skip;
+    p += skip;
+    from = p;
   };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    switch (s[i]) {
+  while (true) {
+    while (p != end && !kMaybe[static_cast<unsigned char>(*p)])
+      ++p;
+    if (p == end) break;
+    switch (*p) {
       case '&':
-        flush(i, "&amp;", 1);
+        flush("&amp;", 1);
         break;
       case '<':
-        flush(i, "&lt;", 1);
+        flush("&lt;", 1);
         break;
       case '>':
-        flush(i, "&gt;", 1);
+        flush("&gt;", 1);
         break;
       case '"':
-        if (attribute) flush(i, "&quot;", 1);
+        if (attribute) {
+          flush("&quot;", 1);
+        } else {
+          ++p;
+        }
         break;
       case '\r':
-        flush(i, "&#13;", 1);
+        flush("&#13;", 1);
         break;
-      case '\xC2':
-        if (i + 1 < s.size() && s[i + 1] == '\xA0') flush(i, "&nbsp;", 2);
-        break;
-      default:
+      default:  // 0xC2
+        if (p + 1 != end && p[1] == '\xA0') {
+          flush("&nbsp;", 2);
+        } else {
+          ++p;
+        }
         break;
     }
   }
-  out.append(s.substr(from));
+  out.append(from, end);
 }
 
 // Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included. Only names on

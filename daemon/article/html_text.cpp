@@ -1,5 +1,6 @@
 #include "article/html_text.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -77,6 +78,37 @@ std::string fold_space(std::string_view text) {
   out.reserve(text.size());
   TextFolder(out).add(text);
   return out;
+}
+
+bool is_plain_text(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  while (p != end) {
+    const unsigned char b = *p;
+    if (b < 0x80) {
+      if (b < 0x20 || b == 0x7F || b == '<' || b == '&') return false;
+      ++p;
+      continue;
+    }
+    const auto continuation = [&](std::ptrdiff_t k) { return (p[k] & 0xC0) == 0x80; };
+    std::uint32_t cp = 0;
+    if (b >= 0xC2 && b <= 0xDF && end - p >= 2 && continuation(1)) {
+      cp = (b & 0x1Fu) << 6 | (p[1] & 0x3Fu);
+      p += 2;
+    } else if (b >= 0xE0 && b <= 0xEF && end - p >= 3 && continuation(1) && continuation(2)) {
+      cp = (b & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+      p += 3;
+    } else {
+      return false;  // invalid, or beyond the BMP
+    }
+    // C1 controls and overlong forms, surrogates, noncharacters, the BOM.
+    if (cp < 0xA0 || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+        cp >= 0xFFFE || cp == 0xFEFF) {
+      return false;
+    }
+    if (cp < 0x800 && b >= 0xE0) return false;  // overlong three-byte form
+  }
+  return true;
 }
 
 std::string fragment_text(std::string_view html, bool separate_blocks) {
