@@ -127,14 +127,50 @@ std::string normalize_declaration(std::string_view d) {
   return out;
 }
 
+// True when the declaration, normalised, contains none of: \  /*  url(  image(  image-set(
+// cross-fade(  element(  src(  expression(  javascript:  vbscript:  livescript:  behavior
+// binding  @import  position:fixed. One pass: each of them is looked for only where its anchor
+// byte is ('\\', '*', '(', ':', 'b' or '@'), where sixteen find() calls scanned every style
+// attribute sixteen times (WeChat writes one on nearly every element).
 bool is_safe_declaration(std::string_view declaration) {
+  static constexpr std::string_view kBeforeParenthesis[] = {
+      "url", "image", "image-set", "cross-fade", "element", "src", "expression"};
+  static constexpr std::string_view kBeforeColon[] = {"javascript", "vbscript", "livescript"};
   const std::string d = normalize_declaration(declaration);
-  constexpr std::string_view kBanned[] = {
-      "\\",       "/*",      "url(",        "image(",        "image-set(", "cross-fade(",
-      "element(", "src(",    "expression(", "javascript:",   "vbscript:",  "livescript:",
-      "behavior", "binding", "@import",     "position:fixed"};
-  return std::none_of(std::begin(kBanned), std::end(kBanned),
-                      [&](std::string_view b) { return d.find(b) != std::string::npos; });
+  const std::string_view v = d;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string_view before = v.substr(0, i);
+    const std::string_view rest = v.substr(i);
+    switch (v[i]) {
+      case '\\':
+        return false;
+      case '*':
+        if (before.ends_with('/')) return false;
+        break;
+      case '(':
+        if (std::any_of(std::begin(kBeforeParenthesis), std::end(kBeforeParenthesis),
+                        [&](std::string_view w) { return before.ends_with(w); })) {
+          return false;
+        }
+        break;
+      case ':':
+        if (std::any_of(std::begin(kBeforeColon), std::end(kBeforeColon),
+                        [&](std::string_view w) { return before.ends_with(w); })) {
+          return false;
+        }
+        if (before.ends_with("position") && rest.substr(1).starts_with("fixed")) return false;
+        break;
+      case 'b':
+        if (rest.starts_with("behavior") || rest.starts_with("binding")) return false;
+        break;
+      case '@':
+        if (rest.starts_with("@import")) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
 }
 
 }  // namespace
