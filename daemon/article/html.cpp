@@ -386,9 +386,13 @@ bool appends_text(const OpenElement& open, std::string_view text) {
   }
 }
 
+// One attribute of an element being written. Nothing is copied until it is known to stay: the
+// name and the value as read are views into the tree (or literals), and `value` is what is
+// written, made only for an attribute that is kept.
 struct Attribute {
-  std::string name;  // lower-case, as gumbo normalises it
-  std::optional<std::string> value;
+  std::string_view name;                // lower-case, as gumbo normalises it
+  std::optional<std::string_view> raw;  // the value read; nullopt: none (a bare attribute)
+  std::optional<std::string> value;     // the value written; set for a kept `raw` or a checked one
   bool checked = false;  // already allowlisted and under the URL contract (an img's chosen src)
 };
 
@@ -400,10 +404,11 @@ Attribute* find(std::vector<Attribute>& attributes, std::string_view name) {
 }
 
 void ensure_no_referrer(std::vector<Attribute>& attributes) {
+  static constexpr std::string_view kNoReferrer = "no-referrer";
   if (Attribute* policy = find(attributes, "referrerpolicy")) {
-    policy->value = "no-referrer";
+    policy->raw = kNoReferrer;
   } else {
-    attributes.push_back({"referrerpolicy", "no-referrer"});
+    attributes.push_back({"referrerpolicy", kNoReferrer, std::nullopt});
   }
 }
 
@@ -413,11 +418,12 @@ void ensure_no_referrer(std::vector<Attribute>& attributes) {
 // that are kept come first in kLazySources.
 void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& options) {
   const auto url_of = [&](const Attribute* a) -> std::optional<std::string> {
-    if (a == nullptr || !a->value || trim(*a->value).empty()) return std::nullopt;
-    return lib::web_url(*a->value, options.base_url);
+    if (a == nullptr || !a->raw || trim(*a->raw).empty()) return std::nullopt;
+    return lib::web_url(*a->raw, options.base_url);
   };
   Attribute* src = find(attributes, "src");
-  if (options.image_url && src != nullptr && src->value && is_local_image_path(*src->value)) {
+  if (options.image_url && src != nullptr && src->raw && is_local_image_path(*src->raw)) {
+    src->value = std::string(*src->raw);
     src->checked = true;
     return ensure_no_referrer(attributes);
   }
@@ -443,13 +449,14 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
     chosen = lib::web_url(options.image_proxy + *chosen);
   }
   if (src != nullptr) {
-    src->value = std::move(chosen);
-    src->checked = true;
-    if (!src->value) {
+    if (!chosen) {
       attributes.erase(attributes.begin() + (src - attributes.data()));
+    } else {
+      src->value = std::move(chosen);
+      src->checked = true;
     }
   } else if (chosen) {
-    attributes.push_back({"src", std::move(chosen), true});
+    attributes.push_back({"src", std::nullopt, std::move(chosen), true});
   }
   ensure_no_referrer(attributes);
 }
@@ -477,40 +484,35 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
                                                            : ElementAction::drop;
 }
 
-// The attributes an element keeps, in source order: image rewriting first, then the allowlist
-// (filter_attribute, with the URL contract), then the sandbox of a kept iframe. gumbo has already
-// kept only the first of repeated attributes and lower-cased the names.
-std::vector<Attribute> clean_attributes(const GumboElement& element, std::string_view name,
-                                        const RewriteOptions& options) {
-  std::vector<Attribute> attributes;
-  attributes.reserve(element.attributes.length + 2);
+// The attributes an element keeps, in source order, into `kept` (cleared first; a buffer the
+// serialiser reuses): image rewriting first, then the allowlist (filter_attribute, with the URL
+// contract), then the sandbox of a kept iframe. gumbo has already kept only the first of
+// repeated attributes and lower-cased the names. The views in `kept` point into `element`.
+void clean_attributes(const GumboElement& element, std::string_view name,
+                      const RewriteOptions& options, std::vector<Attribute>& kept) {
+  kept.clear();
   for (unsigned i = 0; i < element.attributes.length; ++i) {
     const GumboAttribute* a = lib::attribute(element.attributes, i);
     // gumbo 0.10 gives an attribute without a value its name as original_value.
-    std::optional<std::string> value;
+    std::optional<std::string_view> raw;
     if (a->original_value.length > 0 && a->original_value.data != a->original_name.data) {
-      value = a->value;
+      raw = a->value;
     }
-    attributes.push_back({a->name, std::move(value)});
+    kept.push_back({a->name, raw, std::nullopt});
   }
-  if (element.tag == GUMBO_TAG_IMG) rewrite_img(attributes, options);
-  std::vector<Attribute> kept;
-  kept.reserve(attributes.size() + 1);
-  for (Attribute& a : attributes) {
-    if (a.checked) {
-      kept.push_back(std::move(a));
-      continue;
-    }
-    const std::string_view value = a.value ? std::string_view(*a.value) : std::string_view{};
-    std::optional<std::string> filtered = filter_attribute(name, a.name, value, options.base_url);
-    if (!filtered) continue;
-    if (a.value) a.value = std::move(*filtered);
-    kept.push_back(std::move(a));
-  }
+  if (element.tag == GUMBO_TAG_IMG) rewrite_img(kept, options);
+  const auto dropped = [&](Attribute& a) {
+    if (a.checked) return false;
+    std::optional<std::string> filtered =
+        filter_attribute(name, a.name, a.raw.value_or(std::string_view{}), options.base_url);
+    if (!filtered) return true;
+    if (a.raw) a.value = std::move(*filtered);
+    return false;
+  };
+  std::erase_if(kept, dropped);
   if (element.tag == GUMBO_TAG_IFRAME && find(kept, "sandbox") == nullptr) {
-    kept.push_back({"sandbox", std::string(kIframeSandbox)});
+    kept.push_back({"sandbox", std::nullopt, std::string(kIframeSandbox)});
   }
-  return kept;
 }
 
 // Writes the sanitised tree as HTML: allowlisted elements and attributes only, names lower-case,
@@ -575,12 +577,12 @@ class Serializer {
         continue;
       }
       const std::string name = lower_name(element);
-      const std::vector<Attribute> attributes = clean_attributes(element, name, options_);
+      clean_attributes(element, name, options_, attributes_);
       if (!appends_start_tag(open_.back(), element.tag)) unstable_ = true;
       pre_opened_ = false;
       out_ += '<';
       out_ += name;
-      for (const Attribute& a : attributes) {
+      for (const Attribute& a : attributes_) {
         out_ += ' ';
         out_ += a.name;
         if (a.value) {
@@ -634,7 +636,8 @@ class Serializer {
   std::string first_image_;
   std::string text_;
   detail::TextFolder folder_;
-  std::vector<OpenElement> open_;  // the elements written and not yet closed; [0]: the root
+  std::vector<OpenElement> open_;      // the elements written and not yet closed; [0]: the root
+  std::vector<Attribute> attributes_;  // the current element's, kept between elements to reuse
   bool unstable_ = false;
   bool pre_opened_ = false;  // the last thing written is a <pre> start tag
 };
