@@ -260,35 +260,31 @@ bool is_canonical_web_url(std::string_view url) {
   const auto hex = [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   };
+  // The bytes that stand for themselves in path, query and fragment alike (1), and the ones
+  // with a rule of their own (2); every other byte sends the URL to curl.
+  static constexpr auto kClass = [] {
+    std::array<unsigned char, 256> t{};
+    for (const char c : std::string_view("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789-._~!$&'()*+,;=:@")) {
+      t[static_cast<unsigned char>(c)] = 1;
+    }
+    for (const char c : std::string_view("%/?#"))
+      t[static_cast<unsigned char>(c)] = 2;
+    return t;
+  }();
   enum class Part { path, query, fragment };
   Part part = Part::path;
   const std::string_view tail = rest.substr(host_end);
   for (std::size_t i = 0; i < tail.size(); ++i) {
     const char c = tail[i];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+    const unsigned char cls = kClass[static_cast<unsigned char>(c)];
+    if (cls == 1) continue;
+    if (cls == 0) return false;
     switch (c) {
-      case '-':
-      case '.':
-      case '_':
-      case '~':
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case ':':
-      case '@':
-        continue;
       case '%':
         if (i + 2 >= tail.size() || !hex(tail[i + 1]) || !hex(tail[i + 2])) return false;
         i += 2;
-        continue;
+        break;
       case '/':
         // Dot segments curl would remove, and empty segments: none in the path.
         if (part == Part::path && i + 1 < tail.size()) {
@@ -298,21 +294,19 @@ bool is_canonical_web_url(std::string_view url) {
             return false;
           }
         }
-        continue;
+        break;
       case '?':
         if (part == Part::path) {
           // curl drops an empty query.
           if (i + 1 == tail.size() || tail[i + 1] == '#') return false;
           part = Part::query;
         }
-        continue;
-      case '#':
+        break;
+      default:  // '#'
         // curl drops an empty fragment.
         if (part == Part::fragment || i + 1 == tail.size()) return false;
         part = Part::fragment;
-        continue;
-      default:
-        return false;
+        break;
     }
   }
   return true;
