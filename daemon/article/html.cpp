@@ -71,41 +71,45 @@ bool is_void(GumboTag tag) {
 }
 
 // The code points gumbo replaces with U+FFFD when they come raw (controls other than tab, LF,
-// FF and CR; noncharacters), which only a character reference carries into its text: as U+FFFD,
-// so that the output reads back as written. `s` is gumbo's text: valid UTF-8. Returns `s` itself
-// when there is none (the common case: no copy).
+// FF and CR; noncharacters), which only a character reference carries into its text. True when
+// the UTF-8 sequence at s[i] is one; `length` gets its length in bytes. `s`: valid UTF-8.
+bool unreadable_at(std::string_view s, std::size_t i, std::size_t& length) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) {
+    length = 1;
+    return (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\f' && lead != '\r') ||
+           lead == 0x7F;
+  }
+  length = std::min<std::size_t>(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2, s.size() - i);
+  std::uint32_t cp = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
+  for (std::size_t k = 1; k < length; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}
+
+// The lead bytes that can start an unreadable code point: a table, one load per byte of the
+// article's text, where five compares showed in profiles.
+constexpr auto kSuspect = [] {
+  std::array<bool, 256> t{};
+  for (unsigned b = 0; b < 0x20; ++b)
+    t[b] = true;
+  for (unsigned b = 0xF0; b < 0x100; ++b)
+    t[b] = true;
+  t[0x7F] = t[0xC2] = t[0xEF] = true;
+  return t;
+}();
+
+// `s` with each unreadable code point (unreadable_at) as U+FFFD, so that the output reads back
+// as written. `s` is gumbo's text: valid UTF-8. Returns `s` itself when there is none (the
+// common case: no copy), else `storage`, which it fills.
 std::string_view without_unreadable(std::string_view s, std::string& storage) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-  const auto unreadable = [&](std::size_t i, std::size_t& length) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    if (lead < 0x80) {
-      length = 1;
-      return (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\f' && lead != '\r') ||
-             lead == 0x7F;
-    }
-    length = std::min<std::size_t>(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2, s.size() - i);
-    std::uint32_t cp = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
-    for (std::size_t k = 1; k < length; ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
-  };
-  // Cheap scan first: only these lead bytes can start one (a table: one load per byte of
-  // the article's text, where five compares showed in profiles).
-  static constexpr auto kSuspect = [] {
-    std::array<bool, 256> t{};
-    for (unsigned b = 0; b < 0x20; ++b)
-      t[b] = true;
-    for (unsigned b = 0xF0; b < 0x100; ++b)
-      t[b] = true;
-    t[0x7F] = t[0xC2] = t[0xEF] = true;
-    return t;
-  }();
   std::size_t length = 0;
   std::size_t i = 0;
   while (i < s.size()) {
     if (!kSuspect[static_cast<unsigned char>(s[i])]) {
       ++i;
-    } else if (!unreadable(i, length)) {
+    } else if (!unreadable_at(s, i, length)) {
       i += length;
     } else {
       break;
@@ -114,7 +118,7 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
   if (i == s.size()) return s;
   storage.assign(s.substr(0, i));
   while (i < s.size()) {
-    if (unreadable(i, length)) {
+    if (unreadable_at(s, i, length)) {
       storage += kReplacement;
     } else {
       storage.append(s.substr(i, length));
@@ -178,6 +182,77 @@ void append_html_escaped(std::string& out, std::string_view s, bool attribute) {
     }
   }
   out.append(from, end);
+}
+
+// append_html_escaped(out, without_unreadable(s, storage), attribute), returning the text it
+// escaped (`s`, or `storage`): in one scan of `s` when nothing in it is unreadable (the common
+// case), where the two made two.
+std::string_view append_readable_escaped(std::string& out, std::string_view s, bool attribute,
+                                         std::string& storage) {
+  constexpr unsigned char kEscape = 1;  // may need an entity
+  constexpr unsigned char kLead = 2;    // may start an unreadable code point
+  static constexpr auto kClass = [] {
+    std::array<unsigned char, 256> t{};
+    for (unsigned b = 0; b < 0x100; ++b)
+      t[b] = kSuspect[b] ? kLead : 0;
+    for (const char c : std::string_view("&<>\"\r\xC2"))
+      t[static_cast<unsigned char>(c)] |= kEscape;
+    return t;
+  }();
+  const std::size_t mark = out.size();
+  const std::size_t n = s.size();
+  std::size_t from = 0;
+  std::size_t i = 0;
+  while (true) {
+    while (i < n && kClass[static_cast<unsigned char>(s[i])] == 0)
+      ++i;
+    if (i == n) break;
+    std::string_view entity;
+    std::size_t skip = 1;
+    switch (s[i]) {
+      case '&':
+        entity = "&amp;";
+        break;
+      case '<':
+        entity = "&lt;";
+        break;
+      case '>':
+        entity = "&gt;";
+        break;
+      case '"':
+        if (attribute) entity = "&quot;";
+        break;
+      case '\r':
+        entity = "&#13;";
+        break;
+      case '\xC2':
+        if (i + 1 < n && s[i + 1] == '\xA0') {
+          entity = "&nbsp;";
+          skip = 2;
+        }
+        break;
+      default:
+        break;
+    }
+    if (!entity.empty()) {
+      out.append(s.substr(from, i - from));
+      out += entity;
+      i += skip;
+      from = i;
+    } else if ((kClass[static_cast<unsigned char>(s[i])] & kLead) == 0) {
+      ++i;  // a '"' in text
+    } else if (std::size_t length = 0; !unreadable_at(s, i, length)) {
+      i += length;
+    } else {
+      // Rare: start again from the readable copy.
+      out.resize(mark);
+      const std::string_view readable = without_unreadable(s, storage);
+      append_html_escaped(out, readable, attribute);
+      return readable;
+    }
+  }
+  out.append(s.substr(from));
+  return s;
 }
 
 // Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included. Only names on
@@ -554,12 +629,13 @@ class Serializer {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_CDATA:
         case GUMBO_NODE_WHITESPACE: {
-          std::string storage;
-          const std::string_view text = without_unreadable(node->v.text.text, storage);
-          if (!appends_text(open_.back(), text)) unstable_ = true;
-          if (pre_opened_ && text.starts_with('\n')) out_ += '\n';
+          const std::string_view raw = node->v.text.text;
+          // A line feed is never unreadable: the raw text starts with one when the written does.
+          if (pre_opened_ && raw.starts_with('\n')) out_ += '\n';
           pre_opened_ = false;
-          append_html_escaped(out_, text, false);
+          std::string storage;
+          const std::string_view text = append_readable_escaped(out_, raw, false, storage);
+          if (!appends_text(open_.back(), text)) unstable_ = true;
           add_text(text);
           continue;
         }
@@ -588,7 +664,7 @@ class Serializer {
         if (a.value) {
           out_ += "=\"";
           std::string storage;
-          append_html_escaped(out_, without_unreadable(*a.value, storage), true);
+          append_readable_escaped(out_, *a.value, true, storage);
           out_ += '"';
         }
         if (element.tag == GUMBO_TAG_IMG && a.name == "src" && a.value && first_image_.empty()) {
