@@ -551,7 +551,17 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
     }
     return element_action(name);
   }
-  if (element.tag != GUMBO_TAG_IFRAME) return element_action(lower_name(element));
+  if (element.tag != GUMBO_TAG_IFRAME) {
+    // element_action() of a known tag's name, looked up once per tag: the allowlist search and
+    // the name's copy cost more than the rest of deciding.
+    static const auto kActions = [] {
+      std::array<ElementAction, GUMBO_TAG_LAST> t{};
+      for (int tag = 0; tag < GUMBO_TAG_LAST; ++tag)
+        t[tag] = element_action(gumbo_normalized_tagname(static_cast<GumboTag>(tag)));
+      return t;
+    }();
+    return kActions[element.tag];
+  }
   const GumboAttribute* src = gumbo_get_attribute(&element.attributes, "src");
   if (src == nullptr || options.iframe_hosts.empty()) return ElementAction::drop;
   const auto url = lib::web_url(src->value, options.base_url);
@@ -704,7 +714,8 @@ class Serializer {
 
  private:
   void add_text(std::string_view text) {
-    if (text_.size() <= kSummaryBytes) folder_.add(text);  // a prefix is enough for the summary
+    // A prefix is enough for the summary (summary_of looks at kSummaryBytes at most).
+    if (text_.size() <= kSummaryBytes) folder_.add(text, kSummaryBytes);
   }
 
   const RewriteOptions& options_;

@@ -1,5 +1,7 @@
 #include "article/html_text.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -44,9 +46,19 @@ std::size_t space_at(std::string_view s, std::size_t i) {
   }
 }
 
+// The bytes space_at() may find a space at: a table, so that a run of other text costs one load
+// per byte.
+constexpr auto kMaySpace = [] {
+  std::array<bool, 256> t{};
+  for (const unsigned char b : {' ', '\t', '\n', '\v', '\f', '\r'})
+    t[b] = true;
+  t[0xC2] = t[0xE1] = t[0xE2] = t[0xE3] = true;
+  return t;
+}();
+
 }  // namespace
 
-void TextFolder::add(std::string_view text) {
+void TextFolder::add(std::string_view text, std::size_t enough) {
   std::size_t i = 0;
   while (i < text.size()) {
     if (const std::size_t n = space_at(text, i); n != 0) {
@@ -54,13 +66,23 @@ void TextFolder::add(std::string_view text) {
       i += n;
       continue;
     }
+    // Past `enough` bytes the rest of a run is not needed: it ends at the first character
+    // boundary beyond them (a long paragraph without spaces need not be scanned to its end).
+    const std::size_t limit = enough == std::string::npos
+                                  ? text.size()
+                                  : i + (enough - std::min(enough, out_.size())) + 1;
     std::size_t end = i + 1;
-    while (end < text.size() && space_at(text, end) == 0)
+    while (end < text.size() && end < limit &&
+           (!kMaySpace[static_cast<unsigned char>(text[end])] || space_at(text, end) == 0)) {
+      ++end;
+    }
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
       ++end;
     if (pending_ && !out_.empty()) out_ += ' ';
     pending_ = false;
     out_.append(text.substr(i, end - i));
     i = end;
+    if (out_.size() > enough) return;
   }
 }
 

@@ -20,7 +20,9 @@ std::string fold_space(std::string_view text);
 class TextFolder {
  public:
   explicit TextFolder(std::string& out) : out_(out) {}
-  void add(std::string_view text);
+  // Folds `text` onto `out`; stops once `out` is longer than `enough` bytes (what it has then is
+  // a prefix of the whole fold).
+  void add(std::string_view text, std::size_t enough = std::string::npos);
 
  private:
   std::string& out_;
