@@ -176,6 +176,17 @@ class HtmlPlace {
   Where where() const { return where_; }
   char quote() const { return quote_; }  // the quote that ends a kQuoted value
 
+  // Moves past `run`, bytes of a tag (kTag) none of which is '>', a quote or a line break: as
+  // step() on each of them would.
+  void skip_in_tag(std::string_view run) {
+    for (auto it = run.rbegin(); it != run.rend(); ++it) {
+      if (!is_space(*it)) {
+        last_ = *it;
+        return;
+      }
+    }
+  }
+
   // Moves past s[i].
   void step(std::string_view s, std::size_t i) {
     const char c = s[i];
@@ -243,6 +254,7 @@ class ByteSet {
 constexpr ByteSet kTextStops("<\r\n{}");
 constexpr ByteSet kDoubleQuotedStops("\"\r\n{}");
 constexpr ByteSet kSingleQuotedStops("'\r\n{}");
+constexpr ByteSet kTagStops(">\"'\r\n{}");
 
 // Appends the body as written: escape_braces(html) without blank lines (see kBlankLineMark). It
 // starts a line. Both in one pass over `html`: HtmlPlace ends up where it would over the escaped
@@ -253,17 +265,20 @@ void append_body(std::string& out, std::string_view html) {
   bool blank = true;  // nothing but spaces and tabs on the output line so far
   std::size_t i = 0;
   while (i < html.size()) {
-    if (place.where() != HtmlPlace::kTag) {
-      // In text and in quoted values, up to the next byte that matters: copied as it is.
-      const ByteSet& stops = place.where() == HtmlPlace::kText ? kTextStops
-                             : place.quote() == '"'            ? kDoubleQuotedStops
-                                                               : kSingleQuotedStops;
+    {
+      // Up to the next byte that matters (where HtmlPlace may change state, a line break, a
+      // brace): copied as it is.
+      const ByteSet& stops = place.where() == HtmlPlace::kText  ? kTextStops
+                             : place.where() == HtmlPlace::kTag ? kTagStops
+                             : place.quote() == '"'             ? kDoubleQuotedStops
+                                                                : kSingleQuotedStops;
       std::size_t end = i;
       while (end < html.size() && !stops.has(html[end]))
         ++end;
       if (end > i) {
         const std::string_view run = html.substr(i, end - i);
         if (blank && run.find_first_not_of(" \t") != std::string_view::npos) blank = false;
+        if (place.where() == HtmlPlace::kTag) place.skip_in_tag(run);
         out.append(run);
         i = end;
         continue;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,34 +71,45 @@ bool is_void(GumboTag tag) {
 }
 
 // The code points gumbo replaces with U+FFFD when they come raw (controls other than tab, LF,
-// FF and CR; noncharacters), which only a character reference carries into its text: as U+FFFD,
-// so that the output reads back as written. `s` is gumbo's text: valid UTF-8. Returns `s` itself
-// when there is none (the common case: no copy).
+// FF and CR; noncharacters), which only a character reference carries into its text. True when
+// the UTF-8 sequence at s[i] is one; `length` gets its length in bytes. `s`: valid UTF-8.
+bool unreadable_at(std::string_view s, std::size_t i, std::size_t& length) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) {
+    length = 1;
+    return (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\f' && lead != '\r') ||
+           lead == 0x7F;
+  }
+  length = std::min<std::size_t>(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2, s.size() - i);
+  std::uint32_t cp = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
+  for (std::size_t k = 1; k < length; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}
+
+// The lead bytes that can start an unreadable code point: a table, one load per byte of the
+// article's text, where five compares showed in profiles.
+constexpr auto kSuspect = [] {
+  std::array<bool, 256> t{};
+  for (unsigned b = 0; b < 0x20; ++b)
+    t[b] = true;
+  for (unsigned b = 0xF0; b < 0x100; ++b)
+    t[b] = true;
+  t[0x7F] = t[0xC2] = t[0xEF] = true;
+  return t;
+}();
+
+// `s` with each unreadable code point (unreadable_at) as U+FFFD, so that the output reads back
+// as written. `s` is gumbo's text: valid UTF-8. Returns `s` itself when there is none (the
+// common case: no copy), else `storage`, which it fills.
 std::string_view without_unreadable(std::string_view s, std::string& storage) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-  const auto unreadable = [&](std::size_t i, std::size_t& length) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    if (lead < 0x80) {
-      length = 1;
-      return (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\f' && lead != '\r') ||
-             lead == 0x7F;
-    }
-    length = std::min<std::size_t>(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2, s.size() - i);
-    std::uint32_t cp = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
-    for (std::size_t k = 1; k < length; ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
-  };
-  // Cheap scan first: only these lead bytes can start one.
-  const auto suspect = [](unsigned char b) {
-    return b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xEF || b >= 0xF0;
-  };
   std::size_t length = 0;
   std::size_t i = 0;
   while (i < s.size()) {
-    if (!suspect(static_cast<unsigned char>(s[i]))) {
+    if (!kSuspect[static_cast<unsigned char>(s[i])]) {
       ++i;
-    } else if (!unreadable(i, length)) {
+    } else if (!unreadable_at(s, i, length)) {
       i += length;
     } else {
       break;
@@ -106,7 +118,7 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
   if (i == s.size()) return s;
   storage.assign(s.substr(0, i));
   while (i < s.size()) {
-    if (unreadable(i, length)) {
+    if (unreadable_at(s, i, length)) {
       storage += kReplacement;
     } else {
       storage.append(s.substr(i, length));
@@ -120,37 +132,127 @@ std::string_view without_unreadable(std::string_view s, std::string& storage) {
 // & < > (and ") as entities, U+00A0 as &nbsp; so that a no-break space stays visible in the
 // article file, and a CR as &#13; (raw, the parser would read it as LF).
 void append_html_escaped(std::string& out, std::string_view s, bool attribute) {
-  std::size_t from = 0;
-  const auto flush = [&](std::size_t to, std::string_view replacement, std::size_t skip) {
-    out.append(s.substr(from, to - from));
+  // The bytes that may need replacing; runs of the others are appended whole.
+  static constexpr auto kMaybe = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view("&<>\"\r\xC2"))
+      t[static_cast<unsigned char>(c)] = true;
+    return t;
+  }();
+  const char* from = s.data();
+  const char* p = from;
+  const char* const end = from + s.size();
+  const auto flush = [&](std::string_view replacement, std::size_t skip) {
+    out.append(from, p);
     out += replacement;
-    from = to + skip;
+    p += skip;
+    from = p;
   };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    switch (s[i]) {
+  while (true) {
+    while (p != end && !kMaybe[static_cast<unsigned char>(*p)])
+      ++p;
+    if (p == end) break;
+    switch (*p) {
       case '&':
-        flush(i, "&amp;", 1);
+        flush("&amp;", 1);
         break;
       case '<':
-        flush(i, "&lt;", 1);
+        flush("&lt;", 1);
         break;
       case '>':
-        flush(i, "&gt;", 1);
+        flush("&gt;", 1);
         break;
       case '"':
-        if (attribute) flush(i, "&quot;", 1);
+        if (attribute) {
+          flush("&quot;", 1);
+        } else {
+          ++p;
+        }
         break;
       case '\r':
-        flush(i, "&#13;", 1);
+        flush("&#13;", 1);
+        break;
+      default:  // 0xC2
+        if (p + 1 != end && p[1] == '\xA0') {
+          flush("&nbsp;", 2);
+        } else {
+          ++p;
+        }
+        break;
+    }
+  }
+  out.append(from, end);
+}
+
+// append_html_escaped(out, without_unreadable(s, storage), attribute), returning the text it
+// escaped (`s`, or `storage`): in one scan of `s` when nothing in it is unreadable (the common
+// case), where the two made two.
+std::string_view append_readable_escaped(std::string& out, std::string_view s, bool attribute,
+                                         std::string& storage) {
+  constexpr unsigned char kEscape = 1;  // may need an entity
+  constexpr unsigned char kLead = 2;    // may start an unreadable code point
+  static constexpr auto kClass = [] {
+    std::array<unsigned char, 256> t{};
+    for (unsigned b = 0; b < 0x100; ++b)
+      t[b] = kSuspect[b] ? kLead : 0;
+    for (const char c : std::string_view("&<>\"\r\xC2"))
+      t[static_cast<unsigned char>(c)] |= kEscape;
+    return t;
+  }();
+  const std::size_t mark = out.size();
+  const std::size_t n = s.size();
+  std::size_t from = 0;
+  std::size_t i = 0;
+  while (true) {
+    while (i < n && kClass[static_cast<unsigned char>(s[i])] == 0)
+      ++i;
+    if (i == n) break;
+    std::string_view entity;
+    std::size_t skip = 1;
+    switch (s[i]) {
+      case '&':
+        entity = "&amp;";
+        break;
+      case '<':
+        entity = "&lt;";
+        break;
+      case '>':
+        entity = "&gt;";
+        break;
+      case '"':
+        if (attribute) entity = "&quot;";
+        break;
+      case '\r':
+        entity = "&#13;";
         break;
       case '\xC2':
-        if (i + 1 < s.size() && s[i + 1] == '\xA0') flush(i, "&nbsp;", 2);
+        if (i + 1 < n && s[i + 1] == '\xA0') {
+          entity = "&nbsp;";
+          skip = 2;
+        }
         break;
       default:
         break;
     }
+    if (!entity.empty()) {
+      out.append(s.substr(from, i - from));
+      out += entity;
+      i += skip;
+      from = i;
+    } else if ((kClass[static_cast<unsigned char>(s[i])] & kLead) == 0) {
+      ++i;  // a '"' in text
+    } else if (std::size_t length = 0; !unreadable_at(s, i, length)) {
+      i += length;
+    } else {
+      // Rare: start again from the readable copy.
+      out.resize(mark);
+      const std::string_view readable = without_unreadable(s, storage);
+      append_html_escaped(out, readable, attribute);
+      return readable;
+    }
   }
   out.append(s.substr(from));
+  return s;
 }
 
 // Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included. Only names on
@@ -359,9 +461,13 @@ bool appends_text(const OpenElement& open, std::string_view text) {
   }
 }
 
+// One attribute of an element being written. Nothing is copied until it is known to stay: the
+// name and the value as read are views into the tree (or literals), and `value` is what is
+// written, made only for an attribute that is kept.
 struct Attribute {
-  std::string name;  // lower-case, as gumbo normalises it
-  std::optional<std::string> value;
+  std::string_view name;                // lower-case, as gumbo normalises it
+  std::optional<std::string_view> raw;  // the value read; nullopt: none (a bare attribute)
+  std::optional<std::string> value;     // the value written; set for a kept `raw` or a checked one
   bool checked = false;  // already allowlisted and under the URL contract (an img's chosen src)
 };
 
@@ -373,10 +479,11 @@ Attribute* find(std::vector<Attribute>& attributes, std::string_view name) {
 }
 
 void ensure_no_referrer(std::vector<Attribute>& attributes) {
+  static constexpr std::string_view kNoReferrer = "no-referrer";
   if (Attribute* policy = find(attributes, "referrerpolicy")) {
-    policy->value = "no-referrer";
+    policy->raw = kNoReferrer;
   } else {
-    attributes.push_back({"referrerpolicy", "no-referrer"});
+    attributes.push_back({"referrerpolicy", kNoReferrer, std::nullopt});
   }
 }
 
@@ -386,11 +493,12 @@ void ensure_no_referrer(std::vector<Attribute>& attributes) {
 // that are kept come first in kLazySources.
 void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& options) {
   const auto url_of = [&](const Attribute* a) -> std::optional<std::string> {
-    if (a == nullptr || !a->value || trim(*a->value).empty()) return std::nullopt;
-    return lib::web_url(*a->value, options.base_url);
+    if (a == nullptr || !a->raw || trim(*a->raw).empty()) return std::nullopt;
+    return lib::web_url(*a->raw, options.base_url);
   };
   Attribute* src = find(attributes, "src");
-  if (options.image_url && src != nullptr && src->value && is_local_image_path(*src->value)) {
+  if (options.image_url && src != nullptr && src->raw && is_local_image_path(*src->raw)) {
+    src->value = std::string(*src->raw);
     src->checked = true;
     return ensure_no_referrer(attributes);
   }
@@ -416,13 +524,14 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
     chosen = lib::web_url(options.image_proxy + *chosen);
   }
   if (src != nullptr) {
-    src->value = std::move(chosen);
-    src->checked = true;
-    if (!src->value) {
+    if (!chosen) {
       attributes.erase(attributes.begin() + (src - attributes.data()));
+    } else {
+      src->value = std::move(chosen);
+      src->checked = true;
     }
   } else if (chosen) {
-    attributes.push_back({"src", std::move(chosen), true});
+    attributes.push_back({"src", std::nullopt, std::move(chosen), true});
   }
   ensure_no_referrer(attributes);
 }
@@ -442,7 +551,17 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
     }
     return element_action(name);
   }
-  if (element.tag != GUMBO_TAG_IFRAME) return element_action(lower_name(element));
+  if (element.tag != GUMBO_TAG_IFRAME) {
+    // element_action() of a known tag's name, looked up once per tag: the allowlist search and
+    // the name's copy cost more than the rest of deciding.
+    static const auto kActions = [] {
+      std::array<ElementAction, GUMBO_TAG_LAST> t{};
+      for (int tag = 0; tag < GUMBO_TAG_LAST; ++tag)
+        t[tag] = element_action(gumbo_normalized_tagname(static_cast<GumboTag>(tag)));
+      return t;
+    }();
+    return kActions[element.tag];
+  }
   const GumboAttribute* src = gumbo_get_attribute(&element.attributes, "src");
   if (src == nullptr || options.iframe_hosts.empty()) return ElementAction::drop;
   const auto url = lib::web_url(src->value, options.base_url);
@@ -450,40 +569,35 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
                                                            : ElementAction::drop;
 }
 
-// The attributes an element keeps, in source order: image rewriting first, then the allowlist
-// (filter_attribute, with the URL contract), then the sandbox of a kept iframe. gumbo has already
-// kept only the first of repeated attributes and lower-cased the names.
-std::vector<Attribute> clean_attributes(const GumboElement& element, std::string_view name,
-                                        const RewriteOptions& options) {
-  std::vector<Attribute> attributes;
-  attributes.reserve(element.attributes.length + 2);
+// The attributes an element keeps, in source order, into `kept` (cleared first; a buffer the
+// serialiser reuses): image rewriting first, then the allowlist (filter_attribute, with the URL
+// contract), then the sandbox of a kept iframe. gumbo has already kept only the first of
+// repeated attributes and lower-cased the names. The views in `kept` point into `element`.
+void clean_attributes(const GumboElement& element, std::string_view name,
+                      const RewriteOptions& options, std::vector<Attribute>& kept) {
+  kept.clear();
   for (unsigned i = 0; i < element.attributes.length; ++i) {
     const GumboAttribute* a = lib::attribute(element.attributes, i);
     // gumbo 0.10 gives an attribute without a value its name as original_value.
-    std::optional<std::string> value;
+    std::optional<std::string_view> raw;
     if (a->original_value.length > 0 && a->original_value.data != a->original_name.data) {
-      value = a->value;
+      raw = a->value;
     }
-    attributes.push_back({a->name, std::move(value)});
+    kept.push_back({a->name, raw, std::nullopt});
   }
-  if (element.tag == GUMBO_TAG_IMG) rewrite_img(attributes, options);
-  std::vector<Attribute> kept;
-  kept.reserve(attributes.size() + 1);
-  for (Attribute& a : attributes) {
-    if (a.checked) {
-      kept.push_back(std::move(a));
-      continue;
-    }
-    const std::string_view value = a.value ? std::string_view(*a.value) : std::string_view{};
-    std::optional<std::string> filtered = filter_attribute(name, a.name, value, options.base_url);
-    if (!filtered) continue;
-    if (a.value) a.value = std::move(*filtered);
-    kept.push_back(std::move(a));
-  }
+  if (element.tag == GUMBO_TAG_IMG) rewrite_img(kept, options);
+  const auto dropped = [&](Attribute& a) {
+    if (a.checked) return false;
+    std::optional<std::string> filtered =
+        filter_attribute(name, a.name, a.raw.value_or(std::string_view{}), options.base_url);
+    if (!filtered) return true;
+    if (a.raw) a.value = std::move(*filtered);
+    return false;
+  };
+  std::erase_if(kept, dropped);
   if (element.tag == GUMBO_TAG_IFRAME && find(kept, "sandbox") == nullptr) {
-    kept.push_back({"sandbox", std::string(kIframeSandbox)});
+    kept.push_back({"sandbox", std::nullopt, std::string(kIframeSandbox)});
   }
-  return kept;
 }
 
 // Writes the sanitised tree as HTML: allowlisted elements and attributes only, names lower-case,
@@ -525,12 +639,13 @@ class Serializer {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_CDATA:
         case GUMBO_NODE_WHITESPACE: {
-          std::string storage;
-          const std::string_view text = without_unreadable(node->v.text.text, storage);
-          if (!appends_text(open_.back(), text)) unstable_ = true;
-          if (pre_opened_ && text.starts_with('\n')) out_ += '\n';
+          const std::string_view raw = node->v.text.text;
+          // A line feed is never unreadable: the raw text starts with one when the written does.
+          if (pre_opened_ && raw.starts_with('\n')) out_ += '\n';
           pre_opened_ = false;
-          append_html_escaped(out_, text, false);
+          std::string storage;
+          const std::string_view text = append_readable_escaped(out_, raw, false, storage);
+          if (!appends_text(open_.back(), text)) unstable_ = true;
           add_text(text);
           continue;
         }
@@ -548,18 +663,18 @@ class Serializer {
         continue;
       }
       const std::string name = lower_name(element);
-      const std::vector<Attribute> attributes = clean_attributes(element, name, options_);
+      clean_attributes(element, name, options_, attributes_);
       if (!appends_start_tag(open_.back(), element.tag)) unstable_ = true;
       pre_opened_ = false;
       out_ += '<';
       out_ += name;
-      for (const Attribute& a : attributes) {
+      for (const Attribute& a : attributes_) {
         out_ += ' ';
         out_ += a.name;
         if (a.value) {
           out_ += "=\"";
           std::string storage;
-          append_html_escaped(out_, without_unreadable(*a.value, storage), true);
+          append_readable_escaped(out_, *a.value, true, storage);
           out_ += '"';
         }
         if (element.tag == GUMBO_TAG_IMG && a.name == "src" && a.value && first_image_.empty()) {
@@ -599,7 +714,8 @@ class Serializer {
 
  private:
   void add_text(std::string_view text) {
-    if (text_.size() <= kSummaryBytes) folder_.add(text);  // a prefix is enough for the summary
+    // A prefix is enough for the summary (summary_of looks at kSummaryBytes at most).
+    if (text_.size() <= kSummaryBytes) folder_.add(text, kSummaryBytes);
   }
 
   const RewriteOptions& options_;
@@ -607,7 +723,8 @@ class Serializer {
   std::string first_image_;
   std::string text_;
   detail::TextFolder folder_;
-  std::vector<OpenElement> open_;  // the elements written and not yet closed; [0]: the root
+  std::vector<OpenElement> open_;      // the elements written and not yet closed; [0]: the root
+  std::vector<Attribute> attributes_;  // the current element's, kept between elements to reuse
   bool unstable_ = false;
   bool pre_opened_ = false;  // the last thing written is a <pre> start tag
 };

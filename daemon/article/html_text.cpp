@@ -1,5 +1,8 @@
 #include "article/html_text.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -43,9 +46,19 @@ std::size_t space_at(std::string_view s, std::size_t i) {
   }
 }
 
+// The bytes space_at() may find a space at: a table, so that a run of other text costs one load
+// per byte.
+constexpr auto kMaySpace = [] {
+  std::array<bool, 256> t{};
+  for (const unsigned char b : {' ', '\t', '\n', '\v', '\f', '\r'})
+    t[b] = true;
+  t[0xC2] = t[0xE1] = t[0xE2] = t[0xE3] = true;
+  return t;
+}();
+
 }  // namespace
 
-void TextFolder::add(std::string_view text) {
+void TextFolder::add(std::string_view text, std::size_t enough) {
   std::size_t i = 0;
   while (i < text.size()) {
     if (const std::size_t n = space_at(text, i); n != 0) {
@@ -53,13 +66,23 @@ void TextFolder::add(std::string_view text) {
       i += n;
       continue;
     }
+    // Past `enough` bytes the rest of a run is not needed: it ends at the first character
+    // boundary beyond them (a long paragraph without spaces need not be scanned to its end).
+    const std::size_t limit = enough == std::string::npos
+                                  ? text.size()
+                                  : i + (enough - std::min(enough, out_.size())) + 1;
     std::size_t end = i + 1;
-    while (end < text.size() && space_at(text, end) == 0)
+    while (end < text.size() && end < limit &&
+           (!kMaySpace[static_cast<unsigned char>(text[end])] || space_at(text, end) == 0)) {
+      ++end;
+    }
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
       ++end;
     if (pending_ && !out_.empty()) out_ += ' ';
     pending_ = false;
     out_.append(text.substr(i, end - i));
     i = end;
+    if (out_.size() > enough) return;
   }
 }
 
@@ -77,6 +100,37 @@ std::string fold_space(std::string_view text) {
   out.reserve(text.size());
   TextFolder(out).add(text);
   return out;
+}
+
+bool is_plain_text(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  while (p != end) {
+    const unsigned char b = *p;
+    if (b < 0x80) {
+      if (b < 0x20 || b == 0x7F || b == '<' || b == '&') return false;
+      ++p;
+      continue;
+    }
+    const auto continuation = [&](std::ptrdiff_t k) { return (p[k] & 0xC0) == 0x80; };
+    std::uint32_t cp = 0;
+    if (b >= 0xC2 && b <= 0xDF && end - p >= 2 && continuation(1)) {
+      cp = (b & 0x1Fu) << 6 | (p[1] & 0x3Fu);
+      p += 2;
+    } else if (b >= 0xE0 && b <= 0xEF && end - p >= 3 && continuation(1) && continuation(2)) {
+      cp = (b & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+      p += 3;
+    } else {
+      return false;  // invalid, or beyond the BMP
+    }
+    // C1 controls and overlong forms, surrogates, noncharacters, the BOM.
+    if (cp < 0xA0 || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+        cp >= 0xFFFE || cp == 0xFEFF) {
+      return false;
+    }
+    if (cp < 0x800 && b >= 0xE0) return false;  // overlong three-byte form
+  }
+  return true;
 }
 
 std::string fragment_text(std::string_view html, bool separate_blocks) {

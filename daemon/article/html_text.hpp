@@ -20,7 +20,9 @@ std::string fold_space(std::string_view text);
 class TextFolder {
  public:
   explicit TextFolder(std::string& out) : out_(out) {}
-  void add(std::string_view text);
+  // Folds `text` onto `out`; stops once `out` is longer than `enough` bytes (what it has then is
+  // a prefix of the whole fold).
+  void add(std::string_view text, std::size_t enough = std::string::npos);
 
  private:
   std::string& out_;
@@ -32,6 +34,12 @@ class TextFolder {
 // elements and <br> are surrounded by spaces so that words in adjacent blocks stay apart.
 // White space is not folded. Input past lib::HtmlLimits is cut first.
 std::string fragment_text(std::string_view html, bool separate_blocks);
+
+// True when `text` is plain text to gumbo, so that fragment_text(text, …) is `text` itself: only
+// printable ASCII but '<' and '&', and well-formed UTF-8 of code points gumbo keeps as they are
+// (U+00A0 to U+FFFD without surrogates, noncharacters and U+FEFF; nothing beyond the BMP).
+// Narrow on purpose: what it refuses goes through gumbo. tests/article/title_test.cpp proves it.
+bool is_plain_text(std::string_view text);
 
 // fold_space() of the text of the nodes under `container` (the text fragment_text gives when
 // `container` is the root of its tree; `container` itself adds no block space). Stops once the

@@ -1,6 +1,7 @@
 #include "article/sanitize.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "lib/curl/url.hpp"
 #include "util/ascii.hpp"
@@ -112,29 +113,76 @@ char fullwidth_ascii(std::string_view s) {
 }
 
 // A CSS declaration as a substring test should see it: ASCII case-folded, fullwidth forms as
-// ASCII, white space and controls dropped ("url (" and "ex pression" match too).
-std::string normalize_declaration(std::string_view d) {
-  std::string out;
-  out.reserve(d.size());
+// ASCII, white space and controls dropped ("url (" and "ex pression" match too). Written into
+// `out` (never longer than `d`), which the caller reuses.
+std::string_view normalize_declaration(std::string_view d, std::string& out) {
+  // ASCII bytes as they are kept: lower-case, or 0 for one that is dropped.
+  static constexpr auto kFold = [] {
+    std::array<char, 128> t{};
+    for (unsigned b = 0x21; b < 0x80; ++b)
+      t[b] = ascii_lower(static_cast<char>(b));
+    return t;
+  }();
+  out.resize(d.size());
+  char* w = out.data();
   for (std::size_t i = 0; i < d.size(); ++i) {
-    if (const char c = fullwidth_ascii(d.substr(i)); c != 0) {
-      out += ascii_lower(c);
+    const auto b = static_cast<unsigned char>(d[i]);
+    if (b < 0x80) {
+      if (const char c = kFold[b]; c != 0) *w++ = c;
+    } else if (const char c = fullwidth_ascii(d.substr(i)); c != 0) {
+      *w++ = ascii_lower(c);
       i += 2;
-    } else if (!is_ignored_byte(d[i])) {
-      out += ascii_lower(d[i]);
+    } else {
+      *w++ = d[i];
     }
   }
-  return out;
+  return std::string_view(out.data(), static_cast<std::size_t>(w - out.data()));
 }
 
+// True when the declaration, normalised, contains none of: \  /*  url(  image(  image-set(
+// cross-fade(  element(  src(  expression(  javascript:  vbscript:  livescript:  behavior
+// binding  @import  position:fixed. One pass: each of them is looked for only where its anchor
+// byte is ('\\', '*', '(', ':', 'b' or '@'), where sixteen find() calls scanned every style
+// attribute sixteen times (WeChat writes one on nearly every element).
 bool is_safe_declaration(std::string_view declaration) {
-  const std::string d = normalize_declaration(declaration);
-  constexpr std::string_view kBanned[] = {
-      "\\",       "/*",      "url(",        "image(",        "image-set(", "cross-fade(",
-      "element(", "src(",    "expression(", "javascript:",   "vbscript:",  "livescript:",
-      "behavior", "binding", "@import",     "position:fixed"};
-  return std::none_of(std::begin(kBanned), std::end(kBanned),
-                      [&](std::string_view b) { return d.find(b) != std::string::npos; });
+  static constexpr std::string_view kBeforeParenthesis[] = {
+      "url", "image", "image-set", "cross-fade", "element", "src", "expression"};
+  static constexpr std::string_view kBeforeColon[] = {"javascript", "vbscript", "livescript"};
+  thread_local std::string buffer;  // a style attribute per element: no allocation for each
+  const std::string_view v = normalize_declaration(declaration, buffer);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string_view before = v.substr(0, i);
+    const std::string_view rest = v.substr(i);
+    switch (v[i]) {
+      case '\\':
+        return false;
+      case '*':
+        if (before.ends_with('/')) return false;
+        break;
+      case '(':
+        if (std::any_of(std::begin(kBeforeParenthesis), std::end(kBeforeParenthesis),
+                        [&](std::string_view w) { return before.ends_with(w); })) {
+          return false;
+        }
+        break;
+      case ':':
+        if (std::any_of(std::begin(kBeforeColon), std::end(kBeforeColon),
+                        [&](std::string_view w) { return before.ends_with(w); })) {
+          return false;
+        }
+        if (before.ends_with("position") && rest.substr(1).starts_with("fixed")) return false;
+        break;
+      case 'b':
+        if (rest.starts_with("behavior") || rest.starts_with("binding")) return false;
+        break;
+      case '@':
+        if (rest.starts_with("@import")) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
 }
 
 }  // namespace

@@ -6,7 +6,9 @@ namespace feedd::article {
 
 std::string normalize_title(std::string_view title) {
   // Titles are parsed as HTML so that gumbo decodes every entity and drops the tags; tags are
-  // stripped without adding spaces, as a sed one-liner would.
+  // stripped without adding spaces, as a sed one-liner would. Most titles hold neither: for
+  // them the parse (a tree, an arena) would give the text back as it is.
+  if (detail::is_plain_text(title)) return detail::fold_space(title);
   return detail::fold_space(detail::fragment_text(title, false));
 }
 

@@ -202,6 +202,11 @@ const std::vector<RewriteCase> kRewriteCases =
          "d&#13;e\xef\xbf\xbd"
          "f</p>",
          ""},
+        {"an unreadable character after escaped ones: the escapes are written once",
+         "<p title=\"a&amp;b&#x18;\">x&lt;y&#x18;z&nbsp;</p>",
+         "<p title=\"a&amp;b\xef\xbf\xbd\">x&lt;y\xef\xbf\xbd"
+         "z&nbsp;</p>",
+         ""},
         {"empty input", "", "", ""},
         {"text only", "纯文本，没有标签", "纯文本，没有标签", ""},
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -121,6 +122,44 @@ TEST(SanitizeStyle, DropsDeclarationsThatLoadOrRun) {
   };
   for (const auto& [css, expected] : cases)
     EXPECT_EQ(sanitize_style(css), expected) << css;
+}
+
+// Every banned string, wherever it stands in a declaration and however it is spelled (case,
+// white space, fullwidth forms), drops that declaration and keeps the others.
+TEST(SanitizeStyle, EveryBannedStringAnywhere) {
+  const std::vector<std::string> banned = {
+      "\\",       "/*",      "url(",        "image(",        "image-set(", "cross-fade(",
+      "element(", "src(",    "expression(", "javascript:",   "vbscript:",  "livescript:",
+      "behavior", "binding", "@import",     "position:fixed"};
+  const auto spaced = [](const std::string& b) {
+    std::string out;
+    for (const char c : b) {
+      out += c;
+      out += ' ';
+    }
+    return out;
+  };
+  const auto upper = [](std::string b) {
+    for (char& c : b)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return b;
+  };
+  for (const std::string& b : banned) {
+    for (const std::string& form : {b, spaced(b), upper(b), "\xef\xbd\x85" + b}) {
+      for (const std::string& declaration : {form, "x:" + form, "x:" + form + "y", "x" + form}) {
+        EXPECT_EQ(sanitize_style(declaration), std::nullopt) << declaration;
+        EXPECT_EQ(sanitize_style("color:red;" + declaration + ";margin:0"), "color:red;margin:0")
+            << declaration;
+      }
+    }
+    // Cut short by one byte at either end, it is harmless.
+    if (b.size() > 2) {
+      const std::string head = b.substr(0, b.size() - 1);
+      const std::string tail = b.substr(1);
+      EXPECT_EQ(sanitize_style("x:" + head), "x:" + head) << head;
+      EXPECT_EQ(sanitize_style("x:" + tail), "x:" + tail) << tail;
+    }
+  }
 }
 
 TEST(ElementAction, KeepUnwrapDrop) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "article/article.hpp"
+#include "article/html_text.hpp"
 #include "article/serialised_check.hpp"
 #include "article/summary_check.hpp"
 #include "parse/feed.hpp"
@@ -205,6 +206,36 @@ TEST(Summary, RandomDocumentsAgreeWithHtmlToText) {
     const RewriteResult r = rewrite_html(html, kOptions);
     ASSERT_TRUE(summary_matches(r)) << "input: " << html;
     ASSERT_EQ(check::serialised_problem(r, kOptions), "") << "input: " << html;
+  }
+}
+
+// TextFolder with a byte budget (the serialiser's summary): what it has is a prefix of the whole
+// fold, ends on a character boundary, and is longer than the budget unless it is the whole.
+TEST(TextFolder, StopsPastEnoughWithAPrefix) {
+  const std::vector<std::string> texts = {
+      std::string(40, 'a'),
+      "这是一段很长的没有空格的中文文本，用来检查折叠在预算之后停止。",
+      "  a  b\u00a0\u00a0c\u3000d \t\n e  ",
+      "word " + std::string(30, 'x') + "\u2003" + "尾巴",
+  };
+  for (const std::string& text : texts) {
+    const std::string whole = detail::fold_space(text);
+    for (std::size_t enough = 0; enough <= whole.size() + 1; ++enough) {
+      std::string out;
+      detail::TextFolder folder(out);
+      // In two pieces, cut at a character boundary, as gumbo's text nodes are.
+      std::size_t cut = text.size() / 2;
+      while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        ++cut;
+      folder.add(std::string_view(text).substr(0, cut), enough);
+      if (out.size() <= enough) folder.add(std::string_view(text).substr(cut), enough);
+      SCOPED_TRACE(::testing::Message() << "\"" << text << "\" enough " << enough);
+      EXPECT_TRUE(whole.starts_with(out)) << out;
+      EXPECT_TRUE(out.size() == whole.size() || out.size() > enough) << out;
+      EXPECT_TRUE(out.size() == whole.size() ||
+                  (static_cast<unsigned char>(whole[out.size()]) & 0xC0) != 0x80)
+          << "cut inside a character";
+    }
   }
 }
 

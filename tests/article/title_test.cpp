@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "article/article.hpp"
+#include "article/html_text.hpp"
 
 namespace feedd::article {
 namespace {
@@ -73,6 +76,101 @@ TEST(NormalizeTitle, InvalidUtf8BecomesReplacementCharacters) {
                        "cd"),
             title_hash("ab\ufffd"
                        "cd"));
+}
+
+// normalize_title skips gumbo for plain text (detail::is_plain_text): the result must be what
+// the parse gives, for what the check accepts and what it refuses.
+TEST(NormalizeTitle, PlainTextFastPathMatchesGumbo) {
+  // clang-format off
+  const std::vector<std::pair<std::string, bool>> table = {
+      {"Hello World", true},
+      {"ZAKER 早报：今天\u3000是 \u00a0晴天 ", true},
+      {"“引号”与‘单引号’ > x", true},
+      {"\ufffd\u00a0\ufdcf\ufdf0", true},
+      {"", true},
+      {"AT&T", false},
+      {"a<b", false},
+      {"a\tb", false},
+      {std::string("a\0b", 3), false},
+      {"a\x7f", false},
+      {"a\u0085b", false},          // C1 control
+      {"a\ufdd0b", false},          // noncharacter
+      {"a\uffffb", false},
+      {"\ufeffa", false},           // BOM
+      {"a\U0001F600", false},       // beyond the BMP
+      {"a\xff" "b", false},            // invalid
+      {"a\xc0\xaf" "b", false},       // overlong
+      {"a\xe0\x80\xaf" "b", false},  // overlong
+      {"a\xed\xa0\x80" "b", false},  // surrogate
+      {"a\xe4\xb8", false},        // cut short
+  };
+  // clang-format on
+  for (const auto& [title, plain] : table) {
+    EXPECT_EQ(detail::is_plain_text(title), plain) << title;
+    EXPECT_EQ(normalize_title(title), detail::fold_space(detail::fragment_text(title, false)))
+        << title;
+  }
+  const std::vector<std::string> seeds = {
+      "ZAKER 早报：今天是晴天，气温 25℃", "微信公众号文章标题 · 第 12 期（下）",
+      "Breaking: Markets rally (again) — 3% up!", "「新媒体」频道 0001 的第 7 篇文章"};
+  const std::vector<std::string> inserts = {"&",
+                                            "&amp;",
+                                            "&lt;",
+                                            "&#x4E2D;",
+                                            "&nbsp;",
+                                            "<",
+                                            "<b>",
+                                            "</i>",
+                                            "<!-- c -->",
+                                            "<br>",
+                                            ">",
+                                            "\"",
+                                            "'",
+                                            " ",
+                                            "\t",
+                                            "\n",
+                                            "\r",
+                                            std::string(1, '\0'),
+                                            "\x01",
+                                            "\x7f",
+                                            "\u0085",
+                                            "\u00a0",
+                                            "\u3000",
+                                            "\u2028",
+                                            "\ufdd0",
+                                            "\ufffe",
+                                            "\uffff",
+                                            "\ufffd",
+                                            "\ufeff",
+                                            "\U0001F600",
+                                            "\xff",
+                                            "\xc0\xaf",
+                                            "\xed\xa0\x80",
+                                            "\xe4\xb8",
+                                            "\xe0\x80\xaf",
+                                            "\x80",
+                                            "中",
+                                            "a",
+                                            "<script>x</script>",
+                                            "<p>",
+                                            "&#0;",
+                                            "&#128;"};
+  std::mt19937 rng(7);
+  const auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
+  std::size_t plain = 0;
+  constexpr std::size_t kCount = 20000;
+  for (std::size_t n = 0; n < kCount; ++n) {
+    std::string title = seeds[pick(seeds.size())];
+    for (std::size_t m = pick(3); m-- > 0;)
+      title.insert(pick(title.size() + 1), inserts[pick(inserts.size())]);
+    if (detail::is_plain_text(title)) ++plain;
+    ASSERT_EQ(normalize_title(title), detail::fold_space(detail::fragment_text(title, false)))
+        << title;
+  }
+  EXPECT_GT(plain, kCount / 5);  // the unchanged seeds alone are a third
+  std::printf("plain-text fast path: %zu of %zu titles\n", plain, kCount);
 }
 
 }  // namespace

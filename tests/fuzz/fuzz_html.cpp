@@ -4,6 +4,10 @@
 // the summary that comes with it is html_to_text of it; and the serialiser's contract
 // (tests/article/serialised_check.hpp): only allowlisted names and attributes, rewriting the
 // output again gives the same bytes, and inside the post's <div> nothing lands outside it.
+// Also web_url's fast path on the input and on each of its quote- or blank-separated pieces
+// (the URLs of the seeds' attributes among them): an accepted URL is one curl writes back
+// unchanged, and web_url agrees with the curl path on every piece.
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include "article/article.hpp"
 #include "article/serialised_check.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
 
 namespace {
@@ -48,10 +53,25 @@ void check_clean(const GumboNode* node) {
     check_clean(feedd::lib::child(children, i));
 }
 
+void check_web_url(std::string_view url) {
+  const auto via_curl = feedd::lib::detail::web_url_via_curl(url);
+  if (feedd::lib::detail::is_canonical_web_url(url)) {
+    FUZZ_CHECK(via_curl && *via_curl == url, "web_url's fast path takes only curl's own form");
+  }
+  FUZZ_CHECK(feedd::lib::web_url(url) == via_curl, "web_url agrees with its curl path");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view html(reinterpret_cast<const char*>(data), size);
+
+  check_web_url(html);
+  for (std::size_t start = 0; start < html.size();) {
+    const auto end = std::min(html.find_first_of("\"' \n<>", start), html.size());
+    if (end > start) check_web_url(html.substr(start, end - start));
+    start = end + 1;
+  }
 
   constexpr std::size_t kBudget = 120;
   const std::string text = feedd::article::html_to_text(html, kBudget);

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -273,6 +276,196 @@ TEST(IsSitePath, OnlySafeRootPaths) {
     EXPECT_FALSE(is_site_path(bad)) << bad;
   }
   EXPECT_FALSE(is_site_path("/" + std::string(3000, 'a')));
+}
+
+}  // namespace
+}  // namespace feedd::lib
+
+// web_url's fast path: a URL already in the form curl writes back is returned without curl.
+// These tests prove the two agree; they compare with detail::web_url_via_curl, the curl path.
+namespace feedd::lib {
+namespace {
+
+TEST(IsCanonicalWebUrl, AcceptsOnlyCurlsOwnForm) {
+  // clang-format off
+  const std::vector<std::pair<std::string_view, bool>> cases = {
+      {"http://example.com/", true},
+      {"https://example.com/a/b.html?x=1&y=2#frag", true},
+      {"http://zkres3.myzaker.com/202107/60ebd4a98e9f0928c44ba1d4_1024.jpg", true},
+      {"http://mmbiz.qpic.cn/mmbiz_jpg/abc/640?wx_fmt=jpeg", true},
+      {"https://cors.zfour.workers.dev/?http://mmbiz.qpic.cn/mmbiz_png/x/640?wx_fmt=png", true},
+      {"https://a-b.c0.example/%E4%B8%AD%e6?q=%20#%41", true},
+      {"https://a.example/!$&'()*+,;=:@~_-.x", true},
+      {"https://a.example/p?q=/../x&r=//y#/./z?w", true},  // dots and slashes after the path
+      {"https://0x7f.example/", true},
+      // Not curl's form, or unusual: left to curl.
+      {"HTTP://example.com/", false},
+      {"http://Example.com/", false},
+      {"http://example.com", false},             // curl adds the "/"
+      {"http://example.com?q", false},
+      {"http://example.com:80/", false},
+      {"http://example.com:8080/", false},
+      {"http://user@example.com/", false},
+      {"http://u:p@example.com/", false},
+      {"http://127.0.0.1/", false},              // curl normalises IPv4
+      {"http://1234/", false},
+      {"http://a.0x7f/", false},
+      {"http://[::1]/", false},
+      {"http://example.com./", false},
+      {"http://.example.com/", false},
+      {"http://a..example/", false},
+      {"http://a_b.example/", false},
+      {"http://例子.example/", false},
+      {"http://example.com/./a", false},
+      {"http://example.com/a/../b", false},
+      {"http://example.com/a/.", false},
+      {"http://example.com/a/.hidden", false},
+      {"http://example.com/%2e%2E/a", false},
+      {"http://example.com//a", false},
+      {"http://example.com/a//b", false},
+      {"http://example.com/a b", false},
+      {"http://example.com/a\tb", false},
+      {" http://example.com/", false},
+      {"http://example.com/a\\b", false},
+      {"http://example.com/a\"b", false},
+      {"http://example.com/<a>", false},
+      {"http://example.com/`{}|^", false},
+      {"http://example.com/[x]", false},
+      {"http://example.com/%", false},
+      {"http://example.com/%2", false},
+      {"http://example.com/%zz", false},
+      {"http://example.com/路", false},
+      {"http://example.com/a#b#c", false},
+      {"http://example.com/a?", false},          // curl drops an empty query
+      {"http://example.com/a?#f", false},
+      {"http://example.com/a#", false},          // and an empty fragment
+      {"http://example.com/a?q#", false},
+      {"ftp://example.com/", false},
+      {"http:/example.com/", false},
+      {"//example.com/", false},
+      {"/a/b", false},
+      {"", false},
+  };
+  // clang-format on
+  for (const auto& [url, want] : cases) {
+    EXPECT_EQ(detail::is_canonical_web_url(url), want) << url;
+    if (want) {
+      EXPECT_EQ(show(detail::web_url_via_curl(url)), url) << "curl writes it otherwise";
+    }
+    EXPECT_EQ(show(web_url(url)), show(detail::web_url_via_curl(url))) << url;
+  }
+  EXPECT_FALSE(detail::is_canonical_web_url("http://example.com/" + std::string(70000, 'a')));
+}
+
+// Realistic feed URLs, each mutated in one to three ways that curl may write differently.
+std::vector<std::string> generated_urls(std::size_t count) {
+  const std::vector<std::string> seeds = {
+      "http://zkres1.myzaker.com/202107/60ebd4a98e9f0928c44ba1d4_1024.jpg",
+      "http://zkres.myzaker.com/static/img/loading.gif",
+      "http://mmbiz.qpic.cn/mmbiz_jpg/abcDEF123/640?wx_fmt=jpeg",
+      "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv",
+      "http://www.myzaker.com/article/60ebd4a98e9f0928c44ba1d4",
+      "https://cors.zfour.workers.dev/?http://mmbiz.qpic.cn/mmbiz_png/x/640?wx_fmt=png",
+      "https://example.com/a/b/c.html?x=1&y=%E4%B8%AD#sec-2",
+      "https://cdn.example.org/img/photo_01.webp?w=640&h=480&fit=crop",
+      "https://news.example.com/2021/07/12/story-title/",
+      "https://rsshub.app/zaker/channel/13",
+  };
+  // clang-format off
+  const std::vector<std::string> inserts = {
+      " ", "\t", "\n", "\r", "\"", "'", "<", ">", "`", "{", "}", "|", "^", "[", "]", "\\",
+      "%", "%2", "%zz", "%20", "%E4%B8%AD", "%2e", "%2E", "%00", "%2f", "%3F", "%23", "%25",
+      "%7e", "/./", "/../", "/.", "/..", "//", "?", "#", "??", "##", "@", ":", ":80", "中",
+      "\xFF", "\x80", "\x01", "\x7F", std::string(1, '\0'), "!", "$", "&", "(", ")", "*", "+",
+      ",", ";", "=", "~", "_", "-", ".", "A", "Z", "0", "/.hidden", "?a=/../b", "#/./x"};
+  const std::vector<std::string> hosts = {
+      "127.0.0.1", "1.2.3", "0x7f.1", "1234", "010.0.0.1", "256.1.1.1", "[::1]",
+      "[::FFFF:1.2.3.4]", "[fe80::1%25eth0]", "a.b.", ".a.b", "a..b", "EXAMPLE.com", "Ex.Com",
+      "a_b.example", "xn--fsq.example", "例子.example", "user@h.example", "u:p@h.example",
+      "@h.example", ":@h.example", "h.example:", "h.example:0", "h.example:80", "h.example:443",
+      "h.example:99999", "h.example:8080", "h.example\\@evil.example", "a-.example", "-a.example",
+      "a.1example", "a.b-c", std::string(70, 'l') + ".example", "h.example%2e", "h%41.example"};
+  const std::vector<std::string> schemes = {
+      "HTTP://", "Https://", "http:/", "http:", "//", "ftp://", "http:///", "https:\\\\",
+      " http://", "javascript:", "HTTPS://"};
+  // clang-format on
+  std::mt19937 rng(20261206);
+  const auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
+  std::vector<std::string> out(seeds);
+  while (out.size() < count) {
+    std::string u = seeds[pick(seeds.size())];
+    const std::size_t mutations = 1 + pick(3);
+    for (std::size_t m = 0; m < mutations; ++m) {
+      const auto scheme_end = u.find("://");
+      const auto host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+      auto host_end = u.find('/', host_start);
+      if (host_end == std::string::npos) host_end = u.size();
+      switch (pick(10)) {
+        case 0:
+        case 1:
+        case 2: {  // insert something anywhere
+          const std::string& s = inserts[pick(inserts.size())];
+          u.insert(pick(u.size() + 1), s);
+          break;
+        }
+        case 3:  // insert something in the path or after it
+          u.insert(host_end + pick(u.size() - host_end + 1), inserts[pick(inserts.size())]);
+          break;
+        case 4:  // another host
+          u.replace(host_start, host_end - host_start, hosts[pick(hosts.size())]);
+          break;
+        case 5:  // another scheme
+          if (scheme_end != std::string::npos)
+            u.replace(0, scheme_end + 3, schemes[pick(schemes.size())]);
+          break;
+        case 6:  // upper-case one character
+          if (!u.empty()) {
+            char& c = u[pick(u.size())];
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          }
+          break;
+        case 7:  // delete a character
+          if (!u.empty()) u.erase(pick(u.size()), 1);
+          break;
+        case 8:  // empty path, or no path at all
+          u.erase(host_end, pick(2) == 0 ? u.size() : u.find_first_of("?#", host_end) - host_end);
+          break;
+        case 9:  // long, now and then beyond the fast path's limit
+          u.insert(host_end, "/" + std::string(pick(50) == 0 ? 70000 : 300, 'x'));
+          break;
+      }
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+TEST(IsCanonicalWebUrl, CurlWritesEveryAcceptedUrlUnchanged) {
+  constexpr std::size_t kCount = 120000;
+  const std::vector<std::string> urls = generated_urls(kCount);
+  std::size_t accepted = 0;
+  for (const std::string& url : urls) {
+    const bool canonical = detail::is_canonical_web_url(url);
+    const auto via_curl = detail::web_url_via_curl(url);
+    if (canonical) {
+      ++accepted;
+      ASSERT_EQ(show(via_curl), url) << "accepted but curl writes it otherwise";
+    }
+    // The whole of web_url (cleaning, then either path) agrees with curl, with a base too.
+    ASSERT_EQ(show(web_url(url)), show(via_curl)) << url;
+    if (url.size() % 7 == 0) {
+      ASSERT_EQ(show(web_url(url, kBase)), show(detail::web_url_via_curl(url, kBase))) << url;
+    }
+  }
+  // The unmutated seeds are ordinary feed URLs: the fast path must take every one.
+  for (std::size_t i = 0; i < 10; ++i)
+    EXPECT_TRUE(detail::is_canonical_web_url(urls[i])) << urls[i];
+  // Many mutations (a '-' or 'A' in the path, a valid %XX) keep the form: a good share is taken.
+  EXPECT_GT(accepted, urls.size() / 10);
+  std::printf("fast path accepted %zu of %zu generated URLs (%.1f%%)\n", accepted, urls.size(),
+              100.0 * static_cast<double>(accepted) / static_cast<double>(urls.size()));
 }
 
 }  // namespace

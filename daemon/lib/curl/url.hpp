@@ -50,4 +50,23 @@ bool is_site_path(std::string_view path);
 // Lower-case host of an absolute URL, or "" when there is none (file://, garbage).
 std::string url_host(std::string_view url);
 
+namespace detail {
+
+// True when `url` is an absolute http or https URL already in the exact form web_url() writes,
+// so that web_url() may return it unchanged without asking curl: scheme "http://" or
+// "https://"; a host of non-empty dot-separated labels of [a-z0-9-] whose last label starts with
+// a letter (so no IPv4 literal curl would normalise), with no port, userinfo or trailing dot;
+// a path that starts with '/' and has no segment starting with '.' or "%2e" and no empty
+// segment; then an optional non-empty query and non-empty fragment (one '#'). Path, query and
+// fragment hold only ASCII letters, digits, "-._~!$&'()*+,;=:@/" ('?' after the path) and '%'
+// before two hex digits. Deliberately narrow, not a URL parser: whatever it refuses goes through
+// curl. tests/lib/url_test.cpp proves it against web_url_via_curl(). Pure.
+bool is_canonical_web_url(std::string_view url);
+
+// web_url() with every input through libcurl's URL API (no fast path): the reference the tests
+// and fuzz_html compare the fast path with. Same contract as web_url().
+std::optional<std::string> web_url_via_curl(std::string_view url, std::string_view base = {});
+
+}  // namespace detail
+
 }  // namespace feedd::lib
