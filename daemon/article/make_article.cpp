@@ -104,11 +104,8 @@ std::vector<parse::Enclosure> clean_enclosures(const std::vector<parse::Enclosur
 }
 
 std::string item_digest(const parse::FeedItem& item) {
-  std::string text;
-  text.reserve(item.title.size() + item.html.size() + 1);
   // NUL cannot occur in either (XML forbids it), so the split is unambiguous.
-  text.append(item.title).append(1, '\0').append(item.html);
-  return lib::sha256_hex(text);
+  return lib::sha256_hex({item.title, std::string_view("\0", 1), item.html});
 }
 
 std::optional<Article> make_article(const parse::FeedItem& item, const Context& context) {

@@ -36,6 +36,45 @@ TEST(Sha256Hex, KnownVectors) {
   }
 }
 
+TEST(Sha256Hex, PartsHashAsTheirConcatenation) {
+  struct Case {
+    std::vector<std::string_view> parts;
+  };
+  const std::string million(1000000, 'a');
+  const std::vector<Case> cases = {
+      {{}},
+      {{""}},
+      {{"", ""}},
+      {{"a", "bc"}},
+      {{"ab", "", "c"}},
+      {{"新媒", "体"}},
+      {{"title", std::string_view("\0", 1), "<p>body</p>"}},
+      {{std::string_view(million).substr(0, 123), std::string_view(million).substr(123)}},
+  };
+  for (const auto& c : cases) {
+    std::string whole;
+    for (const auto p : c.parts)
+      whole += p;
+    SCOPED_TRACE(whole.size() > 80 ? whole.substr(0, 80) + "…" : whole);
+    std::string parts_hash;
+    switch (c.parts.size()) {
+      case 0:
+        parts_hash = sha256_hex({});
+        break;
+      case 1:
+        parts_hash = sha256_hex({c.parts[0]});
+        break;
+      case 2:
+        parts_hash = sha256_hex({c.parts[0], c.parts[1]});
+        break;
+      default:
+        parts_hash = sha256_hex({c.parts[0], c.parts[1], c.parts[2]});
+        break;
+    }
+    EXPECT_EQ(parts_hash, sha256_hex(whole));
+  }
+}
+
 TEST(Sha256Hex, IsSixtyFourLowerCaseHexDigits) {
   const std::string h = sha256_hex("feedd");
   ASSERT_EQ(h.size(), 64u);
