@@ -134,9 +134,10 @@ class ViewStager {
         });
   }
 
-  // Waits for the renders, then puts the changed files in place.
-  std::vector<StagedFile>& publish() {
+  // Waits for the renders, runs `before` (if any), then puts the changed files in place.
+  std::vector<StagedFile>& publish(const std::function<void()>& before) {
     pool_.drain(true);
+    if (before) before();
     publish_staged(staged_);
     return staged_;
   }
@@ -200,7 +201,8 @@ bool ViewWriter::needed(const std::string& file, bool listed_change) const {
   return !fs::exists(config_.output / file, ec);
 }
 
-int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) {
+int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error,
+                      const std::function<void()>& before_publish) {
   int changed = 0;
   try {
     before_change(store);
@@ -240,7 +242,7 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) 
       rendering.push_back("feeds.opml");
     }
     bool complete = true;  // every view this call had to write was written
-    for (const auto& f : stager.publish()) {
+    for (const auto& f : stager.publish(before_publish)) {
       if (!f.result.ok) {
         spdlog::error("write failed: {}", f.result.error);
         if (error.empty()) error = f.result.error;
