@@ -257,6 +257,16 @@ constexpr const char* kArticleColumns =
     "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary, "
     "creator, tags, enclosures, updated, item_digest";
 
+// kArticleColumns, each name prefixed with `prefix` ("a."), for a join.
+std::string prefixed_article_columns(std::string_view prefix) {
+  std::string out(prefix);
+  for (const char* c = kArticleColumns; *c != '\0'; ++c) {
+    out += *c;
+    if (*c == ' ') out += prefix;
+  }
+  return out;
+}
+
 const std::string& article_by_hash_sql() {
   static const std::string sql =
       "SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1";
@@ -537,6 +547,22 @@ void Store::Transaction::commit() {
   done_ = true;
 }
 
+Store::Snapshot::Snapshot(const Store& store) : store_(&store) {
+  Impl& im = *store_->impl_;
+  if (!im.db.autocommit()) return;
+  guarded(im, [&] { im.db.exec("BEGIN"); });
+  began_ = true;
+}
+
+Store::Snapshot::~Snapshot() {
+  if (!began_) return;
+  try {
+    store_->impl_->db.exec("ROLLBACK");
+  } catch (const SqliteError&) {
+    // Nothing was written under it; SQLite may have ended the transaction on its own already.
+  }
+}
+
 std::optional<ChannelState> Store::channel_state(std::string_view channel_path) const {
   return guarded(*impl_, [&]() -> std::optional<ChannelState> {
     Use s(impl_->stmt(
@@ -727,6 +753,19 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
       next->bind_text(1, channels.back()).bind_text(2, hi);
       if (!next->step()) break;
       channels.push_back(next->column_text(0));
+    }
+    if (channels.size() == 1) {
+      // No descendants (a channel's own feed: most of them): its newest rows in one statement,
+      // straight off the membership index, instead of one lookup per article.
+      static const std::string sql =
+          "SELECT " + prefixed_article_columns("a.") +
+          " FROM membership m JOIN articles a ON a.hash = m.hash WHERE m.channel_path = ?1 "
+          "ORDER BY m.date DESC, m.hash LIMIT ?2";
+      Use s(impl_->stmt(sql));
+      s->bind_text(1, self).bind_int64(2, limit);
+      while (s->step())
+        out.push_back(read_entry(*s));
+      return out;
     }
     // Each channel's newest `limit` come straight off the index; the node's newest `limit`
     // are among their union. An article carried by several of them is listed once.

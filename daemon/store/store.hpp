@@ -90,6 +90,23 @@ class Store {
     bool done_ = false;
   };
 
+  // RAII read snapshot, for many reads in a row (the feeds of a cycle): they see one state of
+  // the store and share one read transaction instead of each statement starting its own (and
+  // taking and dropping the file locks). Does nothing inside a Transaction, which already is
+  // one. Reads only: a Transaction cannot begin while it lives, and a write under it is rolled
+  // back when it ends. Throws StoreError when the read transaction cannot begin.
+  class Snapshot {
+   public:
+    explicit Snapshot(const Store& store);
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+   private:
+    const Store* store_;
+    bool began_ = false;
+  };
+
   std::optional<ChannelState> channel_state(std::string_view channel_path) const;
   void set_channel_state(std::string_view channel_path, const ChannelState& state);
 

@@ -405,6 +405,31 @@ TEST_F(StoreTest, ABigCommitIsCheckpointedAndComplete) {
   EXPECT_EQ(s.integrity_check(), "ok");
 }
 
+// A snapshot's reads see one state of the store: a commit by another connection meanwhile
+// shows only after it ends. Inside a transaction it changes nothing.
+TEST_F(StoreTest, ASnapshotReadsOneStateAndNestsInATransaction) {
+  Store s(db_path());
+  s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+  Store other(db_path());
+  {
+    const Store::Snapshot snapshot(s);
+    EXPECT_EQ(s.total_articles(), 1);
+    other.add_article(make("0000000000000002", kNow), "t/s/c", kNow);
+    EXPECT_EQ(s.total_articles(), 1);
+    EXPECT_THAT(hashes(s.latest("t/s/c", 10)), ElementsAre("0000000000000001"));
+    EXPECT_THROW(Store::Transaction tx(s), StoreError);
+  }
+  EXPECT_EQ(s.total_articles(), 2);
+  Store::Transaction tx(s);
+  s.add_article(make("0000000000000003", kNow), "t/s/c", kNow);
+  {
+    const Store::Snapshot snapshot(s);
+    EXPECT_EQ(s.total_articles(), 3);  // the transaction's own rows
+  }
+  tx.commit();
+  EXPECT_EQ(s.total_articles(), 3);
+}
+
 TEST_F(StoreTest, PrunedArticlesStaySeen) {
   Store s(db_path());
   const Article old1 = make("0000000000000001", kNow - 72h);
