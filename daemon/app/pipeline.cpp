@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -150,6 +151,48 @@ class CycleRun {
   InOrder order_;
 };
 
+// A cycle's posts on a thread of their own: flushed (one syncfs) while the transaction
+// commits, then — only once it has — renamed into place (thousands of renames: the folder's
+// index), while the owner reads and renders the feeds. The PostWriter and the staged files are
+// the thread's until join(). Owner thread: committed(), join().
+class PostPublisher {
+ public:
+  // `posts` and `staged` (complete: the pool that staged them is drained) must outlive it.
+  PostPublisher(PostWriter& posts, std::vector<StagedFile>& staged)
+      : thread_([this, &posts, &staged, outcome = committed_.get_future()]() mutable {
+          sync_staged(staged);
+          if (outcome.get()) written_ = posts.publish(staged, error_);
+        }) {}
+  ~PostPublisher() { join(); }
+  PostPublisher(const PostPublisher&) = delete;
+  PostPublisher& operator=(const PostPublisher&) = delete;
+
+  // The transaction committed: the posts may be renamed into place.
+  void committed() { decide(true); }
+  // Waits for the thread. Without committed() before, nothing was renamed (the caller
+  // discards the temporaries).
+  void join() {
+    decide(false);
+    if (thread_.joinable()) thread_.join();
+  }
+  // After join(): PostWriter::publish's result and error.
+  int written() const { return written_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  void decide(bool commit) {
+    if (decided_) return;
+    decided_ = true;
+    committed_.set_value(commit);
+  }
+
+  std::promise<bool> committed_;
+  bool decided_ = false;
+  int written_ = 0;
+  std::string error_;
+  std::thread thread_;  // last: it uses the members above
+};
+
 // The files `paths` name, each folder replaced by its *.md and *.txt files in name order.
 std::vector<fs::path> article_files(const std::vector<fs::path>& paths) {
   std::vector<fs::path> files;
@@ -257,6 +300,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   // Out here so that a rolled-back cycle can stop it (finishing its queued work) before
   // removing what that work wrote.
   std::optional<WorkPool> pool;
+  // Declared after staged_posts: joined (renaming nothing unless committed) before they go.
+  std::optional<PostPublisher> publisher;
   std::vector<notify::NewPost> new_posts;
   auto fetched_at = started;
   try {
@@ -277,14 +322,18 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     run.finish();
     new_posts = run.take_new_posts();
     fetched_at = std::chrono::steady_clock::now();
+    // Every post is staged: the disk writes them out while the WAL is flushed.
+    publisher.emplace(posts_, staged_posts);
     if (std::any_of(polls.begin(), polls.end(), [](const auto& p) { return p.touched(); }))
       views_.mark_behind(store_);
     tx.commit();
+    publisher->committed();
   } catch (const store::StoreError& e) {
     // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
     // fetches again (validators were not saved either) and retries. Its article files must
     // not appear: the pool finishes what it was given, then every temporary goes.
     pool.reset();
+    publisher.reset();  // renames nothing
     posts_.discard(staged_posts);
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
@@ -305,28 +354,16 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
 
   std::string error;
   const auto committed_at = std::chrono::steady_clock::now();
-  // The posts go out (one syncfs, then thousands of renames: waiting on the disk, then on the
-  // folder's index) on a thread of their own while the feeds are read and rendered; the feeds
-  // are renamed into place after the posts, as when the two ran one after the other. The
-  // PostWriter is left to that thread until it is joined.
-  std::string posts_error;
-  int posts_written = 0;
-  std::thread publisher([&] { posts_written = posts_.publish(staged_posts, posts_error); });
-  auto join_publisher = [&publisher] {
-    if (publisher.joinable()) publisher.join();
-  };
+  // The posts go out on the publisher's thread while the feeds are read and rendered; the
+  // feeds are renamed into place after the posts, as when the two ran one after the other.
   std::string views_error;
-  int views_written = 0;
-  try {
-    views_written = views_.write(store_, now, views_error, join_publisher);
-  } catch (...) {
-    join_publisher();
-    throw;
-  }
-  join_publisher();
+  const int views_written =
+      views_.write(store_, now, views_error, [&publisher] { publisher->join(); });
+  publisher->join();
   const auto posts_at = std::chrono::steady_clock::now();
-  error = !posts_error.empty() ? posts_error : views_error;
-  report.files_written = posts_written + views_written;
+  error = !publisher->error().empty() ? publisher->error() : views_error;
+  report.files_written = publisher->written() + views_written;
+  publisher.reset();
   try {
     report.files_written += posts_.restore_missing(store_, error);
   } catch (const store::StoreError& e) {
