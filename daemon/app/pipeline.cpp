@@ -293,6 +293,18 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     spdlog::error("cycle not started: {}", report.write_error);
     return report;
   }
+  // Older posts missing from the folder are rebuilt before the cycle rather than after it:
+  // the first call of a process lists the whole folder, and a cold `feedd once` then lists an
+  // empty one instead of the thousands of posts it has just written. (The call after the
+  // posts are out is then due only after a failed write.)
+  std::string restore_error;
+  int restored = 0;
+  try {
+    restored = posts_.restore_missing(store_, restore_error);
+  } catch (const store::StoreError& e) {
+    restore_error = std::string("store: ") + e.what();
+    spdlog::error("writing views: {}", restore_error);
+  }
 
   // Article files of this cycle's new articles, written under temporary names by the pool as
   // their channels settle, renamed into place once the store has committed them.
@@ -361,8 +373,10 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
       views_.write(store_, now, views_error, [&publisher] { publisher->join(); });
   publisher->join();
   const auto posts_at = std::chrono::steady_clock::now();
-  error = !publisher->error().empty() ? publisher->error() : views_error;
-  report.files_written = publisher->written() + views_written;
+  error = !publisher->error().empty() ? publisher->error()
+          : !views_error.empty()      ? views_error
+                                      : restore_error;
+  report.files_written = restored + publisher->written() + views_written;
   publisher.reset();
   try {
     report.files_written += posts_.restore_missing(store_, error);

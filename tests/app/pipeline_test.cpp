@@ -289,6 +289,25 @@ TEST_F(PipelineTest, AFailedCommitPublishesNothing) {
   EXPECT_NE(read(dir_ / "out" / "feeds" / "all.xml").find("毒"), std::string::npos);
 }
 
+// A post deleted between two runs is rebuilt by the next cycle (its first scan of the folder
+// runs before the cycle's own posts are out), and only that file is written.
+TEST_F(PipelineTest, APostDeletedBetweenRunsIsRebuiltByTheNextCycle) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  ASSERT_EQ(cycle().write_error, "");
+  const auto posts = files_under(dir_ / "out" / "posts");
+  ASSERT_EQ(posts.size(), 2u);
+  const std::string bytes = read(dir_ / "out" / "posts" / posts[0]);
+  fs::remove(dir_ / "out" / "posts" / posts[0]);
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_not_modified("http://up.example/b.xml");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.write_error, "");
+  EXPECT_EQ(second.files_written, 1);
+  EXPECT_EQ(files_under(dir_ / "out" / "posts"), posts);
+  EXPECT_EQ(read(dir_ / "out" / "posts" / posts[0]), bytes);
+}
+
 // The views stamp, unchanged: a new Pipeline (the next `feedd once`) over a store whose stamp
 // is current renders no feed its cycle did not touch — a feed file edited behind its back stays
 // as it is.
