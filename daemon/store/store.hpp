@@ -3,7 +3,9 @@
 // and every (channel, GUID-or-link) ever seen, category membership, per-channel HTTP
 // validators and health. Files under <output> are views written by the app after commit.
 //
-// Threading: a Store is used from one thread at a time. Errors: the constructor throws
+// Threading: a Store is used from one thread at a time. It runs one thread of its own, with a
+// connection of its own, for the WAL's checkpoints (started by the first commit that fills
+// the WAL past SQLite's automatic-checkpoint size; the destructor waits for it). Errors: the constructor throws
 // StoreError (startup); every other method throws StoreError only on a database failure
 // (disk full, corruption), which the caller treats as "roll the cycle back".
 #include <chrono>
@@ -76,7 +78,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // RAII transaction: rolls back on destruction unless commit() was called.
+  // RAII transaction: rolls back on destruction unless commit() was called. Inside one, a
+  // method that throws may leave its work half done (no savepoint of its own, for speed);
+  // commit() then throws StoreError instead of committing, so the caller rolls back.
   class Transaction {
    public:
     explicit Transaction(Store& store);
