@@ -5,9 +5,10 @@
 //
 // Threading: a Store is used from one thread at a time. It runs one thread of its own, with a
 // connection of its own, for the WAL's checkpoints (started by the first commit that fills
-// the WAL past SQLite's automatic-checkpoint size; the destructor waits for it). Errors: the constructor throws
-// StoreError (startup); every other method throws StoreError only on a database failure
-// (disk full, corruption), which the caller treats as "roll the cycle back".
+// the WAL past SQLite's automatic-checkpoint size; the destructor waits for it).
+// Errors: the constructor throws StoreError (startup); every other method throws StoreError
+// only on a database failure (disk full, corruption), which the caller treats as "roll the
+// cycle back".
 #include <chrono>
 #include <filesystem>
 #include <memory>
