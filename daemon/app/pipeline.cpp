@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <iterator>
 #include <map>
 #include <optional>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -149,6 +151,48 @@ class CycleRun {
   InOrder order_;
 };
 
+// A cycle's posts on a thread of their own: flushed (one syncfs) while the transaction
+// commits, then — only once it has — renamed into place (thousands of renames: the folder's
+// index), while the owner reads and renders the feeds. The PostWriter and the staged files are
+// the thread's until join(). Owner thread: committed(), join().
+class PostPublisher {
+ public:
+  // `posts` and `staged` (complete: the pool that staged them is drained) must outlive it.
+  PostPublisher(PostWriter& posts, std::vector<StagedFile>& staged)
+      : thread_([this, &posts, &staged, outcome = committed_.get_future()]() mutable {
+          sync_staged(staged);
+          if (outcome.get()) written_ = posts.publish(staged, error_);
+        }) {}
+  ~PostPublisher() { join(); }
+  PostPublisher(const PostPublisher&) = delete;
+  PostPublisher& operator=(const PostPublisher&) = delete;
+
+  // The transaction committed: the posts may be renamed into place.
+  void committed() { decide(true); }
+  // Waits for the thread. Without committed() before, nothing was renamed (the caller
+  // discards the temporaries).
+  void join() {
+    decide(false);
+    if (thread_.joinable()) thread_.join();
+  }
+  // After join(): PostWriter::publish's result and error.
+  int written() const { return written_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  void decide(bool commit) {
+    if (decided_) return;
+    decided_ = true;
+    committed_.set_value(commit);
+  }
+
+  std::promise<bool> committed_;
+  bool decided_ = false;
+  int written_ = 0;
+  std::string error_;
+  std::thread thread_;  // last: it uses the members above
+};
+
 // The files `paths` name, each folder replaced by its *.md and *.txt files in name order.
 std::vector<fs::path> article_files(const std::vector<fs::path>& paths) {
   std::vector<fs::path> files;
@@ -249,6 +293,18 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     spdlog::error("cycle not started: {}", report.write_error);
     return report;
   }
+  // Older posts missing from the folder are rebuilt before the cycle rather than after it:
+  // the first call of a process lists the whole folder, and a cold `feedd once` then lists an
+  // empty one instead of the thousands of posts it has just written. (The call after the
+  // posts are out is then due only after a failed write.)
+  std::string restore_error;
+  int restored = 0;
+  try {
+    restored = posts_.restore_missing(store_, restore_error);
+  } catch (const store::StoreError& e) {
+    restore_error = std::string("store: ") + e.what();
+    spdlog::error("writing views: {}", restore_error);
+  }
 
   // Article files of this cycle's new articles, written under temporary names by the pool as
   // their channels settle, renamed into place once the store has committed them.
@@ -256,6 +312,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   // Out here so that a rolled-back cycle can stop it (finishing its queued work) before
   // removing what that work wrote.
   std::optional<WorkPool> pool;
+  // Declared after staged_posts: joined (renaming nothing unless committed) before they go.
+  std::optional<PostPublisher> publisher;
   std::vector<notify::NewPost> new_posts;
   auto fetched_at = started;
   try {
@@ -276,14 +334,18 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     run.finish();
     new_posts = run.take_new_posts();
     fetched_at = std::chrono::steady_clock::now();
+    // Every post is staged: the disk writes them out while the WAL is flushed.
+    publisher.emplace(posts_, staged_posts);
     if (std::any_of(polls.begin(), polls.end(), [](const auto& p) { return p.touched(); }))
       views_.mark_behind(store_);
     tx.commit();
+    publisher->committed();
   } catch (const store::StoreError& e) {
     // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
     // fetches again (validators were not saved either) and retries. Its article files must
     // not appear: the pool finishes what it was given, then every temporary goes.
     pool.reset();
+    publisher.reset();  // renames nothing
     posts_.discard(staged_posts);
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
@@ -304,9 +366,24 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
 
   std::string error;
   const auto committed_at = std::chrono::steady_clock::now();
-  report.files_written = posts_.publish(staged_posts, error);
+  // The posts go out on the publisher's thread while the feeds are read and rendered; the
+  // feeds are renamed into place after the posts, as when the two ran one after the other.
+  std::string views_error;
+  const int views_written =
+      views_.write(store_, now, views_error, [&publisher] { publisher->join(); });
+  publisher->join();
   const auto posts_at = std::chrono::steady_clock::now();
-  report.files_written += write_views(now, error);
+  error = !publisher->error().empty() ? publisher->error()
+          : !views_error.empty()      ? views_error
+                                      : restore_error;
+  report.files_written = restored + publisher->written() + views_written;
+  publisher.reset();
+  try {
+    report.files_written += posts_.restore_missing(store_, error);
+  } catch (const store::StoreError& e) {
+    if (error.empty()) error = std::string("store: ") + e.what();
+    spdlog::error("writing views: store: {}", e.what());
+  }
   if (images_) {
     // After the posts and feeds are out: images never hold them back. The feeds listing a
     // post whose images arrived are rendered again.
@@ -325,7 +402,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   report.duration = since(started, done_at);
   // Where a cycle's time goes, for whoever tunes a big installation.
   spdlog::debug(
-      "cycle timing: fetch+parse+articles {} ms, commit {} ms, article files {} ms, feeds {} ms",
+      "cycle timing: fetch+parse+articles {} ms, commit {} ms, article files and feeds {} ms, "
+      "the rest {} ms",
       since(started, fetched_at).count(), since(fetched_at, committed_at).count(),
       since(committed_at, posts_at).count(), since(posts_at, done_at).count());
   return report;

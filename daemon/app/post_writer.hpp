@@ -4,8 +4,10 @@
 // scan that rebuilds the files missing from the folder (deleted, or never written because a
 // write failed).
 //
-// Threading: owner thread only (the pool's owner); rendering runs on the pool. Never throws
-// but store::StoreError from restore_missing(). Write failures are logged and returned.
+// Threading: owner thread only (the pool's owner); rendering runs on the pool. publish() may
+// run on another thread while the owner does not use the writer (the cycle's PostPublisher).
+// Never throws but store::StoreError from restore_missing(). Write failures are logged and
+// returned.
 #include <filesystem>
 #include <functional>
 #include <string>

@@ -134,9 +134,10 @@ class ViewStager {
         });
   }
 
-  // Waits for the renders, then puts the changed files in place.
-  std::vector<StagedFile>& publish() {
+  // Waits for the renders, runs `before` (if any), then puts the changed files in place.
+  std::vector<StagedFile>& publish(const std::function<void()>& before) {
     pool_.drain(true);
+    if (before) before();
     publish_staged(staged_);
     return staged_;
   }
@@ -200,7 +201,8 @@ bool ViewWriter::needed(const std::string& file, bool listed_change) const {
   return !fs::exists(config_.output / file, ec);
 }
 
-int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) {
+int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error,
+                      const std::function<void()>& before_publish) {
   int changed = 0;
   try {
     before_change(store);
@@ -212,20 +214,24 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) 
     // When each empty feed was first written, recorded the first time: the `updated` of an
     // empty feed, so that its bytes stay the same from one render to the next.
     std::vector<std::string> first_written;
-    for (const auto& node : nodes) {
-      if (!needed(node.file, dirty.contains(node.path))) continue;
-      std::vector<emit::Entry> entries;
-      for (auto& e : store.latest(node.path, config_.feed_entries))
-        entries.push_back({std::move(e.article), upstream.of(e.channel_path)});
-      sys_seconds since{};
-      if (entries.empty()) {
-        const auto stored = store.meta(first_written_key(node.file));
-        const auto t = stored ? parse_seconds(*stored) : std::nullopt;
-        if (!t) first_written.push_back(node.file);
-        since = t.value_or(now);
+    {
+      // One read transaction for all the feeds' reads, not one per statement.
+      const store::Store::Snapshot snapshot(store);
+      for (const auto& node : nodes) {
+        if (!needed(node.file, dirty.contains(node.path))) continue;
+        std::vector<emit::Entry> entries;
+        for (auto& e : store.latest(node.path, config_.feed_entries))
+          entries.push_back({std::move(e.article), upstream.of(e.channel_path)});
+        sys_seconds since{};
+        if (entries.empty()) {
+          const auto stored = store.meta(first_written_key(node.file));
+          const auto t = stored ? parse_seconds(*stored) : std::nullopt;
+          if (!t) first_written.push_back(node.file);
+          since = t.value_or(now);
+        }
+        stage_feed(stager, node, std::move(entries), since, config_.base_url);
+        rendering.push_back(node.file);
       }
-      stage_feed(stager, node, std::move(entries), since, config_.base_url);
-      rendering.push_back(node.file);
     }
     if (!first_written.empty()) {
       // Recorded before the files appear: a feed on disk always has its time in the store.
@@ -240,7 +246,7 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error) 
       rendering.push_back("feeds.opml");
     }
     bool complete = true;  // every view this call had to write was written
-    for (const auto& f : stager.publish()) {
+    for (const auto& f : stager.publish(before_publish)) {
       if (!f.result.ok) {
         spdlog::error("write failed: {}", f.result.error);
         if (error.empty()) error = f.result.error;

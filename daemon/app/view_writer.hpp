@@ -9,6 +9,7 @@
 // Throws store::StoreError from before_change() and mark_behind(); write() reports it in
 // `error` instead, like a file that could not be written.
 #include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -49,7 +50,10 @@ class ViewWriter {
   // Renders the dirty views, those whose file is missing and those the sink has not had, and
   // writes those whose bytes changed. Once all were written, the dirty set is empty and the
   // stamp current. Returns files changed; on failure sets `error` (if empty) and keeps going.
-  int write(store::Store& store, std::chrono::sys_seconds now, std::string& error);
+  // `before_publish`, when given, runs on this thread once every view is rendered and staged,
+  // before the first is renamed into place (the cycle waits there for its posts to be out).
+  int write(store::Store& store, std::chrono::sys_seconds now, std::string& error,
+            const std::function<void()>& before_publish = {});
 
  private:
   bool needed(const std::string& file, bool listed_change) const;

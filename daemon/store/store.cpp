@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
 #include <iterator>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -253,6 +257,22 @@ constexpr const char* kArticleColumns =
     "hash, title, categories, author, date, link, image, html, guid, channel_path, added, summary, "
     "creator, tags, enclosures, updated, item_digest";
 
+// kArticleColumns, each name prefixed with `prefix` ("a."), for a join.
+std::string prefixed_article_columns(std::string_view prefix) {
+  std::string out(prefix);
+  for (const char* c = kArticleColumns; *c != '\0'; ++c) {
+    out += *c;
+    if (*c == ' ') out += prefix;
+  }
+  return out;
+}
+
+const std::string& article_by_hash_sql() {
+  static const std::string sql =
+      "SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1";
+  return sql;
+}
+
 Entry read_entry(const Statement& s) {
   Entry e;
   e.article.hash = s.column_text(0);
@@ -275,23 +295,117 @@ Entry read_entry(const Statement& s) {
   return e;
 }
 
+// WAL frames after which a commit asks for a checkpoint: SQLite's own default
+// (wal_autocheckpoint), 16 MB at our page size.
+constexpr int kCheckpointFrames = 1000;
+
+// The WAL's checkpoints, on a thread and a connection of their own. SQLite's automatic
+// checkpoint runs inside the COMMIT that crosses kCheckpointFrames, on the committing thread:
+// for a cold cycle that is copying ~50 MB of WAL into the database file while everything after
+// the commit (posts renamed, feeds rendered) waits. Here the commit only wakes this thread, which
+// runs the same PASSIVE checkpoint (same durability: the WAL was synced by the COMMIT; the
+// checkpoint syncs it again, then the database file, as synchronous=FULL does) while the cycle
+// goes on. The destructor waits for a requested checkpoint to finish, so nothing is left to the
+// next process that SQLite would not have left either.
+//
+// Threading: request() from the store's thread (the WAL hook); the rest is internal.
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::string path) : path_(std::move(path)) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // After a commit that left `frames` in the WAL. False when this thread cannot checkpoint
+  // (its connection could not be opened or its last checkpoint failed): the caller then
+  // checkpoints itself, as SQLite would have.
+  bool request(int frames) {
+    if (frames < kCheckpointFrames) return true;
+    {
+      std::lock_guard lock(mutex_);
+      if (broken_) return false;
+      requested_ = true;
+    }
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    wake_.notify_one();
+    return true;
+  }
+
+ private:
+  void run() {
+    std::optional<Database> db;
+    std::unique_lock lock(mutex_);
+    while (true) {
+      // A request made before stopping still runs: the close of the store's connection would
+      // otherwise do that checkpoint on the store's thread.
+      wake_.wait(lock, [this] { return requested_ || stopping_; });
+      if (!requested_) return;
+      requested_ = false;
+      lock.unlock();
+      bool ok = true;
+      try {
+        if (!db) {
+          db.emplace(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+          db->exec("PRAGMA synchronous=FULL");
+        }
+        db->checkpoint_passive();  // frames a reader still needs wait for the next one
+      } catch (const SqliteError&) {
+        ok = false;
+      }
+      lock.lock();
+      if (!ok) broken_ = true;
+    }
+  }
+
+  std::string path_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool requested_ = false;
+  bool stopping_ = false;
+  bool broken_ = false;  // the store's thread checkpoints from now on
+  std::thread thread_;   // started by the first request
+};
+
 }  // namespace
 
 struct Store::Impl {
   std::string path;  // for messages
   Database db;
-  std::unordered_map<std::string, Statement> cache;
+  // Keyed by SQL text; looked up by string_view, so a call builds no string.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache;
+  bool in_transaction = false;  // a Transaction is open
+  bool failed = false;          // a statement failed since it was opened: commit() refuses
+  // Declared after db: destroyed (its thread joined, its connection closed) before db closes.
+  Checkpointer checkpointer;
 
-  Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
+  Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)), checkpointer(path) {}
+  ~Impl() { db.on_wal_commit({}); }
 
-  Statement& stmt(const std::string& sql) {
+  Statement& stmt(std::string_view sql) {
     auto it = cache.find(sql);
-    if (it == cache.end()) it = cache.emplace(sql, db.prepare(sql)).first;
+    if (it == cache.end()) it = cache.emplace(std::string(sql), db.prepare(sql)).first;
     return it->second;
   }
 
-  Savepoint savepoint() {
-    return Savepoint(db, stmt("SAVEPOINT feedd_op"), stmt("RELEASE feedd_op"));
+  // A savepoint around a multi-statement method when the caller holds no Transaction; none
+  // inside one, where a failure rolls the whole transaction back anyway (Transaction::commit
+  // refuses after one) and a savepoint per article would copy every page it touches into the
+  // sub-journal.
+  void unit(std::optional<Savepoint>& sp) {
+    if (!in_transaction) sp.emplace(db, stmt("SAVEPOINT feedd_op"), stmt("RELEASE feedd_op"));
   }
 
   std::int64_t pragma_int(const char* name) {
@@ -306,13 +420,15 @@ namespace {
   throw StoreError("store " + path + ": " + e.what());
 }
 
-// Runs `f`, turning SQLite failures into StoreError naming the database.
-template <class F>
-auto guarded(const std::string& path, F&& f) -> decltype(f()) {
+// Runs `f`, turning SQLite failures into StoreError naming the database. A failure inside a
+// Transaction marks it: what the failing method did may be half done, so it must not commit.
+template <class Impl, class F>
+auto guarded(Impl& impl, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const SqliteError& e) {
-    fail(path, e);
+    if (impl.in_transaction) impl.failed = true;
+    fail(impl.path, e);
   }
 }
 
@@ -346,6 +462,16 @@ Store::Store(const std::filesystem::path& db_path) {
     // sub-journal: in a temporary file that was ~20 page writes per article (200k pwrite calls
     // for a cold cycle of 9000). In memory it is a few pages, freed at each release.
     im.db.exec("PRAGMA temp_store=MEMORY");
+    // Checkpoints off this thread (Checkpointer); inline only when that thread cannot.
+    im.db.on_wal_commit([&im](int frames) {
+      if (!im.checkpointer.request(frames)) {
+        try {
+          im.db.checkpoint_passive();
+        } catch (const SqliteError&) {
+          // As with SQLite's own automatic checkpoint: the commit stands; the next one retries.
+        }
+      }
+    });
 
     const std::int64_t app_id = im.pragma_int("application_id");
     const std::int64_t version = im.pragma_int("user_version");
@@ -389,25 +515,56 @@ Store::Store(const std::filesystem::path& db_path) {
 Store::~Store() = default;
 
 Store::Transaction::Transaction(Store& store) : store_(&store) {
-  guarded(store_->impl_->path, [&] { store_->impl_->db.exec("BEGIN IMMEDIATE"); });
+  Impl& im = *store_->impl_;
+  try {
+    im.db.exec("BEGIN IMMEDIATE");
+  } catch (const SqliteError& e) {
+    fail(im.path, e);  // inside another one: that one is not harmed, so not marked failed
+  }
+  im.in_transaction = true;
+  im.failed = false;
 }
 
 Store::Transaction::~Transaction() {
   if (done_) return;
+  Impl& im = *store_->impl_;
+  im.in_transaction = false;
   try {
-    store_->impl_->db.exec("ROLLBACK");
+    im.db.exec("ROLLBACK");
   } catch (const SqliteError&) {
     // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); nothing to undo.
   }
 }
 
 void Store::Transaction::commit() {
-  guarded(store_->impl_->path, [&] { store_->impl_->db.exec("COMMIT"); });
+  Impl& im = *store_->impl_;
+  if (im.failed) {
+    throw StoreError("store " + im.path +
+                     ": a statement of this transaction failed; it cannot be committed");
+  }
+  guarded(im, [&] { im.db.exec("COMMIT"); });
+  im.in_transaction = false;
   done_ = true;
 }
 
+Store::Snapshot::Snapshot(const Store& store) : store_(&store) {
+  Impl& im = *store_->impl_;
+  if (!im.db.autocommit()) return;
+  guarded(im, [&] { im.db.exec("BEGIN"); });
+  began_ = true;
+}
+
+Store::Snapshot::~Snapshot() {
+  if (!began_) return;
+  try {
+    store_->impl_->db.exec("ROLLBACK");
+  } catch (const SqliteError&) {
+    // Nothing was written under it; SQLite may have ended the transaction on its own already.
+  }
+}
+
 std::optional<ChannelState> Store::channel_state(std::string_view channel_path) const {
-  return guarded(impl_->path, [&]() -> std::optional<ChannelState> {
+  return guarded(*impl_, [&]() -> std::optional<ChannelState> {
     Use s(impl_->stmt(
         "SELECT etag, last_modified, last_poll, last_success, last_outcome, last_error, "
         "consecutive_failures, feed_title, feed_link, feed_url FROM channels WHERE path = ?1"));
@@ -429,7 +586,7 @@ std::optional<ChannelState> Store::channel_state(std::string_view channel_path) 
 }
 
 void Store::set_channel_state(std::string_view channel_path, const ChannelState& state) {
-  guarded(impl_->path, [&] {
+  guarded(*impl_, [&] {
     Use s(impl_->stmt(
         "INSERT OR REPLACE INTO channels (path, etag, last_modified, last_poll, last_success, "
         "last_outcome, last_error, consecutive_failures, feed_title, feed_link, feed_url) "
@@ -449,7 +606,7 @@ void Store::set_channel_state(std::string_view channel_path, const ChannelState&
 }
 
 bool Store::item_seen(std::string_view channel_path, std::string_view item_key) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     Use s(impl_->stmt("SELECT 1 FROM seen_items WHERE channel_path = ?1 AND item_key = ?2"));
     s->bind_text(1, channel_path).bind_text(2, bounded_item_key(item_key));
     return s->step();
@@ -458,7 +615,7 @@ bool Store::item_seen(std::string_view channel_path, std::string_view item_key) 
 
 void Store::mark_item_seen(std::string_view channel_path, std::string_view item_key,
                            std::chrono::sys_seconds now) {
-  guarded(impl_->path, [&] {
+  guarded(*impl_, [&] {
     Use s(
         impl_->stmt("INSERT OR IGNORE INTO seen_items (channel_path, item_key, first_seen) "
                     "VALUES (?1, ?2, ?3)"));
@@ -470,7 +627,7 @@ void Store::mark_item_seen(std::string_view channel_path, std::string_view item_
 }
 
 bool Store::has_hash(std::string_view hash) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     Use s(impl_->stmt("SELECT 1 FROM seen_hashes WHERE hash = ?1"));
     s->bind_text(1, hash);
     return s->step();
@@ -479,8 +636,9 @@ bool Store::has_hash(std::string_view hash) const {
 
 AddOutcome Store::add_article(const article::Article& a, std::string_view channel_path,
                               std::chrono::sys_seconds now) {
-  return guarded(impl_->path, [&] {
-    Savepoint sp = impl_->savepoint();
+  return guarded(*impl_, [&] {
+    std::optional<Savepoint> sp;
+    impl_->unit(sp);
     AddOutcome outcome = AddOutcome::kDuplicate;
     {
       Use s(impl_->stmt("INSERT OR IGNORE INTO seen_hashes (hash, first_seen) VALUES (?1, ?2)"));
@@ -489,26 +647,29 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
       if (impl_->db.changes() == 1) outcome = AddOutcome::kNew;
     }
     if (outcome == AddOutcome::kNew) {
-      Use s(impl_->stmt(
+      static const std::string sql =
           std::string("INSERT OR IGNORE INTO articles (") + kArticleColumns +
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
-      s->bind_text(1, a.hash)
-          .bind_text(2, a.title)
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+      Use s(impl_->stmt(sql));
+      // `a` and `channel_path` outlive the step (Use resets, clearing the bindings): bound in
+      // place, not copied — the HTML is most of a row.
+      s->bind_text_ref(1, a.hash)
+          .bind_text_ref(2, a.title)
           .bind_text(3, encode_categories(a.categories))
-          .bind_text(4, a.author)
+          .bind_text_ref(4, a.author)
           .bind_int64(5, to_db(a.date))
-          .bind_text(6, a.link)
-          .bind_text(7, a.image)
-          .bind_text(8, a.html)
-          .bind_text(9, a.guid)
-          .bind_text(10, channel_path)
+          .bind_text_ref(6, a.link)
+          .bind_text_ref(7, a.image)
+          .bind_text_ref(8, a.html)
+          .bind_text_ref(9, a.guid)
+          .bind_text_ref(10, channel_path)
           .bind_int64(11, to_db(now));
-      if (a.summary) s->bind_text(12, *a.summary);
-      s->bind_text(13, a.creator)
+      if (a.summary) s->bind_text_ref(12, *a.summary);
+      s->bind_text_ref(13, a.creator)
           .bind_text(14, encode_categories(a.tags))
           .bind_text(15, encode_enclosures(a.enclosures));
       if (a.updated) s->bind_int64(16, to_db(*a.updated));
-      s->bind_text(17, a.item_digest);
+      s->bind_text_ref(17, a.item_digest);
       s->step();
     }
     if (!channel_path.empty()) {
@@ -519,14 +680,14 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
       s->bind_text(1, a.hash).bind_text(2, channel_path).bind_int64(3, to_db(now));
       s->step();
     }
-    sp.release();
+    if (sp) sp->release();
     return outcome;
   });
 }
 
 std::optional<Tracked> Store::tracked_item(std::string_view channel_path,
                                            std::string_view guid) const {
-  return guarded(impl_->path, [&]() -> std::optional<Tracked> {
+  return guarded(*impl_, [&]() -> std::optional<Tracked> {
     if (guid.empty()) return std::nullopt;
     Use s(impl_->stmt(
         "SELECT hash, item_digest FROM articles WHERE channel_path = ?1 AND guid = ?2 LIMIT 1"));
@@ -537,7 +698,7 @@ std::optional<Tracked> Store::tracked_item(std::string_view channel_path,
 }
 
 bool Store::update_article(const article::Article& a) {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     Use s(impl_->stmt(
         "UPDATE articles SET title = ?2, link = ?3, image = ?4, html = ?5, summary = ?6, "
         "creator = ?7, tags = ?8, enclosures = ?9, updated = ?10, item_digest = ?11 "
@@ -559,12 +720,13 @@ bool Store::update_article(const article::Article& a) {
 }
 
 std::vector<Entry> Store::latest(std::string_view node, int limit) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     std::vector<Entry> out;
     if (limit <= 0) return out;
     if (node.empty()) {
-      Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) +
-                        " FROM articles ORDER BY date DESC, hash LIMIT ?1"));
+      static const std::string sql = "SELECT " + std::string(kArticleColumns) +
+                                     " FROM articles ORDER BY date DESC, hash LIMIT ?1";
+      Use s(impl_->stmt(sql));
       s->bind_int64(1, limit);
       while (s->step())
         out.push_back(read_entry(*s));
@@ -592,6 +754,19 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
       if (!next->step()) break;
       channels.push_back(next->column_text(0));
     }
+    if (channels.size() == 1) {
+      // No descendants (a channel's own feed: most of them): its newest rows in one statement,
+      // straight off the membership index, instead of one lookup per article.
+      static const std::string sql =
+          "SELECT " + prefixed_article_columns("a.") +
+          " FROM membership m JOIN articles a ON a.hash = m.hash WHERE m.channel_path = ?1 "
+          "ORDER BY m.date DESC, m.hash LIMIT ?2";
+      Use s(impl_->stmt(sql));
+      s->bind_text(1, self).bind_int64(2, limit);
+      while (s->step())
+        out.push_back(read_entry(*s));
+      return out;
+    }
     // Each channel's newest `limit` come straight off the index; the node's newest `limit`
     // are among their union. An article carried by several of them is listed once.
     struct Ref {
@@ -614,7 +789,7 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
                            [](const Ref& x, const Ref& y) { return x.hash == y.hash; }),
                refs.end());
     if (refs.size() > static_cast<std::size_t>(limit)) refs.resize(static_cast<std::size_t>(limit));
-    Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1"));
+    Use s(impl_->stmt(article_by_hash_sql()));
     for (const auto& r : refs) {
       s->reset();
       s->bind_text(1, r.hash);
@@ -625,8 +800,8 @@ std::vector<Entry> Store::latest(std::string_view node, int limit) const {
 }
 
 std::optional<article::Article> Store::article(std::string_view hash) const {
-  return guarded(impl_->path, [&]() -> std::optional<article::Article> {
-    Use s(impl_->stmt("SELECT " + std::string(kArticleColumns) + " FROM articles WHERE hash = ?1"));
+  return guarded(*impl_, [&]() -> std::optional<article::Article> {
+    Use s(impl_->stmt(article_by_hash_sql()));
     s->bind_text(1, hash);
     if (!s->step()) return std::nullopt;
     return read_entry(*s).article;
@@ -634,7 +809,7 @@ std::optional<article::Article> Store::article(std::string_view hash) const {
 }
 
 std::optional<std::string> Store::meta(std::string_view key) const {
-  return guarded(impl_->path, [&]() -> std::optional<std::string> {
+  return guarded(*impl_, [&]() -> std::optional<std::string> {
     Use s(impl_->stmt("SELECT value FROM meta WHERE key = ?1"));
     s->bind_text(1, key);
     if (!s->step()) return std::nullopt;
@@ -643,7 +818,7 @@ std::optional<std::string> Store::meta(std::string_view key) const {
 }
 
 void Store::set_meta(std::string_view key, std::string_view value) {
-  guarded(impl_->path, [&] {
+  guarded(*impl_, [&] {
     Use s(impl_->stmt("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"));
     s->bind_text(1, key).bind_text(2, value);
     s->step();
@@ -651,7 +826,7 @@ void Store::set_meta(std::string_view key, std::string_view value) {
 }
 
 std::vector<std::string> Store::all_hashes() const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     std::vector<std::string> out;
     Use s(impl_->stmt("SELECT hash FROM articles ORDER BY hash"));
     while (s->step())
@@ -661,7 +836,7 @@ std::vector<std::string> Store::all_hashes() const {
 }
 
 int Store::article_count(std::string_view channel_path) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     Use s(impl_->stmt("SELECT count(*) FROM membership WHERE channel_path = ?1"));
     s->bind_text(1, channel_path);
     return s->step() ? static_cast<int>(s->column_int64(0)) : 0;
@@ -669,15 +844,16 @@ int Store::article_count(std::string_view channel_path) const {
 }
 
 int Store::total_articles() const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     Use s(impl_->stmt("SELECT count(*) FROM articles"));
     return s->step() ? static_cast<int>(s->column_int64(0)) : 0;
   });
 }
 
 std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
-  return guarded(impl_->path, [&] {
-    Savepoint sp = impl_->savepoint();
+  return guarded(*impl_, [&] {
+    std::optional<Savepoint> sp;
+    impl_->unit(sp);
     std::vector<std::string> out;
     {
       Use s(impl_->stmt("SELECT hash FROM articles WHERE date < ?1 ORDER BY hash"));
@@ -691,13 +867,13 @@ std::vector<std::string> Store::prune_before(std::chrono::sys_seconds cutoff) {
       s->bind_int64(1, to_db(cutoff));
       s->step();
     }
-    sp.release();
+    if (sp) sp->release();
     return out;
   });
 }
 
 void Store::set_article_image(const ArticleImage& image) {
-  guarded(impl_->path, [&] {
+  guarded(*impl_, [&] {
     Use s(impl_->stmt(
         "INSERT OR REPLACE INTO article_images (hash, url, position, written, file, state, "
         "attempts, reason) SELECT ?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM "
@@ -715,7 +891,7 @@ void Store::set_article_image(const ArticleImage& image) {
 }
 
 std::vector<ArticleImage> Store::pending_images(int limit) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     std::vector<ArticleImage> out;
     Use s(
         impl_->stmt("SELECT hash, url, written, file, state, attempts, reason, position FROM "
@@ -732,7 +908,7 @@ std::vector<ArticleImage> Store::pending_images(int limit) const {
 }
 
 std::vector<std::string> Store::image_files() const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     std::vector<std::string> out;
     Use s(impl_->stmt(
         "SELECT DISTINCT file FROM article_images WHERE state = 1 AND file != '' ORDER BY file"));
@@ -743,7 +919,7 @@ std::vector<std::string> Store::image_files() const {
 }
 
 std::vector<std::string> Store::article_channels(std::string_view hash) const {
-  return guarded(impl_->path, [&] {
+  return guarded(*impl_, [&] {
     std::vector<std::string> out;
     Use s(impl_->stmt("SELECT channel_path FROM membership WHERE hash = ?1 ORDER BY 1"));
     s->bind_text(1, hash);
@@ -754,7 +930,7 @@ std::vector<std::string> Store::article_channels(std::string_view hash) const {
 }
 
 void Store::set_article_body(std::string_view hash, std::string_view html, std::string_view image) {
-  guarded(impl_->path, [&] {
+  guarded(*impl_, [&] {
     Use s(impl_->stmt("UPDATE articles SET html = ?2, image = ?3 WHERE hash = ?1"));
     s->bind_text(1, hash).bind_text(2, html).bind_text(3, image);
     s->step();
@@ -762,7 +938,7 @@ void Store::set_article_body(std::string_view hash, std::string_view html, std::
 }
 
 std::string Store::integrity_check() const {
-  return guarded(impl_->path, [&]() -> std::string {
+  return guarded(*impl_, [&]() -> std::string {
     try {
       // Only the first problem; a corrupt file can list thousands.
       Statement s = impl_->db.prepare("PRAGMA integrity_check(1)");

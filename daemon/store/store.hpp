@@ -3,9 +3,12 @@
 // and every (channel, GUID-or-link) ever seen, category membership, per-channel HTTP
 // validators and health. Files under <output> are views written by the app after commit.
 //
-// Threading: a Store is used from one thread at a time. Errors: the constructor throws
-// StoreError (startup); every other method throws StoreError only on a database failure
-// (disk full, corruption), which the caller treats as "roll the cycle back".
+// Threading: a Store is used from one thread at a time. It runs one thread of its own, with a
+// connection of its own, for the WAL's checkpoints (started by the first commit that fills
+// the WAL past SQLite's automatic-checkpoint size; the destructor waits for it).
+// Errors: the constructor throws StoreError (startup); every other method throws StoreError
+// only on a database failure (disk full, corruption), which the caller treats as "roll the
+// cycle back".
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -76,7 +79,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // RAII transaction: rolls back on destruction unless commit() was called.
+  // RAII transaction: rolls back on destruction unless commit() was called. Inside one, a
+  // method that throws may leave its work half done (no savepoint of its own, for speed);
+  // commit() then throws StoreError instead of committing, so the caller rolls back.
   class Transaction {
    public:
     explicit Transaction(Store& store);
@@ -88,6 +93,23 @@ class Store {
    private:
     Store* store_;
     bool done_ = false;
+  };
+
+  // RAII read snapshot, for many reads in a row (the feeds of a cycle): they see one state of
+  // the store and share one read transaction instead of each statement starting its own (and
+  // taking and dropping the file locks). Does nothing inside a Transaction, which already is
+  // one. Reads only: a Transaction cannot begin while it lives, and a write under it is rolled
+  // back when it ends. Throws StoreError when the read transaction cannot begin.
+  class Snapshot {
+   public:
+    explicit Snapshot(const Store& store);
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+   private:
+    const Store* store_;
+    bool began_ = false;
   };
 
   std::optional<ChannelState> channel_state(std::string_view channel_path) const;

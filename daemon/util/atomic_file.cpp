@@ -64,7 +64,7 @@ std::string StagedFile::temp() const {
 }
 
 StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare) {
-  StagedFile staged{path.native(), 0, {}};
+  StagedFile staged{path.native(), 0, false, {}};
   auto& r = staged.result;
   if (compare && same_content(path, bytes)) {
     r.ok = true;
@@ -109,14 +109,14 @@ void discard_staged(std::vector<StagedFile>& files) {
   }
 }
 
-void publish_staged(std::vector<StagedFile>& files) {
+void sync_staged(std::vector<StagedFile>& files) {
   // The data must be on disk before any rename, or a crash could leave a new name pointing at
   // a partial file. One syncfs() per file system does that for the whole batch: an fsync per
   // file costs a disk flush each (seconds for thousands of posts).
   std::vector<dev_t> synced;
   std::vector<std::string> checked;  // folders whose file system is in `synced`
   for (const auto& f : files) {
-    if (!f.staged()) continue;
+    if (!f.staged() || f.synced) continue;
     const std::string dir = folder_of(f.path);
     if (std::find(checked.begin(), checked.end(), dir) != checked.end()) continue;
     checked.push_back(dir);
@@ -137,7 +137,12 @@ void publish_staged(std::vector<StagedFile>& files) {
     }
     synced.push_back(info.st_dev);
   }
+  for (auto& f : files)
+    f.synced = f.staged();
+}
 
+void publish_staged(std::vector<StagedFile>& files) {
+  sync_staged(files);
   std::vector<std::string> dirs;
   for (auto& f : files) {
     if (!f.staged()) continue;

@@ -40,6 +40,7 @@ std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files)
 struct StagedFile {
   std::string path;       // the target
   std::uint32_t tag = 0;  // names the temporary; 0 when there is nothing to rename
+  bool synced = false;    // its data is on disk (sync_staged): publish_staged need not flush
   WriteResult result;     // !ok + error when staging failed; ok && !changed = unchanged
   bool staged() const { return tag != 0; }
   std::string temp() const;  // path + "." + tag + kTempSuffix
@@ -52,10 +53,17 @@ struct StagedFile {
 StagedFile stage_file(const std::filesystem::path& path, std::string_view bytes,
                       bool compare = true);
 
-// One syncfs() per file system, then each staged temporary renamed over its target, then one
-// fsync per folder. Fills each `result` (a failed flush or rename leaves the target as it
-// was and the temporary removed) and clears each tag. Never throws.
+// One syncfs() per file system (of the files not synced yet), then each staged temporary
+// renamed over its target, then one fsync per folder. Fills each `result` (a failed flush or
+// rename leaves the target as it was and the temporary removed) and clears each tag. Never
+// throws.
 void publish_staged(std::vector<StagedFile>& files);
+
+// publish_staged's first half, for a caller that may flush before it may rename (the cycle:
+// while its transaction commits): one syncfs() per file system; marks the files synced. On a
+// failure the batch is discarded as publish_staged does (results filled, temporaries removed).
+// Never throws.
+void sync_staged(std::vector<StagedFile>& files);
 
 // Removes the temporaries of `files` and clears their tags. Never throws.
 void discard_staged(std::vector<StagedFile>& files);

@@ -252,6 +252,62 @@ TEST_F(PipelineTest, AStoreFailureMidCycleRollsBackAndTheNextCycleWritesTheArtic
   EXPECT_NE(read(dir_ / "out" / "feeds" / "all.xml").find("毒"), std::string::npos);
 }
 
+// The COMMIT itself fails (a deferred foreign key, checked only then), after every post was
+// staged and flushed and while the posts' publisher waits for it: no post, no feed, no view for
+// the sink, not even a temporary; the next cycle writes everything.
+TEST_F(PipelineTest, AFailedCommitPublishesNothing) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"毒", "https://up.example/b/1"}}));
+  fs::create_directories(dir_ / "out");
+  { store::Store created(config_.state); }
+  database().exec(
+      "CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);"
+      "CREATE TABLE poison_child (parent INTEGER REFERENCES poison_parent(id) "
+      "DEFERRABLE INITIALLY DEFERRED);"
+      "CREATE TRIGGER poison AFTER INSERT ON articles WHEN NEW.title = '毒' "
+      "BEGIN INSERT INTO poison_child VALUES (42); END");
+  {
+    store::Store store(config_.state);
+    ServedViews sink;
+    Pipeline pipeline(config_, store, &sink);
+    const CycleReport failed = pipeline.run_cycle(fetcher_, kNow);
+    EXPECT_EQ(failed.write_error.rfind("store: ", 0), 0u) << failed.write_error;
+    EXPECT_NE(failed.write_error.find("FOREIGN KEY"), std::string::npos) << failed.write_error;
+    EXPECT_TRUE(failed.channels.empty());
+    EXPECT_TRUE(sink.take().empty());
+    EXPECT_EQ(store.total_articles(), 0);
+  }
+  EXPECT_EQ(files_under(dir_ / "out" / "posts"), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "feeds"));
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "feeds.opml"));
+
+  database().exec("DROP TRIGGER poison");
+  const CycleReport next = cycle();
+  EXPECT_EQ(next.write_error, "");
+  EXPECT_EQ(next.new_articles, 2);
+  EXPECT_EQ(files_under(dir_ / "out" / "posts").size(), 2u);
+  EXPECT_NE(read(dir_ / "out" / "feeds" / "all.xml").find("毒"), std::string::npos);
+}
+
+// A post deleted between two runs is rebuilt by the next cycle (its first scan of the folder
+// runs before the cycle's own posts are out), and only that file is written.
+TEST_F(PipelineTest, APostDeletedBetweenRunsIsRebuiltByTheNextCycle) {
+  fetcher_.answer_body("http://up.example/a.xml", rss({{"一", "https://up.example/a/1"}}));
+  fetcher_.answer_body("http://up.example/b.xml", rss({{"二", "https://up.example/b/1"}}));
+  ASSERT_EQ(cycle().write_error, "");
+  const auto posts = files_under(dir_ / "out" / "posts");
+  ASSERT_EQ(posts.size(), 2u);
+  const std::string bytes = read(dir_ / "out" / "posts" / posts[0]);
+  fs::remove(dir_ / "out" / "posts" / posts[0]);
+  fetcher_.answer_not_modified("http://up.example/a.xml");
+  fetcher_.answer_not_modified("http://up.example/b.xml");
+  const CycleReport second = cycle();
+  EXPECT_EQ(second.write_error, "");
+  EXPECT_EQ(second.files_written, 1);
+  EXPECT_EQ(files_under(dir_ / "out" / "posts"), posts);
+  EXPECT_EQ(read(dir_ / "out" / "posts" / posts[0]), bytes);
+}
+
 // The views stamp, unchanged: a new Pipeline (the next `feedd once`) over a store whose stamp
 // is current renders no feed its cycle did not touch — a feed file edited behind its back stays
 // as it is.

@@ -2,8 +2,11 @@
 #include "lib/sqlite/sqlite.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace feedd::lib {
 namespace {
@@ -107,6 +110,68 @@ TEST(Sqlite, MovedFromHandlesAreInert) {
   b.exec("BEGIN");
   EXPECT_FALSE(b.autocommit());
   b.exec("ROLLBACK");
+}
+
+TEST(Sqlite, TextBoundInPlaceIsReadAtStep) {
+  Database db(":memory:", kMemory);
+  db.exec("CREATE TABLE t (s TEXT)");
+  Statement ins = db.prepare("INSERT INTO t VALUES (?1)");
+  std::string value(5000, 'a');
+  ins.bind_text_ref(1, value);
+  value[0] = 'b';  // before the step: the step reads the bytes as they are then
+  EXPECT_FALSE(ins.step());
+  ins.reset();
+  Statement sel = db.prepare("SELECT s FROM t");
+  ASSERT_TRUE(sel.step());
+  EXPECT_EQ(sel.column_text(0), value);
+}
+
+// The WAL hook replaces SQLite's automatic checkpoint: the WAL keeps every frame past the 1000
+// of wal_autocheckpoint until checkpoint_passive() copies them, which a reader's snapshot holds
+// back.
+TEST(Sqlite, WalHookSeesEveryCommitAndReplacesTheAutomaticCheckpoint) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("feedd_sqlite_wal_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "t.db").string();
+  {
+    Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    db.prepare("PRAGMA journal_mode=WAL").step();
+    std::vector<int> seen;
+    db.on_wal_commit([&seen](int frames) { seen.push_back(frames); });
+    db.exec("CREATE TABLE t (s TEXT)");
+    Statement ins = db.prepare("INSERT INTO t VALUES (?1)");
+    db.exec("BEGIN");
+    for (int i = 0; i < 1500; ++i) {  // a 4 KB page each: past 1000 frames
+      ins.bind_text(1, std::string(5000, 'x'));
+      ins.step();
+      ins.reset();
+    }
+    db.exec("COMMIT");
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_GT(seen[1], 1500);
+    EXPECT_GT(std::filesystem::file_size(path + "-wal"), 1500u * 4096);
+
+    Database reader(path, SQLITE_OPEN_READONLY);
+    reader.exec("BEGIN");
+    Statement count = reader.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count.step());
+    db.exec("INSERT INTO t VALUES ('late')");  // a frame the reader's snapshot does not see
+    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_FALSE(db.checkpoint_passive());  // the last frame waits for the reader
+    count.reset();
+    reader.exec("COMMIT");
+    EXPECT_TRUE(db.checkpoint_passive());
+    db.on_wal_commit({});
+    db.exec("INSERT INTO t VALUES ('after')");
+    EXPECT_EQ(seen.size(), 3u);  // the hook is gone
+  }
+  Database db(path, SQLITE_OPEN_READONLY);
+  Statement count = db.prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.step());
+  EXPECT_EQ(count.column_int64(0), 1502);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

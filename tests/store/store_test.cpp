@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -339,6 +340,94 @@ TEST_F(StoreTest, NestedTransactionIsAStoreError) {
   Store::Transaction outer(s);
   EXPECT_THROW(Store::Transaction inner(s), StoreError);
   outer.commit();
+}
+
+// A method that fails half-way (here the membership insert, after the article's row) leaves
+// nothing: outside a transaction its savepoint undoes it; inside one, the transaction cannot
+// commit any more and its rollback undoes it.
+TEST_F(StoreTest, AFailedAddArticleLeavesNothingAndItsTransactionCannotCommit) {
+  { Store created(db_path()); }
+  lib::Database(db_path().string(), SQLITE_OPEN_READWRITE)
+      .exec(
+          "CREATE TRIGGER poison BEFORE INSERT ON membership WHEN NEW.channel_path = 'bad' "
+          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  Store s(db_path());
+  EXPECT_THROW(s.add_article(make("0000000000000001", kNow), "bad", kNow), StoreError);
+  EXPECT_FALSE(s.has_hash("0000000000000001"));
+  EXPECT_EQ(s.total_articles(), 0);
+  {
+    Store::Transaction tx(s);
+    EXPECT_EQ(s.add_article(make("0000000000000002", kNow), "t/s/c", kNow), AddOutcome::kNew);
+    EXPECT_THROW(s.add_article(make("0000000000000003", kNow), "bad", kNow), StoreError);
+    try {
+      tx.commit();
+      ADD_FAILURE() << "a transaction with a failed statement committed";
+    } catch (const StoreError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("cannot be committed"));
+    }
+  }
+  EXPECT_EQ(s.total_articles(), 0);
+  EXPECT_FALSE(s.has_hash("0000000000000002"));
+  EXPECT_FALSE(s.has_hash("0000000000000003"));
+  // The next transaction starts clean.
+  Store::Transaction tx(s);
+  EXPECT_EQ(s.add_article(make("0000000000000002", kNow), "t/s/c", kNow), AddOutcome::kNew);
+  tx.commit();
+  EXPECT_EQ(s.total_articles(), 1);
+}
+
+// A commit far past the WAL's checkpoint threshold (SQLite's 1000 frames) is checkpointed by
+// the store's own thread: the data is there for another connection while the store is open,
+// and after it closes the WAL is gone (nothing was left for the next process).
+TEST_F(StoreTest, ABigCommitIsCheckpointedAndComplete) {
+  constexpr int kArticles = 1200;  // ~17 KB of HTML each: at least one 16 KB page apiece
+  {
+    Store s(db_path());
+    for (int round = 0; round < 2; ++round) {
+      Store::Transaction tx(s);
+      for (int i = 0; i < kArticles / 2; ++i) {
+        char hash[17];
+        std::snprintf(hash, sizeof hash, "%016x", round * kArticles + i);
+        Article a = make(hash, kNow + std::chrono::seconds(i));
+        a.html = "<p>" + std::string(17000, 'x') + "</p>";
+        ASSERT_EQ(s.add_article(a, "t/s/c", kNow), AddOutcome::kNew);
+      }
+      tx.commit();
+      lib::Database other(db_path().string(), SQLITE_OPEN_READONLY);
+      lib::Statement count = other.prepare("SELECT count(*) FROM articles");
+      ASSERT_TRUE(count.step());
+      EXPECT_EQ(count.column_int64(0), (round + 1) * kArticles / 2);
+    }
+  }
+  EXPECT_FALSE(fs::exists(db_path().string() + "-wal"));
+  Store s(db_path());
+  EXPECT_EQ(s.total_articles(), kArticles);
+  EXPECT_EQ(s.integrity_check(), "ok");
+}
+
+// A snapshot's reads see one state of the store: a commit by another connection meanwhile
+// shows only after it ends. Inside a transaction it changes nothing.
+TEST_F(StoreTest, ASnapshotReadsOneStateAndNestsInATransaction) {
+  Store s(db_path());
+  s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+  Store other(db_path());
+  {
+    const Store::Snapshot snapshot(s);
+    EXPECT_EQ(s.total_articles(), 1);
+    other.add_article(make("0000000000000002", kNow), "t/s/c", kNow);
+    EXPECT_EQ(s.total_articles(), 1);
+    EXPECT_THAT(hashes(s.latest("t/s/c", 10)), ElementsAre("0000000000000001"));
+    EXPECT_THROW(Store::Transaction tx(s), StoreError);
+  }
+  EXPECT_EQ(s.total_articles(), 2);
+  Store::Transaction tx(s);
+  s.add_article(make("0000000000000003", kNow), "t/s/c", kNow);
+  {
+    const Store::Snapshot snapshot(s);
+    EXPECT_EQ(s.total_articles(), 3);  // the transaction's own rows
+  }
+  tx.commit();
+  EXPECT_EQ(s.total_articles(), 3);
 }
 
 TEST_F(StoreTest, PrunedArticlesStaySeen) {

@@ -51,12 +51,14 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), wal_hook_(std::move(other.wal_hook_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
+    wal_hook_ = std::move(other.wal_hook_);
   }
   return *this;
 }
@@ -99,6 +101,33 @@ bool Database::autocommit() const noexcept {
   return sqlite3_get_autocommit(db_) != 0;
 }
 
+void Database::on_wal_commit(std::function<void(int)> hook) {
+  if (!hook) {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    wal_hook_.reset();
+    return;
+  }
+  auto held = std::make_unique<std::function<void(int)>>(std::move(hook));
+  sqlite3_wal_hook(
+      db_,
+      [](void* arg, sqlite3*, const char*, int frames) {
+        (*static_cast<std::function<void(int)>*>(arg))(frames);
+        return SQLITE_OK;
+      },
+      held.get());
+  wal_hook_ = std::move(held);
+}
+
+bool Database::checkpoint_passive() {
+  int frames = 0;
+  int copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) fail(db_, rc, "PRAGMA wal_checkpoint(PASSIVE)");
+  return copied == frames;
+}
+
 Statement::~Statement() {
   sqlite3_finalize(stmt_);
 }
@@ -124,6 +153,13 @@ Statement& Statement::bind_text(int index, std::string_view value) {
   // A null data pointer would bind NULL; an empty string_view may have one.
   const char* data = value.data() != nullptr ? value.data() : "";
   check_bind(sqlite3_bind_text(stmt_, index, data, checked_length(value, sql()), SQLITE_TRANSIENT),
+             index);
+  return *this;
+}
+
+Statement& Statement::bind_text_ref(int index, std::string_view value) {
+  const char* data = value.data() != nullptr ? value.data() : "";
+  check_bind(sqlite3_bind_text(stmt_, index, data, checked_length(value, sql()), SQLITE_STATIC),
              index);
   return *this;
 }

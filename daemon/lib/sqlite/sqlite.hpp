@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -57,8 +58,22 @@ class Database {
   // False inside BEGIN … COMMIT.
   bool autocommit() const noexcept;
 
+  // WAL mode: `hook` runs on this connection's thread after each commit, with the number of
+  // frames in the WAL; it replaces SQLite's automatic checkpoint (wal_autocheckpoint), so the
+  // hook decides when and where the WAL is checkpointed. Empty: no hook and no automatic
+  // checkpoint. The hook must not throw.
+  void on_wal_commit(std::function<void(int frames)> hook);
+
+  // A PASSIVE checkpoint of the WAL (sqlite3_wal_checkpoint_v2): copies every frame no reader
+  // still needs into the database file, without waiting for readers or writers. True when
+  // every frame of the WAL is in the database file afterwards; false when some remain (a
+  // reader's snapshot, another checkpoint running: SQLITE_BUSY). Throws on other failures.
+  bool checkpoint_passive();
+
  private:
   sqlite3* db_ = nullptr;
+  // Heap-held so that its address, given to SQLite, survives moves of the Database.
+  std::unique_ptr<std::function<void(int)>> wal_hook_;
 };
 
 class Statement {
@@ -71,6 +86,9 @@ class Statement {
 
   // Parameters are 1-based, as in SQLite. Text is copied (SQLITE_TRANSIENT).
   Statement& bind_text(int index, std::string_view value);
+  // Text read in place (SQLITE_STATIC), saving the copy of a long value: the bytes must stay
+  // alive and unchanged until reset() (which clears the bindings) or this parameter's next bind.
+  Statement& bind_text_ref(int index, std::string_view value);
   Statement& bind_int64(int index, std::int64_t value);
   Statement& bind_null(int index);
 
