@@ -133,10 +133,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_DEPS := clang-14 libclang-rt-14-dev
 # The tests that run more than one thread: the daemon end to end (its worker thread and pool),
 # the HTTP server and API, the scheduler, the fetcher (cancel from another thread), the refresh
-# client, the work pool, the date parser's shared zone cache, and the hook and webhook threads.
-TSAN_TESTS ?= ^(e2e_daemon|e2e_lifecycle|e2e_once|e2e_notify|HookRunner\.|WebhookSender\.|Notifier\.|systemd_notify|Server\.|HttpApi|RefreshClient\.|SchedulerTest\.|FetcherTest\.|WorkPool\.|ParseDate\.Concurrent)
+# client, the work pool, the date parser's shared zone cache, the hook and webhook threads, the
+# cycle (PipelineTest: the pool and the posts' publisher thread) and the store's checkpoint
+# thread (StoreTest, Sqlite.WalHook).
+TSAN_TESTS ?= ^(e2e_daemon|e2e_lifecycle|e2e_once|e2e_notify|HookRunner\.|WebhookSender\.|Notifier\.|systemd_notify|Server\.|HttpApi|RefreshClient\.|SchedulerTest\.|FetcherTest\.|WorkPool\.|ParseDate\.Concurrent|PipelineTest\.|StoreTest\.|Sqlite\.WalHook)
 # Only what TSAN_TESTS runs is built (half the build time).
-TSAN_TARGETS := feedd serve_tests app_tests notify_tests schedule_tests fetch_tests util_tests parse_tests
+TSAN_TARGETS := feedd serve_tests app_tests notify_tests schedule_tests fetch_tests util_tests parse_tests store_tests
 # $(call SANITIZER_CTEST,BUILD,ENV,CTEST ARGS). FEEDD_SANITIZE in ENV tells tests that measure
 # memory or time that a sanitizer runtime is adding its own.
 SANITIZER_CTEST = cd $(1) && env $(2) ctest --output-on-failure -j$(JOBS) --timeout 900 $(3)
