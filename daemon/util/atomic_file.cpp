@@ -71,8 +71,9 @@ long fd_budget() {
     soft = lim.rlim_cur == RLIM_INFINITY ? (1L << 20) : static_cast<long>(lim.rlim_cur);
   }
   // The reserve: the server's 512 connections, curl's 8 transfers and resolver, SQLite's
-  // database, WAL and shm, logs, image fetches — with a margin, or a quarter of a large limit.
-  budget = std::max(0L, soft - std::max(1024L, soft / 4));
+  // database, WAL and shm, logs, image fetches, with a margin; and an eighth of the limit. Under
+  // the systemd unit's 1024 that leaves 256: a daemon cycle's new posts, not a cold cycle's.
+  budget = std::max(0L, soft - 640 - soft / 8);
   long expected = kUnset;
   g_fd_budget.compare_exchange_strong(expected, budget, std::memory_order_relaxed);
   return g_fd_budget.load(std::memory_order_relaxed);
@@ -98,10 +99,11 @@ int open_unnamed(const std::string& dir) {
   return ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 }
 
-// Errors of an O_TMPFILE open that mean "not here" rather than "cannot write here": a kernel
-// without it (EISDIR: it sees O_DIRECTORY) or a file system without it.
-bool tmpfile_unsupported(int err) {
-  return err == EOPNOTSUPP || err == EISDIR || err == EINVAL;
+// Errors of an O_TMPFILE open that mean "not this way" rather than "cannot write here": a
+// kernel without it (EISDIR: it sees O_DIRECTORY), a file system without it, or no descriptor
+// to spare (a named temporary needs one only while it is written).
+bool tmpfile_unusable(int err) {
+  return err == EOPNOTSUPP || err == EISDIR || err == EINVAL || err == EMFILE || err == ENFILE;
 }
 
 // Gives the unnamed file `fd` the name `name`; false with errno on failure (EEXIST when the
@@ -221,7 +223,7 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
     if (fd < 0) {
       const int err = errno;
       give_fd();
-      if (!r.error.empty() || !tmpfile_unsupported(err)) {
+      if (!r.error.empty() || !tmpfile_unusable(err)) {
         staged.tag = 0;
         if (r.error.empty()) r.error = path.string() + ": " + errno_text(err);
         return staged;

@@ -95,8 +95,9 @@ void discard_staged(std::vector<StagedFile>& files);
 
 // How many unnamed staged files may be open at once, process-wide (each holds a descriptor).
 // By default, the first stage_file() derives it from RLIMIT_NOFILE's soft limit minus a reserve
-// for the server's connections, curl, SQLite and logs; `files` < 0 restores that default. For
-// startup and tests; call while nothing is staged. Thread-safe.
+// for the server's connections, curl, SQLite and logs (256 of a limit of 1024, 16,860 of
+// 20,000); `files` < 0 derives it again at the next stage_file(). For startup and tests; call
+// while nothing is staged. Thread-safe.
 void set_staging_fd_budget(long files);
 
 // For tests: while `err` != 0, every O_TMPFILE open fails with `err`, as on a file system

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -296,6 +297,7 @@ TEST_F(AtomicFile, StagingPathsPublishTheBytesAndLeaveNoTemporary) {
       {"no O_TMPFILE on this file system (EOPNOTSUPP)",     100, EOPNOTSUPP, false, 0},
       {"a kernel without O_TMPFILE (EISDIR)",               100, EISDIR,     false, 0},
       {"O_TMPFILE refused for these flags (EINVAL)",        100, EINVAL,     false, 0},
+      {"no descriptor to spare (EMFILE)",                   100, EMFILE,     false, 0},
   };
   // clang-format on
   for (const auto& c : cases) {
@@ -338,6 +340,29 @@ TEST_F(AtomicFile, StagingPathsPublishTheBytesAndLeaveNoTemporary) {
     struct stat st {};
     ASSERT_EQ(::stat((dir_ / "a.md").c_str(), &st), 0);
     EXPECT_EQ(st.st_nlink, 1u);  // no second name left behind
+  }
+}
+
+// Without a budget set, it follows the descriptor limit: a low one leaves no descriptor to
+// spare, a usual one does. (This process has few descriptors open.)
+TEST_F(AtomicFile, DefaultBudgetFollowsTheDescriptorLimit) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct Case {
+    rlim_t soft;
+    bool unnamed;
+  };
+  for (const auto& c : {Case{700, false}, Case{1024, true}}) {
+    SCOPED_TRACE(c.soft);
+    if (c.soft > saved.rlim_max) continue;
+    rlimit lower = saved;
+    lower.rlim_cur = c.soft;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lower), 0);
+    const StagingSetup setup(-1, 0);
+    const StagedFile f = stage_file(dir_ / "a.md", "a", false);
+    EXPECT_TRUE(f.staged()) << f.result.error;
+    EXPECT_EQ(f.unnamed(), c.unnamed);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   }
 }
 
