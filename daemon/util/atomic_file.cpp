@@ -219,7 +219,9 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
   if (!exists && take_fd()) {
     const std::string dir = folder_of(staged.path);
     fd = open_unnamed(dir);
-    if (fd < 0 && errno == ENOENT && create_folder()) fd = open_unnamed(dir);
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR) && create_folder()) {
+      fd = open_unnamed(dir);
+    }
     if (fd < 0) {
       const int err = errno;
       give_fd();

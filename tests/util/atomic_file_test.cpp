@@ -417,6 +417,15 @@ TEST_F(AtomicFile, UnnamedFileFailuresAreErrorValues) {
     EXPECT_FALSE(f.staged());
     EXPECT_EQ(f.result.error, (dir_ / "a.md").string() + ": No space left on device");
   }
+  {
+    // Like a named temporary's: the folder is what cannot be made.
+    const StagingSetup setup(100, 0);
+    ASSERT_TRUE(write_file_atomic(dir_ / "file", "x").ok);
+    const StagedFile f = stage_file(dir_ / "file" / "a.md", "a", false);
+    EXPECT_FALSE(f.staged());
+    EXPECT_EQ(f.result.error, (dir_ / "file").string() + ": Not a directory");
+    fs::remove(dir_ / "file");
+  }
   const StagingSetup setup(100, 0);
   fs::create_directories(dir_ / "folder" / "inside");
   std::vector<StagedFile> batch;
