@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -258,6 +259,205 @@ TEST_F(AtomicFile, ImpossibleTargetsAreErrorValues) {
     EXPECT_FALSE(r.error.empty()) << c.why;
   }
   EXPECT_EQ(names(), (std::set<std::string>{"file", "folder", "folder/inside"}));
+}
+
+// While alive, staging uses `budget` unnamed files at most and O_TMPFILE opens fail with
+// `tmpfile_errno` (0: they do not); the defaults come back on destruction.
+class StagingSetup {
+ public:
+  StagingSetup(long budget, int tmpfile_errno) {
+    set_staging_fd_budget(budget);
+    fail_tmpfile_open_for_testing(tmpfile_errno);
+  }
+  ~StagingSetup() {
+    set_staging_fd_budget(-1);
+    fail_tmpfile_open_for_testing(0);
+  }
+  StagingSetup(const StagingSetup&) = delete;
+  StagingSetup& operator=(const StagingSetup&) = delete;
+};
+
+// Each way of staging: which files are staged unnamed (no directory entry until published)
+// and which under a temporary name, for new targets and a replaced one, and that publishing
+// puts every one in place with the new bytes and leaves no temporary.
+TEST_F(AtomicFile, StagingPathsPublishTheBytesAndLeaveNoTemporary) {
+  struct Case {
+    std::string_view name;
+    long budget;
+    int tmpfile_errno;
+    bool compare;         // staging "old.md" with compare: a known existing target
+    std::size_t unnamed;  // of the 4 files staged
+  };
+  // clang-format off
+  const std::vector<Case> cases = {
+      {"unnamed, existing target replaced through a link",  100, 0,          false, 4},
+      {"unnamed; an existing compared target gets a name",  100, 0,          true,  3},
+      {"budget of 3: the 4th file gets a name",             3,   0,          false, 3},
+      {"budget of 0: every file gets a name",               0,   0,          false, 0},
+      {"no O_TMPFILE on this file system (EOPNOTSUPP)",     100, EOPNOTSUPP, false, 0},
+      {"a kernel without O_TMPFILE (EISDIR)",               100, EISDIR,     false, 0},
+      {"O_TMPFILE refused for these flags (EINVAL)",        100, EINVAL,     false, 0},
+      {"no descriptor to spare (EMFILE)",                   100, EMFILE,     false, 0},
+  };
+  // clang-format on
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ASSERT_TRUE(write_file_atomic(dir_ / "old.md", "old").ok);
+    const StagingSetup setup(c.budget, c.tmpfile_errno);
+    std::vector<StagedFile> batch;
+    batch.push_back(stage_file(dir_ / "a.md", "a", false));
+    batch.push_back(stage_file(dir_ / "sub" / "b.md", "b", false));  // a missing folder
+    batch.push_back(stage_file(dir_ / "old.md", "new", c.compare));
+    batch.push_back(stage_file(dir_ / "c.md", "c", false));
+    std::size_t unnamed = 0;
+    std::set<std::string> temporaries;
+    for (const auto& f : batch) {
+      EXPECT_TRUE(f.staged()) << f.result.error;
+      if (f.unnamed()) {
+        ++unnamed;
+      } else {
+        temporaries.insert(fs::relative(f.temp(), dir_).string());
+      }
+    }
+    EXPECT_EQ(unnamed, c.unnamed);
+    std::set<std::string> before{"old.md", "sub"};
+    before.insert(temporaries.begin(), temporaries.end());
+    EXPECT_EQ(names(), before);  // unnamed files have no directory entry
+    EXPECT_EQ(slurp(dir_ / "old.md"), "old");
+    publish_staged(batch);
+    for (const auto& f : batch) {
+      EXPECT_TRUE(f.result.ok && f.result.changed) << f.result.error;
+      EXPECT_FALSE(f.staged());
+      EXPECT_FALSE(f.unnamed());
+    }
+    EXPECT_EQ(slurp(dir_ / "a.md"), "a");
+    EXPECT_EQ(slurp(dir_ / "sub" / "b.md"), "b");
+    EXPECT_EQ(slurp(dir_ / "old.md"), "new");
+    EXPECT_EQ(slurp(dir_ / "c.md"), "c");
+    EXPECT_EQ(names(), (std::set<std::string>{"a.md", "c.md", "old.md", "sub", "sub/b.md"}));
+    struct stat st {};
+    ASSERT_EQ(::stat((dir_ / "a.md").c_str(), &st), 0);
+    EXPECT_EQ(st.st_nlink, 1u);  // no second name left behind
+  }
+}
+
+// Without a budget set, it follows the descriptor limit: a low one leaves no descriptor to
+// spare, a usual one does. (This process has few descriptors open.)
+TEST_F(AtomicFile, DefaultBudgetFollowsTheDescriptorLimit) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct Case {
+    rlim_t soft;
+    bool unnamed;
+  };
+  for (const auto& c : {Case{700, false}, Case{1024, true}}) {
+    SCOPED_TRACE(c.soft);
+    if (c.soft > saved.rlim_max) continue;
+    rlimit lower = saved;
+    lower.rlim_cur = c.soft;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lower), 0);
+    const StagingSetup setup(-1, 0);
+    const StagedFile f = stage_file(dir_ / "a.md", "a", false);
+    EXPECT_TRUE(f.staged()) << f.result.error;
+    EXPECT_EQ(f.unnamed(), c.unnamed);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  }
+}
+
+// Dropping staged files without publishing them — what a crash does to the descriptors — or
+// discarding them leaves nothing in the folder and the old bytes in place; either way their
+// descriptors go back to the budget.
+TEST_F(AtomicFile, UnpublishedUnnamedFilesLeaveNothing) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "old.md", "old").ok);
+  const StagingSetup setup(2, 0);
+  for (const bool drop : {true, false}) {
+    SCOPED_TRACE(drop ? "dropped" : "discarded");
+    std::vector<StagedFile> batch;
+    batch.push_back(stage_file(dir_ / "a.md", "a", false));
+    batch.push_back(stage_file(dir_ / "old.md", "replaced", false));
+    ASSERT_TRUE(batch[0].unnamed() && batch[1].unnamed());
+    if (drop) {
+      batch.clear();
+    } else {
+      discard_staged(batch);
+      EXPECT_FALSE(batch[0].staged() || batch[0].unnamed());
+    }
+    EXPECT_EQ(names(), (std::set<std::string>{"old.md"}));
+    EXPECT_EQ(slurp(dir_ / "old.md"), "old");
+  }
+  // Both rounds returned their descriptors: a budget of 2 still stages 2 unnamed files.
+  const StagedFile a = stage_file(dir_ / "a.md", "a", false);
+  const StagedFile b = stage_file(dir_ / "b.md", "b", false);
+  EXPECT_TRUE(a.unnamed() && b.unnamed());
+}
+
+// Moving a staged file hands over its descriptor; a copy gets a descriptor of its own, so the
+// original stays publishable once the copy is gone.
+TEST_F(AtomicFile, StagedFilesMoveAndCopyTheirDescriptor) {
+  const StagingSetup setup(100, 0);
+  StagedFile original = stage_file(dir_ / "a.md", "a", false);
+  ASSERT_TRUE(original.unnamed());
+  { const StagedFile copy = original; }  // NOLINT(performance-unnecessary-copy-initialization)
+  std::vector<StagedFile> batch;
+  batch.push_back(std::move(original));
+  EXPECT_FALSE(original.unnamed() || original.staged());  // NOLINT(bugprone-use-after-move)
+  publish_staged(batch);
+  EXPECT_TRUE(batch[0].result.ok) << batch[0].result.error;
+  EXPECT_EQ(slurp(dir_ / "a.md"), "a");
+}
+
+// Failures of an unnamed file: staging where O_TMPFILE fails for a reason other than support,
+// and a link that cannot be made; each reported per file, nothing left behind.
+TEST_F(AtomicFile, UnnamedFileFailuresAreErrorValues) {
+  {
+    const StagingSetup setup(100, ENOSPC);
+    const StagedFile f = stage_file(dir_ / "a.md", "a", false);
+    EXPECT_FALSE(f.staged());
+    EXPECT_EQ(f.result.error, (dir_ / "a.md").string() + ": No space left on device");
+  }
+  {
+    // Like a named temporary's: the folder is what cannot be made.
+    const StagingSetup setup(100, 0);
+    ASSERT_TRUE(write_file_atomic(dir_ / "file", "x").ok);
+    const StagedFile f = stage_file(dir_ / "file" / "a.md", "a", false);
+    EXPECT_FALSE(f.staged());
+    EXPECT_EQ(f.result.error, (dir_ / "file").string() + ": Not a directory");
+    fs::remove(dir_ / "file");
+  }
+  const StagingSetup setup(100, 0);
+  fs::create_directories(dir_ / "folder" / "inside");
+  std::vector<StagedFile> batch;
+  batch.push_back(stage_file(dir_ / "gone" / "a.md", "a", false));
+  batch.push_back(stage_file(dir_ / "folder", "a folder cannot be replaced", false));
+  batch.push_back(stage_file(dir_ / "b.md", "b", false));
+  for (const auto& f : batch)
+    ASSERT_TRUE(f.unnamed()) << f.result.error;
+  fs::remove_all(dir_ / "gone");  // the folder goes away before publishing
+  publish_staged(batch);
+  EXPECT_FALSE(batch[0].result.ok);
+  EXPECT_EQ(batch[0].result.error,
+            (dir_ / "gone" / "a.md").string() + ": No such file or directory");
+  EXPECT_FALSE(batch[1].result.ok);
+  EXPECT_NE(batch[1].result.error.find("folder"), std::string::npos) << batch[1].result.error;
+  EXPECT_TRUE(batch[2].result.ok) << batch[2].result.error;
+  EXPECT_EQ(names(), (std::set<std::string>{"b.md", "folder", "folder/inside"}));
+}
+
+// Without the capability that AT_EMPTY_PATH links needed before Linux 6.10, publishing still
+// works (through /proc/self/fd when the kernel refuses).
+TEST_F(AtomicFile, UnnamedFilesPublishWithoutCapabilities) {
+  const StagingSetup setup(100, 0);
+  std::vector<StagedFile> batch;
+  batch.push_back(stage_file(dir_ / "a.md", "a", false));
+  ASSERT_TRUE(batch[0].unnamed());
+  {
+    const WithoutPermissionOverrides as_anyone;
+    publish_staged(batch);
+  }
+  EXPECT_TRUE(batch[0].result.ok) << batch[0].result.error;
+  EXPECT_EQ(slurp(dir_ / "a.md"), "a");
 }
 
 TEST_F(AtomicFile, ReadFileIsBounded) {
