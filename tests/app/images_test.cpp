@@ -22,15 +22,6 @@ const std::chrono::sys_seconds kNow{std::chrono::seconds{1638000000}};
 const std::string kJpeg = "\xFF\xD8\xFF\xE0\x00\x10JFIF\x00 a jpeg"s;
 const std::string kPng = "\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDR a png"s;
 
-fetch::Result ok(std::string body, std::string type) {
-  fetch::Result r;
-  r.outcome = fetch::Outcome::kOk;
-  r.http_status = 200;
-  r.body = std::move(body);
-  r.content_type = std::move(type);
-  return r;
-}
-
 fetch::Result unavailable() {
   fetch::Result r;
   r.outcome = fetch::Outcome::kHttpError;
@@ -105,9 +96,9 @@ categories:
 };
 
 TEST_F(ImagePassTest, FailsOnceThenArrivesAndThePostIsRewritten) {
-  fetcher_->answer("https://img.test/a.jpg", ok(kJpeg, "image/jpeg"));
+  fetcher_->answer("https://img.test/a.jpg", fetch::ok_response(kJpeg, "image/jpeg"));
   fetcher_->answer("http://img.test/b.png", unavailable());
-  fetcher_->answer("https://img.test/c.svg", ok("<svg/>", "image/svg+xml"));
+  fetcher_->answer("https://img.test/c.svg", fetch::ok_response("<svg/>", "image/svg+xml"));
   const article::Article a =
       add("<p><img src=\"https://img.test/a.jpg\"><img src=\"http://img.test/b.png\">"
           "<img src=\"https://img.test/c.svg\"></p>");
@@ -132,7 +123,7 @@ TEST_F(ImagePassTest, FailsOnceThenArrivesAndThePostIsRewritten) {
   EXPECT_NE(text.find("src=\"https://img.test/c.svg\""), std::string::npos);
   EXPECT_TRUE(fs::exists(config_.output / "images" / a_file));
 
-  fetcher_->answer("http://img.test/b.png", ok(kPng, "image/png"));
+  fetcher_->answer("http://img.test/b.png", fetch::ok_response(kPng, "image/png"));
   ImagePassReport second = pass_->run();
   EXPECT_EQ(second.stored, 1);
   EXPECT_EQ(second.retry + second.given_up, 0);

@@ -12,16 +12,22 @@
 
 namespace feedd::fetch {
 
+// A 200 response carrying `body` as `content_type`, for scripting answers.
+inline Result ok_response(std::string body, std::string content_type) {
+  Result r;
+  r.outcome = Outcome::kOk;
+  r.http_status = 200;
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
 class FakeFetcher final : public Fetcher {
  public:
   // What a request for `url` gets; key, url and effective_url are filled in from the request.
   void answer(const std::string& url, Result result) { answers_[url] = std::move(result); }
   void answer_body(const std::string& url, std::string body) {
-    Result r;
-    r.outcome = Outcome::kOk;
-    r.http_status = 200;
-    r.content_type = "application/rss+xml; charset=utf-8";
-    r.body = std::move(body);
+    Result r = ok_response(std::move(body), "application/rss+xml; charset=utf-8");
     r.validators = {"\"etag-of-" + url + "\"", ""};
     answer(url, std::move(r));
   }

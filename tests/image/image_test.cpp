@@ -159,15 +159,6 @@ TEST(RefererMap, LongestSuffixAtALabelBoundary) {
   EXPECT_EQ(RefererMap().for_url("https://wx1.sinaimg.cn/a.jpg"), "");
 }
 
-fetch::Result ok(std::string body, std::string type) {
-  fetch::Result r;
-  r.outcome = fetch::Outcome::kOk;
-  r.http_status = 200;
-  r.body = std::move(body);
-  r.content_type = std::move(type);
-  return r;
-}
-
 fetch::Result failed(fetch::Outcome outcome, long status, std::string reason) {
   fetch::Result r;
   r.outcome = outcome;
@@ -180,9 +171,9 @@ TEST(Download, FatesPerImage) {
   TempDir dir;
   const ImageStore store(dir.path() / "images");
   fetch::FakeFetcher fetcher;
-  fetcher.answer("https://a.test/1.jpg", ok(kJpeg, "image/jpeg"));
-  fetcher.answer("https://a.test/2.svg", ok(kSvg, "image/svg+xml"));
-  fetcher.answer("https://a.test/3.jpg", ok(kHtml, "text/html"));
+  fetcher.answer("https://a.test/1.jpg", fetch::ok_response(kJpeg, "image/jpeg"));
+  fetcher.answer("https://a.test/2.svg", fetch::ok_response(kSvg, "image/svg+xml"));
+  fetcher.answer("https://a.test/3.jpg", fetch::ok_response(kHtml, "text/html"));
   fetcher.answer("https://a.test/404.jpg",
                  failed(fetch::Outcome::kHttpError, 404, "HTTP 404 Not Found"));
   fetcher.answer("https://a.test/503.jpg",
@@ -193,7 +184,7 @@ TEST(Download, FatesPerImage) {
                  failed(fetch::Outcome::kTimeout, 0, "timed out after 30 s"));
   fetcher.answer("https://a.test/local.jpg", failed(fetch::Outcome::kNetworkError, 0,
                                                     "refused: address 127.0.0.1 is loopback"));
-  fetcher.answer("https://b.test/same.jpg", ok(kJpeg, "image/jpeg"));
+  fetcher.answer("https://b.test/same.jpg", fetch::ok_response(kJpeg, "image/jpeg"));
 
   struct Want {
     std::string url;
@@ -241,7 +232,7 @@ TEST(Download, EachUrlFetchedOnceAcrossArticles) {
   TempDir dir;
   const ImageStore store(dir.path() / "images");
   fetch::FakeFetcher fetcher;
-  fetcher.answer("https://a.test/shared.png", ok(kPng, "image/png"));
+  fetcher.answer("https://a.test/shared.png", fetch::ok_response(kPng, "image/png"));
   const auto out = download(
       fetcher, store,
       {{"one", {"https://a.test/shared.png"}}, {"two", {"https://a.test/shared.png"}}}, Caps{});
@@ -259,7 +250,8 @@ TEST(Download, Caps) {
   std::vector<std::string> urls;
   for (int i = 0; i < 5; ++i) {
     const std::string url = "https://a.test/" + std::to_string(i) + ".png";
-    fetcher.answer(url, ok(kPng + std::string(100, static_cast<char>('a' + i)), "image/png"));
+    fetcher.answer(
+        url, fetch::ok_response(kPng + std::string(100, static_cast<char>('a' + i)), "image/png"));
     urls.push_back(url);
   }
   const std::size_t size = kPng.size() + 100;

@@ -121,23 +121,16 @@ ProxyReply ask(ProxyFetcher& proxy, const std::string& url) {
   return reply.get_future().get();
 }
 
-fetch::Result ok(std::string body, std::string type) {
-  fetch::Result r;
-  r.outcome = fetch::Outcome::kOk;
-  r.http_status = 200;
-  r.body = std::move(body);
-  r.content_type = std::move(type);
-  return r;
-}
-
 TEST_F(ProxyCacheTest, ProxyFetcherCachesImagesAndRefusesTheRest) {
   const std::string png = "\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDR png body"s;
   auto fake = std::make_unique<fetch::FakeFetcher>();
   fetch::FakeFetcher& upstream = *fake;
-  upstream.answer("https://i/a.png", ok(png, "image/png"));
-  upstream.answer("https://i/x.svg",
-                  ok("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "image/svg+xml"));
-  upstream.answer("https://i/h.jpg", ok("<!DOCTYPE html><html></html>", "image/jpeg"));
+  upstream.answer("https://i/a.png", fetch::ok_response(png, "image/png"));
+  upstream.answer(
+      "https://i/x.svg",
+      fetch::ok_response("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "image/svg+xml"));
+  upstream.answer("https://i/h.jpg",
+                  fetch::ok_response("<!DOCTYPE html><html></html>", "image/jpeg"));
   fetch::Result missing;
   missing.outcome = fetch::Outcome::kHttpError;
   missing.http_status = 404;
