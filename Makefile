@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build, runtime and test dependencies (Debian 12 package names).
 DEPS := cmake make g++ pkg-config ca-certificates \
   libpugixml-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev \
-  libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libssl-dev \
+  libboost-program-options-dev libboost-dev libsqlite3-dev libgumbo-dev libmodest-dev libssl-dev \
   libhowardhinnant-date-dev zlib1g-dev libsystemd-dev libre2-dev libgtest-dev libgmock-dev tzdata \
   python3 python3-feedparser python3-yaml jing time
 # Real clients for tests/clients, only for `make test`: newsboat; chromium (~300 MB) for the

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "article/article.hpp"
@@ -11,6 +12,8 @@
 #include "lib/curl/url.hpp"
 #include "lib/gumbo/html_tree.hpp"
 #include "lib/gumbo/text.hpp"
+#include "lib/iconv/iconv.hpp"
+#include "lib/myhtml/fragment.hpp"
 #include "util/ascii.hpp"
 #include "util/image_name.hpp"
 
@@ -255,13 +258,51 @@ std::string_view append_readable_escaped(std::string& out, std::string_view s, b
   return s;
 }
 
-// Lower-case name of an HTML element, unknown ones ("o:p", "my-widget") included. Only names on
-// the allowlist are ever written, so whatever bytes an unknown name holds never reach the output.
-std::string lower_name(const GumboElement& element) {
-  if (element.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(element.tag);
-  GumboStringPiece piece = element.original_tag;
-  gumbo_tag_from_original_text(&piece);
-  return ascii_lower(lib::view(piece));
+// One element of the parsed tree, as the serialiser looks at it. The element predicates below
+// (and lib::is_block_element, which the summary shares with html_to_text) speak gumbo's tag
+// enumeration: myhtml's known tags are mapped onto it by name, and an element either library
+// does not know is GUMBO_TAG_UNKNOWN, decided by its name.
+struct Element {
+  myhtml_tree_node_t* node;
+  GumboTag tag;
+  // Lower-case, unknown ones ("o:p", "my-widget") included. Only names on the allowlist are ever
+  // written, so whatever bytes an unknown name holds never reach the output.
+  std::string_view name;
+  bool html;  // in HTML's namespace
+};
+
+GumboTag gumbo_tag(myhtml_tree_t* tree, myhtml_tag_id_t id) {
+  // myhtml's known tags have the same ids in every tree: the table is made once.
+  static const auto kTags = [tree] {
+    std::array<GumboTag, MyHTML_TAG_LAST_ENTRY> t{};
+    for (myhtml_tag_id_t i = 0; i < MyHTML_TAG_LAST_ENTRY; ++i) {
+      std::size_t length = 0;
+      const char* name = myhtml_tag_name_by_id(tree, i, &length);
+      t[i] = name == nullptr || length == 0 ? GUMBO_TAG_UNKNOWN
+                                            : gumbo_tagn_enum(name, static_cast<unsigned>(length));
+    }
+    return t;
+  }();
+  return id < MyHTML_TAG_LAST_ENTRY ? kTags[id] : GUMBO_TAG_UNKNOWN;
+}
+
+Element element_of(myhtml_tree_t* tree, myhtml_tree_node_t* node) {
+  return {node, gumbo_tag(tree, myhtml_node_tag_id(node)), lib::element_name(tree, node),
+          myhtml_node_namespace(node) == MyHTML_NAMESPACE_HTML};
+}
+
+// The value of the first attribute `name` of `node`; nullopt when it has none.
+std::optional<std::string_view> attribute_value(myhtml_tree_node_t* node, std::string_view name) {
+  for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
+       a = myhtml_attribute_next(a)) {
+    std::size_t length = 0;
+    const char* key = myhtml_attribute_key(a, &length);
+    if (key != nullptr && std::string_view(key, length) == name) {
+      const char* value = myhtml_attribute_value(a, &length);
+      return value == nullptr ? std::string_view{} : std::string_view(value, length);
+    }
+  }
+  return std::nullopt;
 }
 
 // --- where a parser would not rebuild the tree from its balanced serialisation -------------
@@ -539,18 +580,9 @@ void rewrite_img(std::vector<Attribute>& attributes, const RewriteOptions& optio
 // What becomes of an element: element_action() by name, except that an iframe stays when its
 // src, under the URL contract, is on the configured host list, and that nothing outside HTML's
 // namespace stays (only <svg> and <math> lead there, and both are dropped).
-ElementAction decide(const GumboElement& element, const RewriteOptions& options) {
-  if (element.tag_namespace != GUMBO_NAMESPACE_HTML) return ElementAction::drop;
-  if (element.tag == GUMBO_TAG_UNKNOWN) {
-    // gumbo reads an unknown element's name out of its tag with its own idea of white space,
-    // which takes in a vertical tab: "<ol\v…>" is an element "ol\v…" to the tokenizer but
-    // "ol" read back. A known name there is such a misreading: not that element.
-    const std::string name = lower_name(element);
-    if (gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size())) != GUMBO_TAG_UNKNOWN) {
-      return ElementAction::unwrap;
-    }
-    return element_action(name);
-  }
+ElementAction decide(const Element& element, const RewriteOptions& options) {
+  if (!element.html) return ElementAction::drop;
+  if (element.tag == GUMBO_TAG_UNKNOWN) return element_action(element.name);
   if (element.tag != GUMBO_TAG_IFRAME) {
     // element_action() of a known tag's name, looked up once per tag: the allowlist search and
     // the name's copy cost more than the rest of deciding.
@@ -562,28 +594,49 @@ ElementAction decide(const GumboElement& element, const RewriteOptions& options)
     }();
     return kActions[element.tag];
   }
-  const GumboAttribute* src = gumbo_get_attribute(&element.attributes, "src");
-  if (src == nullptr || options.iframe_hosts.empty()) return ElementAction::drop;
-  const auto url = lib::web_url(src->value, options.base_url);
+  const auto src = attribute_value(element.node, "src");
+  if (!src || options.iframe_hosts.empty()) return ElementAction::drop;
+  const auto url = lib::web_url(*src, options.base_url);
   return url && iframe_allowed(*url, options.iframe_hosts) ? ElementAction::keep
                                                            : ElementAction::drop;
 }
 
 // The attributes an element keeps, in source order, into `kept` (cleared first; a buffer the
 // serialiser reuses): image rewriting first, then the allowlist (filter_attribute, with the URL
-// contract), then the sandbox of a kept iframe. gumbo has already kept only the first of
-// repeated attributes and lower-cased the names. The views in `kept` point into `element`.
-void clean_attributes(const GumboElement& element, std::string_view name,
-                      const RewriteOptions& options, std::vector<Attribute>& kept) {
+// contract), then the sandbox of a kept iframe. myhtml has lower-cased the names; of repeated
+// attributes the first is kept, as HTML's tokenizer does (myhtml keeps them all). The views in
+// `kept` point into the tree.
+void clean_attributes(const Element& element, std::string_view name, const RewriteOptions& options,
+                      std::vector<Attribute>& kept) {
   kept.clear();
-  for (unsigned i = 0; i < element.attributes.length; ++i) {
-    const GumboAttribute* a = lib::attribute(element.attributes, i);
-    // gumbo 0.10 gives an attribute without a value its name as original_value.
-    std::optional<std::string_view> raw;
-    if (a->original_value.length > 0 && a->original_value.data != a->original_name.data) {
-      raw = a->value;
+  // Past a few attributes, repeats are looked up in a set: an element's attribute count is the
+  // upstream's to choose.
+  constexpr std::size_t kLinearSearch = 16;
+  std::unordered_set<std::string_view> seen;
+  for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(element.node); a != nullptr;
+       a = myhtml_attribute_next(a)) {
+    std::size_t length = 0;
+    const char* key = myhtml_attribute_key(a, &length);
+    if (key == nullptr || length == 0) continue;
+    const std::string_view attribute_name(key, length);
+    if (kept.size() < kLinearSearch) {
+      if (find(kept, attribute_name) != nullptr) continue;
+    } else {
+      if (seen.empty()) {
+        for (const Attribute& k : kept)
+          seen.insert(k.name);
+      }
+      if (!seen.insert(attribute_name).second) continue;
     }
-    kept.push_back({a->name, raw, std::nullopt});
+    // A bare attribute has no value at all; myhtml tells it from an empty one only by where
+    // the value was read (an attribute never starts the input).
+    std::optional<std::string_view> raw;
+    if (const char* value = myhtml_attribute_value(a, &length); value != nullptr && length > 0) {
+      raw = std::string_view(value, length);
+    } else if (myhtml_attribute_value_raw_position(a).begin != 0) {
+      raw = std::string_view{};
+    }
+    kept.push_back({attribute_name, raw, std::nullopt});
   }
   if (element.tag == GUMBO_TAG_IMG) rewrite_img(kept, options);
   const auto dropped = [&](Attribute& a) {
@@ -609,19 +662,19 @@ class Serializer {
  public:
   explicit Serializer(const RewriteOptions& options) : options_(options), folder_(text_) {}
 
-  // Writes the children of `container` (a fragment's <html> root).
-  void write_children(const GumboNode* container) {
+  // Writes the children of `container` (a fragment's <html> root) of `tree`.
+  void write_children(myhtml_tree_t* tree, myhtml_tree_node_t* container) {
     struct Item {
-      const GumboNode* node;  // nullptr: the end of an element
-      std::string end_tag;    // with node == nullptr: "</name>"
-      bool block = false;     // with node == nullptr: the end of a text block
+      myhtml_tree_node_t* node;  // nullptr: the end of an element
+      std::string end_tag;       // with node == nullptr: "</name>"
+      bool block = false;        // with node == nullptr: the end of a text block
     };
     open_.assign(1, OpenElement{});
     std::vector<Item> stack;  // explicit: nesting depth is the upstream's to choose
-    const auto push_children = [&](const GumboNode* node) {
-      const GumboVector& children = lib::children_of(node);
-      for (unsigned i = children.length; i-- > 0;)
-        stack.push_back({lib::child(children, i), {}});
+    const auto push_children = [&](myhtml_tree_node_t* node) {
+      for (myhtml_tree_node_t* c = myhtml_node_last_child(node); c != nullptr;
+           c = myhtml_node_prev(c))
+        stack.push_back({c, {}});
     };
     push_children(container);
     while (!stack.empty()) {
@@ -634,35 +687,34 @@ class Serializer {
         if (item.block) add_text(" ");
         continue;
       }
-      const GumboNode* node = item.node;
-      switch (node->type) {
-        case GUMBO_NODE_TEXT:
-        case GUMBO_NODE_CDATA:
-        case GUMBO_NODE_WHITESPACE: {
-          const std::string_view raw = node->v.text.text;
-          // A line feed is never unreadable: the raw text starts with one when the written does.
-          if (pre_opened_ && raw.starts_with('\n')) out_ += '\n';
-          pre_opened_ = false;
-          std::string storage;
-          const std::string_view text = append_readable_escaped(out_, raw, false, storage);
-          if (!appends_text(open_.back(), text)) unstable_ = true;
-          add_text(text);
-          continue;
-        }
-        case GUMBO_NODE_ELEMENT:
-        case GUMBO_NODE_TEMPLATE:
-          break;
-        default:  // comments go: conditional comments run in old IE, and parsers disagree on them
-          continue;
+      myhtml_tree_node_t* node = item.node;
+      const myhtml_tag_id_t id = myhtml_node_tag_id(node);
+      if (id == MyHTML_TAG__TEXT) {
+        std::size_t length = 0;
+        const char* data = myhtml_node_text(node, &length);
+        const std::string_view raw =
+            data == nullptr ? std::string_view{} : std::string_view(data, length);
+        // A line feed is never unreadable: the raw text starts with one when the written does.
+        if (pre_opened_ && raw.starts_with('\n')) out_ += '\n';
+        pre_opened_ = false;
+        std::string storage;
+        const std::string_view text = append_readable_escaped(out_, raw, false, storage);
+        if (!appends_text(open_.back(), text)) unstable_ = true;
+        add_text(text);
+        continue;
       }
-      const GumboElement& element = node->v.element;
+      // Comments go: conditional comments run in old IE, and parsers disagree on them.
+      if (id == MyHTML_TAG__COMMENT || id == MyHTML_TAG__DOCTYPE || id == MyHTML_TAG__UNDEF) {
+        continue;
+      }
+      const Element element = element_of(tree, node);
       const ElementAction action = decide(element, options_);
       if (action == ElementAction::drop) continue;
       if (action == ElementAction::unwrap) {
         push_children(node);  // they move up a level: appends_start_tag() checks them there
         continue;
       }
-      const std::string name = lower_name(element);
+      const std::string_view name = element.name;
       clean_attributes(element, name, options_, attributes_);
       if (!appends_start_tag(open_.back(), element.tag)) unstable_ = true;
       pre_opened_ = false;
@@ -729,29 +781,36 @@ class Serializer {
   bool pre_opened_ = false;  // the last thing written is a <pre> start tag
 };
 
-std::optional<lib::HtmlTree> parse_fragment(std::string html) {
+std::optional<lib::HtmlFragment> parse_fragment(std::string_view html) {
   // As a reader inserts it and as the post's <div> holds it: a fragment in <div> context, where
   // <html>, <body> and <frameset> tags and stray end tags are ignored.
-  return lib::HtmlTree::parse(std::move(html), {.fragment_context = GUMBO_TAG_DIV});
+  return lib::HtmlFragment::parse(html, {.context = MyHTML_TAG_DIV});
 }
 
 }  // namespace
 
 RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options) {
-  std::string input(html.substr(0, lib::html_cut_point(html)));
+  std::string_view input = html.substr(0, lib::html_cut_point(html));
+  std::string last;  // the repaired input, then the output of an unstable round
+  // myhtml passes invalid UTF-8 through; a browser reads each bad byte as U+FFFD.
+  if (!lib::is_valid_utf8(input)) {
+    last = lib::to_utf8(input, "UTF-8")->text;
+    input = last;
+  }
   // Almost always one round. Each further one writes what the parser made of the last output;
   // the tests and fuzz_html check that rewriting the result again changes nothing. The bound
   // keeps a pathological input from looping, at the cost of returning its last round as it is.
   constexpr int kMaxRounds = 4;
   RewriteResult result;
   for (int round = 0; round < kMaxRounds; ++round) {
-    const auto tree = parse_fragment(std::move(input));
+    const auto tree = parse_fragment(input);
     if (!tree) return {};  // a pathological document that exhausted the parser's budget
     Serializer serializer(options);
-    serializer.write_children(tree->root());
+    serializer.write_children(tree->tree(), tree->root());
     result = serializer.take();
     if (!serializer.unstable()) break;
-    input = result.html;
+    last = result.html;
+    input = last;
   }
   return result;
 }

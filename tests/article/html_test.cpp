@@ -209,6 +209,18 @@ const std::vector<RewriteCase> kRewriteCases =
          ""},
         {"empty input", "", "", ""},
         {"text only", "纯文本，没有标签", "纯文本，没有标签", ""},
+        // Regression: myhtml keeps every repeat of an attribute; HTML's tokenizer keeps the first.
+        {"repeated attribute: the first wins (myhtml keeps them all)",
+         R"~(<p title="first" TITLE="second" title=third>x</p><img src="https://a.example/1.jpg" src="https://a.example/2.jpg" alt="a" alt="b">)~",
+         R"~(<p title="first">x</p><img src="https://a.example/1.jpg" alt="a" referrerpolicy="no-referrer">)~",
+         "https://a.example/1.jpg"},
+        {"many repeated attributes: the first of each, in source order",
+         R"~(<p title=1 lang=a dir=ltr class=c1 id=i1 title=2 lang=b dir=rtl class=c2 id=i2 title=3 lang=c dir=auto class=c3 id=i3 title=4 lang=d class=c4 id=i4 title=5 class=c5 id=i5>x</p>)~",
+         R"~(<p title="1" lang="a" dir="ltr" class="c1" id="i1">x</p>)~", ""},
+        {"bare and empty attributes stay as written",
+         R"~(<img src="https://a.example/1.jpg" alt><img src="https://a.example/2.jpg" alt=""><img src="https://a.example/3.jpg" alt=''>)~",
+         R"~(<img src="https://a.example/1.jpg" alt referrerpolicy="no-referrer"><img src="https://a.example/2.jpg" alt="" referrerpolicy="no-referrer"><img src="https://a.example/3.jpg" alt="" referrerpolicy="no-referrer">)~",
+         "https://a.example/1.jpg"},
 };
 
 TEST(RewriteHtml, Table) {

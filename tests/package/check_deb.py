@@ -7,7 +7,7 @@ a Debian admin expects (label `package`).
   control:  Package, Version (project version - 1), Architecture (dpkg's), Maintainer,
             Section, Description; Depends names the package of every shared library the binary
             links (found with dpkg -S, not a list kept by hand), among them libcurl4,
-            libpugixml1v5, libyaml-cpp0.7, libsqlite3-0, libgumbo1; conffiles is exactly
+            libpugixml1v5, libyaml-cpp0.7, libsqlite3-0, libgumbo1, libmodest0; conffiles is exactly
             /etc/feedd/feeds.yaml; the maintainer scripts are executable and parse with sh -n.
 It runs cpack into a temporary folder, so it always checks the tree as it is now.
 """
@@ -32,7 +32,7 @@ EXPECTED_FILES = {
 }
 # From the brief: the C libraries feedd is built on. The full list is derived below.
 REQUIRED_DEPENDS = ["libcurl4", "libpugixml1v5", "libyaml-cpp0.7", "libsqlite3-0", "libgumbo1",
-                    "libsystemd0", "libssl3", "libstdc++6", "libc6", "tzdata"]
+                    "libmodest0", "libsystemd0", "libssl3", "libstdc++6", "libc6", "tzdata"]
 
 
 def build_deb(out):
