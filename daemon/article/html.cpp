@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -502,6 +503,14 @@ bool appends_text(const OpenElement& open, std::string_view text) {
   }
 }
 
+// `s` (myhtml's text or attribute value) as valid UTF-8: `s` itself, or a repaired copy
+// appended to `storage`. myhtml can break a sequence (a NUL before a multi-byte character cost
+// it a byte: found by fuzz_html), and all that follows the parse assumes valid UTF-8.
+std::string_view valid_utf8(std::string_view s, std::deque<std::string>& storage) {
+  if (lib::is_valid_utf8(s)) return s;
+  return storage.emplace_back(lib::to_utf8(s, "UTF-8")->text);
+}
+
 // One attribute of an element being written. Nothing is copied until it is known to stay: the
 // name and the value as read are views into the tree (or literals), and `value` is what is
 // written, made only for an attribute that is kept.
@@ -607,8 +616,9 @@ ElementAction decide(const Element& element, const RewriteOptions& options) {
 // attributes the first is kept, as HTML's tokenizer does (myhtml keeps them all). The views in
 // `kept` point into the tree.
 void clean_attributes(const Element& element, std::string_view name, const RewriteOptions& options,
-                      std::vector<Attribute>& kept) {
+                      std::vector<Attribute>& kept, std::deque<std::string>& repaired) {
   kept.clear();
+  repaired.clear();
   // Past a few attributes, repeats are looked up in a set: an element's attribute count is the
   // upstream's to choose.
   constexpr std::size_t kLinearSearch = 16;
@@ -632,7 +642,7 @@ void clean_attributes(const Element& element, std::string_view name, const Rewri
     // the value was read (an attribute never starts the input).
     std::optional<std::string_view> raw;
     if (const char* value = myhtml_attribute_value(a, &length); value != nullptr && length > 0) {
-      raw = std::string_view(value, length);
+      raw = valid_utf8(std::string_view(value, length), repaired);
     } else if (myhtml_attribute_value_raw_position(a).begin != 0) {
       raw = std::string_view{};
     }
@@ -692,8 +702,8 @@ class Serializer {
       if (id == MyHTML_TAG__TEXT) {
         std::size_t length = 0;
         const char* data = myhtml_node_text(node, &length);
-        const std::string_view raw =
-            data == nullptr ? std::string_view{} : std::string_view(data, length);
+        const std::string_view raw = valid_utf8(
+            data == nullptr ? std::string_view{} : std::string_view(data, length), repaired_);
         // A line feed is never unreadable: the raw text starts with one when the written does.
         if (pre_opened_ && raw.starts_with('\n')) out_ += '\n';
         pre_opened_ = false;
@@ -715,7 +725,7 @@ class Serializer {
         continue;
       }
       const std::string_view name = element.name;
-      clean_attributes(element, name, options_, attributes_);
+      clean_attributes(element, name, options_, attributes_, repaired_);
       if (!appends_start_tag(open_.back(), element.tag)) unstable_ = true;
       pre_opened_ = false;
       out_ += '<';
@@ -777,6 +787,7 @@ class Serializer {
   detail::TextFolder folder_;
   std::vector<OpenElement> open_;      // the elements written and not yet closed; [0]: the root
   std::vector<Attribute> attributes_;  // the current element's, kept between elements to reuse
+  std::deque<std::string> repaired_;   // valid_utf8's copies, for the current node
   bool unstable_ = false;
   bool pre_opened_ = false;  // the last thing written is a <pre> start tag
 };
@@ -795,6 +806,15 @@ RewriteResult rewrite_html(std::string_view html, const RewriteOptions& options)
   // myhtml passes invalid UTF-8 through; a browser reads each bad byte as U+FFFD.
   if (!lib::is_valid_utf8(input)) {
     last = lib::to_utf8(input, "UTF-8")->text;
+    input = last;
+  }
+  // NULs go before the parse: myhtml mishandles them (the character after one loses a byte),
+  // and HTML ignores a NUL in the text of a body; where it would read U+FFFD instead (attribute
+  // values, names, comments, raw text), the allowlist and the URL contract decide alike.
+  if (input.find('\0') != std::string_view::npos) {
+    std::string without(input);
+    std::erase(without, '\0');
+    last = std::move(without);
     input = last;
   }
   // Almost always one round. Each further one writes what the parser made of the last output;

@@ -13,6 +13,7 @@
 #include "article/serialised_check.hpp"
 #include "article/summary_check.hpp"
 #include "lib/gumbo/html_tree.hpp"
+#include "lib/iconv/iconv.hpp"
 
 namespace feedd::article {
 namespace {
@@ -240,6 +241,27 @@ TEST(RewriteHtml, IsIdempotent) {
     const std::string once = rewrite_html(c.input, options).html;
     EXPECT_EQ(rewrite_html(once, options).html, once) << c.name;
   }
+}
+
+// Regression (fuzz_html): myhtml drops a NUL in text and takes a byte of the character after it
+// along, leaving invalid UTF-8 that the next rewrite read as U+FFFD again: output neither valid
+// nor stable. NULs now go before the parse, and text that myhtml breaks anyway is repaired.
+TEST(RewriteHtml, NulBeforeAMultiByteCharacterLeavesValidStableUtf8) {
+  using namespace std::string_view_literals;
+  const std::string_view inputs[] = {
+      "il<>\r=\"ale<p>=\"e<p><\x0c\0\0\0\xac\xe4#\0\xac\xe4\xb8"
+      "d"sv,
+      "<p>a\0\xe4\xb8\xad\0\xe6\x96\x87</p>"sv,
+      "<p title=\"x\0\xe4\xb8\xad\">\0\xe4\xb8\xad</p>"sv,
+  };
+  for (const auto& input : inputs) {
+    const RewriteResult once = rewrite_html(input, {});
+    EXPECT_TRUE(lib::is_valid_utf8(once.html)) << once.html;
+    EXPECT_TRUE(lib::is_valid_utf8(once.summary)) << once.html;
+    EXPECT_EQ(rewrite_html(once.html, {}).html, once.html);
+  }
+  EXPECT_EQ(rewrite_html(inputs[1], {}).html, "<p>a中文</p>");
+  EXPECT_EQ(rewrite_html(inputs[2], {}).html, "<p title=\"x中\">中</p>");
 }
 
 // images: download — a mapped image is written as mapped (an absolute URL under the URL
