@@ -19,12 +19,17 @@
 #include "lib/curl/url.hpp"
 #include "util/atomic_file.hpp"
 #include "util/work_pool.hpp"
+#include "util/writeback.hpp"
 
 namespace feedd::app {
 namespace fs = std::filesystem;
 using std::chrono::sys_seconds;
 
 namespace {
+
+// How often a cycle's EarlyWriteback flushes: short enough that the commit finds little to
+// write, long enough that a warm cycle (tens of ms) never flushes.
+constexpr std::chrono::milliseconds kWritebackPeriod{100};
 
 std::string plural(int n, const char* word) {
   return std::to_string(n) + " " + word;
@@ -319,6 +324,9 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   try {
     // One transaction for the whole cycle: a crash or a store failure leaves no half cycle.
     store::Store::Transaction tx(store_);
+    // The disk writes the staged posts and the WAL out while the articles are made, rather than
+    // all at the commit.
+    EarlyWriteback writeback({config_.output, config_.state.parent_path()}, kWritebackPeriod);
     pool.emplace(WorkPool::default_threads());
     CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get(),
                  image_url_);
@@ -332,6 +340,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
       requests = run.take_retries();
     }
     run.finish();
+    writeback.stop();
     new_posts = run.take_new_posts();
     fetched_at = std::chrono::steady_clock::now();
     // Every post is staged: the disk writes them out while the WAL is flushed.
