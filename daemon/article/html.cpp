@@ -259,6 +259,26 @@ std::string_view append_readable_escaped(std::string& out, std::string_view s, b
   return s;
 }
 
+// `s` (myhtml's text or attribute value) as valid UTF-8: `s` itself, or a repaired copy
+// appended to `storage`. myhtml can break a sequence (a NUL before a multi-byte character cost
+// it a byte: found by fuzz_html), and all that follows the parse assumes valid UTF-8.
+std::string_view valid_utf8(std::string_view s, std::deque<std::string>& storage) {
+  if (lib::is_valid_utf8(s)) return s;
+  return storage.emplace_back(lib::to_utf8(s, "UTF-8")->text);
+}
+
+// An attribute value of myhtml's as it is written: valid_utf8, and each unreadable code point
+// (unreadable_at) as U+FFFD. Before the allowlist and the URL contract look at it, not after:
+// myhtml keeps the raw controls that gumbo replaced, and a srcset split at a control, then
+// written with U+FFFD in its place, read back as another list (fuzz_html).
+std::string_view readable_value(std::string_view s, std::deque<std::string>& storage) {
+  const std::string_view valid = valid_utf8(s, storage);
+  std::string replaced;
+  const std::string_view readable = without_unreadable(valid, replaced);
+  if (readable.data() == valid.data()) return valid;
+  return storage.emplace_back(std::move(replaced));
+}
+
 // One element of the parsed tree, as the serialiser looks at it. The element predicates below
 // (and lib::is_block_element, which the summary shares with html_to_text) speak gumbo's tag
 // enumeration: myhtml's known tags are mapped onto it by name, and an element either library
@@ -292,15 +312,18 @@ Element element_of(myhtml_tree_t* tree, myhtml_tree_node_t* node) {
           myhtml_node_namespace(node) == MyHTML_NAMESPACE_HTML};
 }
 
-// The value of the first attribute `name` of `node`; nullopt when it has none.
-std::optional<std::string_view> attribute_value(myhtml_tree_node_t* node, std::string_view name) {
+// The value of the first attribute `name` of `node` as readable_value gives it (`storage` holds
+// a copy it makes); nullopt when it has none.
+std::optional<std::string_view> attribute_value(myhtml_tree_node_t* node, std::string_view name,
+                                                std::deque<std::string>& storage) {
   for (myhtml_tree_attr_t* a = myhtml_node_attribute_first(node); a != nullptr;
        a = myhtml_attribute_next(a)) {
     std::size_t length = 0;
     const char* key = myhtml_attribute_key(a, &length);
     if (key != nullptr && std::string_view(key, length) == name) {
       const char* value = myhtml_attribute_value(a, &length);
-      return value == nullptr ? std::string_view{} : std::string_view(value, length);
+      return value == nullptr ? std::string_view{}
+                              : readable_value(std::string_view(value, length), storage);
     }
   }
   return std::nullopt;
@@ -503,14 +526,6 @@ bool appends_text(const OpenElement& open, std::string_view text) {
   }
 }
 
-// `s` (myhtml's text or attribute value) as valid UTF-8: `s` itself, or a repaired copy
-// appended to `storage`. myhtml can break a sequence (a NUL before a multi-byte character cost
-// it a byte: found by fuzz_html), and all that follows the parse assumes valid UTF-8.
-std::string_view valid_utf8(std::string_view s, std::deque<std::string>& storage) {
-  if (lib::is_valid_utf8(s)) return s;
-  return storage.emplace_back(lib::to_utf8(s, "UTF-8")->text);
-}
-
 // One attribute of an element being written. Nothing is copied until it is known to stay: the
 // name and the value as read are views into the tree (or literals), and `value` is what is
 // written, made only for an attribute that is kept.
@@ -603,7 +618,8 @@ ElementAction decide(const Element& element, const RewriteOptions& options) {
     }();
     return kActions[element.tag];
   }
-  const auto src = attribute_value(element.node, "src");
+  std::deque<std::string> storage;
+  const auto src = attribute_value(element.node, "src", storage);
   if (!src || options.iframe_hosts.empty()) return ElementAction::drop;
   const auto url = lib::web_url(*src, options.base_url);
   return url && iframe_allowed(*url, options.iframe_hosts) ? ElementAction::keep
@@ -642,7 +658,7 @@ void clean_attributes(const Element& element, std::string_view name, const Rewri
     // the value was read (an attribute never starts the input).
     std::optional<std::string_view> raw;
     if (const char* value = myhtml_attribute_value(a, &length); value != nullptr && length > 0) {
-      raw = valid_utf8(std::string_view(value, length), repaired);
+      raw = readable_value(std::string_view(value, length), repaired);
     } else if (myhtml_attribute_value_raw_position(a).begin != 0) {
       raw = std::string_view{};
     }

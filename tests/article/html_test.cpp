@@ -218,6 +218,17 @@ const std::vector<RewriteCase> kRewriteCases =
         {"many repeated attributes: the first of each, in source order",
          R"~(<p title=1 lang=a dir=ltr class=c1 id=i1 title=2 lang=b dir=rtl class=c2 id=i2 title=3 lang=c dir=auto class=c3 id=i3 title=4 lang=d class=c4 id=i4 title=5 class=c5 id=i5>x</p>)~",
          R"~(<p title="1" lang="a" dir="ltr" class="c1" id="i1">x</p>)~", ""},
+        // Regression (fuzz_html): myhtml keeps a raw control in a value, which was filtered
+        // raw and written as U+FFFD, so a srcset read back as another list. Now U+FFFD first,
+        // as gumbo read it.
+        {"a control in an attribute value is U+FFFD before the URL contract",
+         "<img src=\"https://a.example/1.jpg\" srcset=\"https://a.example/2.jpg\x0e\x0c"
+         "2x, https://a.example/3.jpg 3x\" title=\"a\x0e"
+         "b\">",
+         "<img src=\"https://a.example/1.jpg\" srcset=\"https://a.example/2.jpg%ef%bf%bd 2x, "
+         "https://a.example/3.jpg 3x\" title=\"a\xef\xbf\xbd"
+         "b\" referrerpolicy=\"no-referrer\">",
+         "https://a.example/1.jpg"},
         {"bare and empty attributes stay as written",
          R"~(<img src="https://a.example/1.jpg" alt><img src="https://a.example/2.jpg" alt=""><img src="https://a.example/3.jpg" alt=''>)~",
          R"~(<img src="https://a.example/1.jpg" alt referrerpolicy="no-referrer"><img src="https://a.example/2.jpg" alt="" referrerpolicy="no-referrer"><img src="https://a.example/3.jpg" alt="" referrerpolicy="no-referrer">)~",
