@@ -229,6 +229,13 @@ const std::vector<RewriteCase> kRewriteCases =
          "https://a.example/3.jpg 3x\" title=\"a\xef\xbf\xbd"
          "b\" referrerpolicy=\"no-referrer\">",
          "https://a.example/1.jpg"},
+        // Regression (fuzz_html): curl writes "x,,?#" back as "x,,", which a srcset reader
+        // takes the commas off; such a candidate is dropped ("2x" after it is a candidate of
+        // its own, as HTML reads a URL that ended in commas: relative, against the base).
+        {"a srcset URL written back with a trailing comma is dropped",
+         R"~(<img src="https://a.example/1.jpg" srcset="https://a.example/x,,?#,, 2x, https://a.example/y.jpg 3x">)~",
+         R"~(<img src="https://a.example/1.jpg" srcset="https://www.example.com/news/2021/2x, https://a.example/y.jpg 3x" referrerpolicy="no-referrer">)~",
+         "https://a.example/1.jpg"},
         {"bare and empty attributes stay as written",
          R"~(<img src="https://a.example/1.jpg" alt><img src="https://a.example/2.jpg" alt=""><img src="https://a.example/3.jpg" alt=''>)~",
          R"~(<img src="https://a.example/1.jpg" alt referrerpolicy="no-referrer"><img src="https://a.example/2.jpg" alt="" referrerpolicy="no-referrer"><img src="https://a.example/3.jpg" alt="" referrerpolicy="no-referrer">)~",
