@@ -10,6 +10,7 @@
 #include "app/daemon.hpp"
 #include "app/refresh_client.hpp"
 #include "config/config.hpp"
+#include "util/atomic_file.hpp"
 #include "version.hpp"
 
 namespace po = boost::program_options;
@@ -107,6 +108,10 @@ int main(int argc, char** argv) {
     std::cerr << "feedd: --explain goes with check\nTry 'feedd --help'.\n";
     return feedd::app::kExitUsage;
   }
+  // The commands that stage files, before any of their threads starts (the work pool, curl's
+  // resolver): a cold cycle holds thousands of unnamed files open.
+  if (command == "run" || command == "once" || command == "import")
+    feedd::reserve_staging_descriptors();
   if (command == "run" && args.empty()) return feedd::app::run_daemon(opts.config);
   if (command == "once" && args.empty()) return feedd::app::cmd_once(opts, std::cout);
   if (command == "check" && args.empty()) return feedd::app::cmd_check(opts, std::cout, explain);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <system_error>
 
@@ -127,6 +128,31 @@ std::uint32_t new_tag() {
 }
 
 }  // namespace
+
+long reserve_staging_descriptors() {
+  static std::once_flag once;
+  static long asked = 0;
+  std::call_once(once, [] {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return;
+    // What is open now (the lowest free descriptor is a fair bound at startup) plus the budget.
+    const int probe = ::open("/", O_PATH | O_CLOEXEC);
+    if (probe < 0) return;
+    const long want = std::min({static_cast<long>(probe) + 1 + fd_budget(), kMaxReservedDescriptors,
+                                static_cast<long>(lim.rlim_cur)});
+    // F_DUPFD takes the lowest free descriptor at or above its argument, so the table must grow
+    // to hold `want` slots; it never shrinks, and the duplicate is closed at once.
+    if (want > probe + 1) {
+      const int top = ::fcntl(probe, F_DUPFD_CLOEXEC, static_cast<int>(want - 1));
+      if (top >= 0) {
+        ::close(top);
+        asked = want;
+      }
+    }
+    ::close(probe);
+  });
+  return asked;
+}
 
 void set_staging_fd_budget(long files) {
   g_fd_budget.store(files < 0 ? kUnset : files, std::memory_order_relaxed);

@@ -100,6 +100,17 @@ void discard_staged(std::vector<StagedFile>& files);
 // while nothing is staged. Thread-safe.
 void set_staging_fd_budget(long files);
 
+// Grows the process's descriptor table, once, to hold the staging budget (capped at
+// kMaxReservedDescriptors) beside what is open already, and returns the table size it asked
+// for (0 when nothing was needed or the kernel refused: staging then grows the table as it
+// goes, which is correct, only slower). Why: the kernel grows the table by doubling, and in a
+// process with threads each doubling waits for an RCU grace period (milliseconds, in a VM tens
+// of them) while every other thread that opens a file waits too; a cold cycle holding 9,000
+// unnamed files went through eight such waits. Call at startup, before threads start (a lone
+// thread's table grows without the wait); later calls do nothing. Thread-safe; never throws.
+inline constexpr long kMaxReservedDescriptors = 32768;
+long reserve_staging_descriptors();
+
 // For tests: while `err` != 0, every O_TMPFILE open fails with `err`, as on a file system
 // without O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL) or with a real error. Thread-safe.
 void fail_tmpfile_open_for_testing(int err);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <string>
@@ -364,6 +365,28 @@ TEST_F(AtomicFile, DefaultBudgetFollowsTheDescriptorLimit) {
     EXPECT_EQ(f.unnamed(), c.unnamed);
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   }
+}
+
+// The size of this process's descriptor table ("FDSize" in /proc/self/status); 0 if unknown.
+long descriptor_table_size() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("FDSize:", 0) == 0) return std::stol(line.substr(7));
+  }
+  return 0;
+}
+
+// Regression (descriptor table grown step by step while staging): a cold cycle holding 9,000
+// unnamed files grew the table by doubling, eight times, each waiting for an RCU grace period
+// while every thread that opened a file waited too. One reservation at startup makes the table
+// big enough for the whole budget at once, and only the first call does anything.
+TEST_F(AtomicFile, DescriptorTableGrewStepByStepWhileStaging) {
+  const StagingSetup setup(300, 0);
+  ASSERT_LT(descriptor_table_size(), 300) << "the test needs a table smaller than the budget";
+  const long asked = reserve_staging_descriptors();
+  EXPECT_GT(asked, 300);  // the budget plus what is open
+  EXPECT_GE(descriptor_table_size(), asked);
+  EXPECT_EQ(reserve_staging_descriptors(), asked);
 }
 
 // Dropping staged files without publishing them — what a crash does to the descriptors — or
