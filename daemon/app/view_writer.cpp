@@ -134,9 +134,13 @@ class ViewStager {
         });
   }
 
-  // Waits for the renders, runs `before` (if any), then puts the changed files in place.
+  // Waits for the renders, flushes them, runs `before` (if any), then puts the changed files
+  // in place.
   std::vector<StagedFile>& publish(const std::function<void()>& before) {
     pool_.drain(true);
+    // Flushed before `before` rather than after it: the cycle's `before` waits for its posts,
+    // and the feeds' data then goes to disk meanwhile instead of after them.
+    sync_staged(staged_);
     if (before) before();
     publish_staged(staged_);
     return staged_;
