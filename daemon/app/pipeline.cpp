@@ -65,13 +65,15 @@ class CycleRun {
   // `image_url` (images: proxy; may be empty) is the articles' image mapping.
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
            std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged,
-           schedule::InstanceHealth& instances, ImagePass* images, const ImageUrl& image_url)
+           FreshFolder* fresh_posts, schedule::InstanceHealth& instances, ImagePass* images,
+           const ImageUrl& image_url)
       : config_(config),
         store_(store),
         posts_(posts),
         polls_(polls),
         pool_(pool),
         staged_(staged),
+        fresh_posts_(fresh_posts),
         instances_(instances),
         images_(images),
         image_url_(image_url),
@@ -137,7 +139,7 @@ class CycleRun {
           images_->record(a);
       }
       // The store has their rows (in the open transaction); the pool only needs the values.
-      if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_);
+      if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_, fresh_posts_);
     }
   }
 
@@ -147,6 +149,7 @@ class CycleRun {
   std::vector<ChannelPoll>& polls_;
   WorkPool& pool_;
   std::vector<StagedFile>& staged_;
+  FreshFolder* fresh_posts_;  // when set, where the posts go instead of staged_
   schedule::InstanceHealth& instances_;
   std::vector<fetch::Request> retries_;
   std::vector<notify::NewPost> new_posts_;
@@ -162,11 +165,18 @@ class CycleRun {
 // the thread's until join(). Owner thread: committed(), join().
 class PostPublisher {
  public:
-  // `posts` and `staged` (complete: the pool that staged them is drained) must outlive it.
-  PostPublisher(PostWriter& posts, std::vector<StagedFile>& staged)
-      : thread_([this, &posts, &staged, outcome = committed_.get_future()]() mutable {
+  // `posts`, `staged` and `fresh` (complete: the pool that staged them is drained) must outlive
+  // it. `fresh`, when given, holds the cycle's posts instead of `staged`: flushed the same way,
+  // renamed into place in one step.
+  PostPublisher(PostWriter& posts, std::vector<StagedFile>& staged, FreshFolder* fresh)
+      : thread_([this, &posts, &staged, fresh, outcome = committed_.get_future()]() mutable {
+          std::string ignored;  // a failed flush counts in fresh->failed(), logged by publish
+          if (fresh) fresh->flush(ignored);
           sync_staged(staged);
-          if (outcome.get()) written_ = posts.publish(staged, error_);
+          if (outcome.get()) {
+            written_ = posts.publish(staged, error_);
+            if (fresh) written_ += posts.publish(*fresh, error_);
+          }
         }) {}
   ~PostPublisher() { join(); }
   PostPublisher(const PostPublisher&) = delete;
@@ -314,6 +324,9 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
   // Article files of this cycle's new articles, written under temporary names by the pool as
   // their channels settle, renamed into place once the store has committed them.
   std::vector<StagedFile> staged_posts;
+  // A first cycle's posts (no posts folder yet) go to a folder built beside it instead, renamed
+  // into place whole: the cold start's thousands of posts cost no link after the commit.
+  std::unique_ptr<FreshFolder> fresh_posts = posts_.fresh_folder();
   // Out here so that a rolled-back cycle can stop it (finishing its queued work) before
   // removing what that work wrote.
   std::optional<WorkPool> pool;
@@ -328,8 +341,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     // all at the commit.
     EarlyWriteback writeback({config_.output, config_.state.parent_path()}, kWritebackPeriod);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, instances_, images_.get(),
-                 image_url_);
+    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, fresh_posts.get(), instances_,
+                 images_.get(), image_url_);
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)
@@ -344,7 +357,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     new_posts = run.take_new_posts();
     fetched_at = std::chrono::steady_clock::now();
     // Every post is staged: the disk writes them out while the WAL is flushed.
-    publisher.emplace(posts_, staged_posts);
+    publisher.emplace(posts_, staged_posts, fresh_posts.get());
     if (std::any_of(polls.begin(), polls.end(), [](const auto& p) { return p.touched(); }))
       views_.mark_behind(store_);
     tx.commit();
@@ -356,6 +369,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     pool.reset();
     publisher.reset();  // renames nothing
     posts_.discard(staged_posts);
+    if (fresh_posts) fresh_posts->discard();
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
     report.duration = since(started);

@@ -17,7 +17,16 @@ PostWriter::PostWriter(fs::path output, Render render)
 }
 
 void PostWriter::stage(WorkPool& pool, std::vector<article::Article> articles,
-                       std::vector<StagedFile>& out) const {
+                       std::vector<StagedFile>& out, FreshFolder* fresh) const {
+  if (fresh != nullptr) {
+    pool.submit(
+        [articles = std::move(articles), render = render_, fresh]() -> WorkPool::Continuation {
+          for (const auto& a : articles)
+            fresh->add(a.hash + ".md", render(a));
+          return {};
+        });
+    return;
+  }
   pool.submit([articles = std::move(articles), posts = posts_, render = render_,
                &out]() -> WorkPool::Continuation {
     std::vector<StagedFile> staged;
@@ -56,6 +65,24 @@ int PostWriter::publish(std::vector<StagedFile>& staged, std::string& error) {
   // back but rebuilt by a later scan, in this process (daemon) or the next (once).
   if (failed > 0) failed_ = true;
   return changed;
+}
+
+std::unique_ptr<FreshFolder> PostWriter::fresh_folder() const {
+  return FreshFolder::open(posts_);
+}
+
+int PostWriter::publish(FreshFolder& fresh, std::string& error) {
+  const int placed = fresh.publish(error);
+  if (fresh.failed() > 0) {
+    spdlog::error("write failed: {}", fresh.first_error());
+    if (fresh.failed() > 1) {
+      spdlog::error("write failed: {} more article files under {}", fresh.failed() - 1,
+                    posts_.string());
+    }
+    // Rebuilt by the next scan, as for a post that could not be staged.
+    failed_ = true;
+  }
+  return placed;
 }
 
 void PostWriter::discard(std::vector<StagedFile>& staged) const {

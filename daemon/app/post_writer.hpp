@@ -10,12 +10,14 @@
 // returned.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "article/article.hpp"
 #include "store/store.hpp"
 #include "util/atomic_file.hpp"
+#include "util/fresh_folder.hpp"
 #include "util/work_pool.hpp"
 
 namespace feedd::app {
@@ -29,14 +31,21 @@ class PostWriter {
   explicit PostWriter(std::filesystem::path output, Render render = {});
 
   // Renders and stages the files of `articles` on `pool`; they are appended to `out` (owner
-  // thread) as the pool drains. `out` must outlive the pool's work.
-  void stage(WorkPool& pool, std::vector<article::Article> articles,
-             std::vector<StagedFile>& out) const;
+  // thread) as the pool drains. With `fresh` (from fresh_folder()), the files go to it instead
+  // and `out` is left alone. `out` and `fresh` must outlive the pool's work.
+  void stage(WorkPool& pool, std::vector<article::Article> articles, std::vector<StagedFile>& out,
+             FreshFolder* fresh = nullptr) const;
+
+  // When the posts folder is missing (a first cycle), a FreshFolder that builds it beside and
+  // renames it into place whole; nullptr otherwise. Owner thread.
+  std::unique_ptr<FreshFolder> fresh_folder() const;
 
   // Puts staged files in place. Logs the first failure (and sets `error` if empty), counts
   // the rest; any failure makes the restore_missing() after the next one scan again. Returns
   // the files whose bytes changed.
   int publish(std::vector<StagedFile>& staged, std::string& error);
+  // The same for a FreshFolder that flush() left ready: puts it in place.
+  int publish(FreshFolder& fresh, std::string& error);
 
   // Removes the files of a rolled-back transaction and any temporaries left beside them.
   // Call after the pool that staged them has finished.

@@ -23,7 +23,9 @@ std::string errno_text(int err) {
   return std::generic_category().message(err);
 }
 
-bool write_all(int fd, std::string_view bytes) {
+}  // namespace
+
+bool write_fully(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
@@ -34,8 +36,6 @@ bool write_all(int fd, std::string_view bytes) {
   }
   return true;
 }
-
-}  // namespace
 
 namespace {
 
@@ -260,7 +260,7 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
   }
   if (fd >= 0) {
     staged.fd = fd;
-    if (!write_all(fd, bytes)) {
+    if (!write_fully(fd, bytes)) {
       r.error = path.string() + ": " + errno_text(errno);
       staged.close_fd();
       staged.tag = 0;
@@ -277,7 +277,7 @@ StagedFile stage_file(const fs::path& path, std::string_view bytes, bool compare
     if (r.error.empty()) r.error = tmp + ": " + errno_text(errno);
     return staged;
   }
-  const bool written = write_all(fd, bytes);
+  const bool written = write_fully(fd, bytes);
   const int write_errno = errno;
   if (::close(fd) != 0 || !written) {
     staged.tag = 0;
@@ -432,8 +432,15 @@ int remove_stale_temporaries(const fs::path& dir) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto name = it->path().filename().string();
     if (name.size() > kTempSuffix.size() && name.ends_with(kTempSuffix)) {
+      // A folder is a FreshFolder's staging, left by a crash before its rename: it goes whole,
+      // and nothing under it is looked at again.
       std::error_code rm;
-      if (fs::remove(it->path(), rm)) ++removed;
+      if (it->is_directory(rm)) {
+        it.disable_recursion_pending();
+        if (fs::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+      } else if (fs::remove(it->path(), rm)) {
+        ++removed;
+      }
     }
   }
   return removed;

@@ -115,14 +115,18 @@ long reserve_staging_descriptors();
 // without O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL) or with a real error. Thread-safe.
 void fail_tmpfile_open_for_testing(int err);
 
+// Writes all of `bytes` to `fd`, retrying short writes and EINTR; false with errno on failure.
+bool write_fully(int fd, std::string_view bytes);
+
 // Reads a whole file into `out`; false on error, and for a file over `max_bytes` (which is
 // not read past max_bytes + 1). With `error`, a failure's reason is put there: the system's
 // text for errno ("No such file or directory") or "larger than MAX_BYTES bytes".
 bool read_file(const std::filesystem::path& path, std::string& out,
                std::size_t max_bytes = 64u << 20, std::string* error = nullptr);
 
-// Removes temporaries left by an interrupted write_file_atomic under `dir` (recursively).
-// Returns how many were removed.
+// Removes temporaries left by an interrupted write_file_atomic under `dir` (recursively), and
+// staging folders left by a FreshFolder (fresh_folder.hpp) that was never published, with what
+// they hold. Returns how many were removed (a folder counts once).
 int remove_stale_temporaries(const std::filesystem::path& dir);
 
 inline constexpr std::string_view kTempSuffix = ".tmp-feedd";
