@@ -62,14 +62,17 @@ class CycleRun {
  public:
   // All references must outlive the run; `staged` receives the new articles' files.
   // `images` (images: download; may be null) records the images of each new article;
-  // `image_url` (images: proxy; may be empty) is the articles' image mapping.
+  // `image_url` (images: proxy; may be empty) is the articles' image mapping. `views` renders
+  // each settled channel's feed early (ViewWriter::begin_early was called with `pool`).
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
-           std::vector<ChannelPoll>& polls, WorkPool& pool, std::vector<StagedFile>& staged,
-           FreshFolder* fresh_posts, schedule::InstanceHealth& instances, ImagePass* images,
+           ViewWriter& views, std::vector<ChannelPoll>& polls, WorkPool& pool,
+           std::vector<StagedFile>& staged, FreshFolder* fresh_posts,
+           schedule::InstanceHealth& instances, ImagePass* images,
            const ImageUrl& image_url)
       : config_(config),
         store_(store),
         posts_(posts),
+        views_(views),
         polls_(polls),
         pool_(pool),
         staged_(staged),
@@ -138,6 +141,8 @@ class CycleRun {
         for (const auto& a : fresh)
           images_->record(a);
       }
+      // Its feed's listing is final now: rendered while the other channels are still worked.
+      views_.early_settled(store_, polls_[n].path(), polls_[n].touched());
       // The store has their rows (in the open transaction); the pool only needs the values.
       if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_, fresh_posts_);
     }
@@ -146,6 +151,7 @@ class CycleRun {
   const config::Config& config_;
   store::Store& store_;
   const PostWriter& posts_;
+  ViewWriter& views_;
   std::vector<ChannelPoll>& polls_;
   WorkPool& pool_;
   std::vector<StagedFile>& staged_;
@@ -341,7 +347,15 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     // all at the commit.
     EarlyWriteback writeback({config_.output, config_.state.parent_path()}, kWritebackPeriod);
     pool.emplace(WorkPool::default_threads());
-    CycleRun run(config_, store_, posts_, polls, *pool, staged_posts, fresh_posts.get(), instances_,
+    {
+      std::vector<std::string> paths;
+      paths.reserve(polls.size());
+      for (const auto& poll : polls)
+        paths.push_back(poll.path());
+      views_.begin_early(store_, *pool, paths, now);
+    }
+    CycleRun run(config_, store_, posts_, views_, polls, *pool, staged_posts,
+                 fresh_posts.get(), instances_,
                  images_.get(), image_url_);
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
@@ -362,6 +376,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
       views_.mark_behind(store_);
     tx.commit();
     publisher->committed();
+    views_.early_committed();
   } catch (const store::StoreError& e) {
     // The transaction rolled back: nothing of this cycle is remembered, so the next cycle
     // fetches again (validators were not saved either) and retries. Its article files must
@@ -370,6 +385,7 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
     publisher.reset();  // renames nothing
     posts_.discard(staged_posts);
     if (fresh_posts) fresh_posts->discard();
+    views_.discard_early();
     report.write_error = std::string("store: ") + e.what();
     spdlog::error("cycle rolled back: {}", report.write_error);
     report.duration = since(started);

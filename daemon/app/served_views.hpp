@@ -14,6 +14,10 @@ namespace feedd::app {
 class ServedViews final : public ViewSink {
  public:
   void rendered(const std::string& file, std::string bytes, std::chrono::sys_seconds now) override;
+  // Compresses on the calling (pool) thread; the view joins take()'s only when the returned
+  // function runs. Holds the view as served (gzip and all), not a second copy of the bytes.
+  std::function<void()> prepare(const std::string& file, std::string bytes,
+                                std::chrono::sys_seconds now) override;
 
   // The views rendered since the last call, by URL path ("/feeds/all.xml"). A view not in it
   // is unchanged.

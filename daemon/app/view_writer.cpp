@@ -134,6 +134,9 @@ class ViewStager {
         });
   }
 
+  // A file staged elsewhere (an early feed), published with the others. Owner thread.
+  void adopt(StagedFile file) { staged_.push_back(std::move(file)); }
+
   // Waits for the renders, flushes them, runs `before` (if any), then puts the changed files
   // in place.
   std::vector<StagedFile>& publish(const std::function<void()>& before) {
@@ -154,24 +157,138 @@ class ViewStager {
   WorkPool pool_;  // last: its work refers to the members above
 };
 
+// The Atom feed of `node` from its entries. Any thread.
+std::string render_feed(const emit::FeedNode& node, std::vector<emit::Entry>& entries,
+                        sys_seconds since, const std::string& base_url) {
+  // Summaries the store lacks, on the pool: the expensive part after rendering.
+  for (auto& e : entries) {
+    if (!e.article.summary) {
+      e.article.summary = article::html_to_text(e.article.html, emit::kSummaryBytes);
+    }
+  }
+  return emit::render_atom(node, entries, base_url, since);
+}
+
 // Stages the Atom feed of `node` from its entries (read here: the store is this thread's).
 void stage_feed(ViewStager& stager, const emit::FeedNode& node, std::vector<emit::Entry> entries,
                 sys_seconds since, const std::string& base_url) {
   stager.stage(node.file, [node, entries = std::move(entries), since, &base_url]() mutable {
-    // Summaries the store lacks, on the pool: the expensive part after rendering.
-    for (auto& e : entries) {
-      if (!e.article.summary) {
-        e.article.summary = article::html_to_text(e.article.html, emit::kSummaryBytes);
-      }
-    }
-    return emit::render_atom(node, entries, base_url, since);
+    return render_feed(node, entries, since, base_url);
   });
+}
+
+// The `updated` of feed `file` when it lists nothing: when it was first written, read from the
+// store; `now` when it never was (`record` is then set: the caller records it).
+sys_seconds empty_since(const store::Store& store, const std::string& file, sys_seconds now,
+                        bool& record) {
+  const auto stored = store.meta(first_written_key(file));
+  const auto t = stored ? parse_seconds(*stored) : std::nullopt;
+  record = !t;
+  return t.value_or(now);
 }
 
 }  // namespace
 
+struct ViewWriter::Early {
+  Early(const store::Store& store, WorkPool& pool, const std::vector<emit::FeedNode>& nodes,
+        sys_seconds now)
+      : pool(pool), upstream(store, nodes), now(now) {}
+
+  WorkPool& pool;
+  bool committed = false;  // the cycle's transaction committed: write() may publish them
+  UpstreamInfos upstream;  // of settled channels only: final for the cycle
+  sys_seconds now;
+  std::map<std::string, emit::FeedNode> channel_nodes;  // channel path → its feed's node
+  std::set<std::string> unsettled;                      // channels of the cycle still to settle
+};
+
 ViewWriter::ViewWriter(const config::Config& config, ViewSink* sink)
     : config_(config), sink_(sink) {}
+
+ViewWriter::~ViewWriter() {
+  discard_early();
+}
+
+void ViewWriter::begin_early(const store::Store& store, WorkPool& pool,
+                             const std::vector<std::string>& channels, sys_seconds now) {
+  discard_early();
+  before_change(store);
+  const auto nodes = emit::feed_nodes(config_);
+  early_ = std::make_unique<Early>(store, pool, nodes, now);
+  early_->unsettled.insert(channels.begin(), channels.end());
+  for (const auto& node : nodes) {
+    if (early_->unsettled.contains(node.path)) early_->channel_nodes.emplace(node.path, node);
+  }
+}
+
+void ViewWriter::early_settled(store::Store& store, const std::string& path, bool touched) {
+  if (!early_) return;
+  Early& early = *early_;
+  early.unsettled.erase(path);
+  const auto found = early.channel_nodes.find(path);
+  if (found == early.channel_nodes.end()) return;
+  const emit::FeedNode& node = found->second;
+  if (!needed(node.file, touched || touched_.contains(path))) return;
+  std::vector<emit::Entry> entries;
+  for (auto& e : store.latest(node.path, config_.feed_entries)) {
+    // An entry filed under another channel of the cycle that has not settled yet may still
+    // change: that channel may rewrite it (updates: true; only the channel an article is filed
+    // under does) and its upstream details (atom:source) may change. Leave it to the tail.
+    if (e.channel_path != path && early.unsettled.contains(e.channel_path)) return;
+    entries.push_back({std::move(e.article), early.upstream.of(e.channel_path)});
+  }
+  sys_seconds since{};
+  if (entries.empty()) {
+    bool record = false;
+    since = empty_since(store, node.file, early.now, record);
+    // In the cycle's transaction: committed with the rows the feed lists, before it appears.
+    if (record) {
+      store.set_meta(first_written_key(node.file),
+                     std::to_string(early.now.time_since_epoch().count()));
+    }
+  }
+  early_feeds_[node.file] = {};
+  early.pool.submit([node, entries = std::move(entries), since, now = early.now,
+                     this]() mutable -> WorkPool::Continuation {
+    std::string bytes = render_feed(node, entries, since, config_.base_url);
+    StagedFile f = stage_file(config_.output / node.file, bytes);
+    std::function<void()> to_sink;
+    if (sink_) to_sink = sink_->prepare(node.file, std::move(bytes), now);
+    return [file = node.file, f = std::move(f), to_sink = std::move(to_sink), this]() mutable {
+      EarlyFeed& early_feed = early_feeds_[file];
+      early_feed.file = std::move(f);
+      early_feed.to_sink = std::move(to_sink);
+    };
+  });
+}
+
+void ViewWriter::early_committed() {
+  if (early_) early_->committed = true;
+}
+
+void ViewWriter::discard_early() {
+  const bool any = !early_feeds_.empty() || early_ != nullptr;
+  std::vector<StagedFile> files;
+  for (auto& [file, feed] : early_feeds_)
+    files.push_back(std::move(feed.file));
+  discard_staged(files);
+  early_feeds_.clear();
+  early_.reset();
+  if (!any) return;
+  // Work of a pool destroyed before its continuations ran staged files no one recorded.
+  const fs::path feeds = config_.output / "feeds";
+  remove_stale_temporaries(feeds);
+  // Folders made for the temporaries: a rolled-back cycle leaves the output as it was. (An
+  // empty folder under feeds/ holds nothing anyway.) Deepest first.
+  std::error_code ec;
+  std::vector<fs::path> dirs{feeds};
+  for (auto it = fs::recursive_directory_iterator(feeds, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) dirs.push_back(it->path());
+  }
+  for (auto d = dirs.rbegin(); d != dirs.rend(); ++d)
+    fs::remove(*d, ec);  // fails, harmlessly, on a folder that is not empty
+}
 
 void ViewWriter::before_change(const store::Store& store) {
   if (!fingerprint_.empty()) return;
@@ -208,6 +325,24 @@ bool ViewWriter::needed(const std::string& file, bool listed_change) const {
 int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error,
                       const std::function<void()>& before_publish) {
   int changed = 0;
+  // This call's early feeds: those of a committed cycle; any other is discarded.
+  std::map<std::string, EarlyFeed> early;
+  if (early_ && early_->committed) {
+    early = std::exchange(early_feeds_, {});
+    early_.reset();
+  } else {
+    discard_early();
+  }
+  // Whatever is not adopted below (all of them when the store fails).
+  struct Leftover {
+    std::map<std::string, EarlyFeed>& feeds;
+    ~Leftover() {
+      std::vector<StagedFile> files;
+      for (auto& [file, feed] : feeds)
+        files.push_back(std::move(feed.file));
+      discard_staged(files);
+    }
+  } leftover{early};
   try {
     before_change(store);
     const auto nodes = emit::feed_nodes(config_);
@@ -222,16 +357,22 @@ int ViewWriter::write(store::Store& store, sys_seconds now, std::string& error,
       // One read transaction for all the feeds' reads, not one per statement.
       const store::Store::Snapshot snapshot(store);
       for (const auto& node : nodes) {
+        if (const auto found = early.find(node.file); found != early.end()) {
+          // Rendered and staged as its channel settled: its listing has not changed since.
+          stager.adopt(std::exchange(found->second.file, {}));
+          if (found->second.to_sink) found->second.to_sink();
+          rendering.push_back(node.file);
+          continue;
+        }
         if (!needed(node.file, dirty.contains(node.path))) continue;
         std::vector<emit::Entry> entries;
         for (auto& e : store.latest(node.path, config_.feed_entries))
           entries.push_back({std::move(e.article), upstream.of(e.channel_path)});
         sys_seconds since{};
         if (entries.empty()) {
-          const auto stored = store.meta(first_written_key(node.file));
-          const auto t = stored ? parse_seconds(*stored) : std::nullopt;
-          if (!t) first_written.push_back(node.file);
-          since = t.value_or(now);
+          bool record = false;
+          since = empty_since(store, node.file, now, record);
+          if (record) first_written.push_back(node.file);
         }
         stage_feed(stager, node, std::move(entries), since, config_.base_url);
         rendering.push_back(node.file);

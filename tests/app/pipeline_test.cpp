@@ -546,6 +546,66 @@ categories:
   EXPECT_EQ(third.known_articles, 3);
 }
 
+// A channel's feed is rendered as soon as the channel settles, inside the cycle, unless it
+// lists an article filed under a channel of the cycle still to settle (feeds.yaml reordered
+// since it was filed): that channel may rewrite the article (updates: true) and rename its
+// upstream feed (atom:source). The feed is then rendered after the commit, with both.
+TEST_F(PipelineTest, AFeedListingAnArticleOfALaterChannelShowsWhatThatChannelChanged) {
+  const auto yaml = [](const std::string& first, const std::string& second) {
+    return R"(
+output: out
+state: out/feedd.db
+base_url: http://feeds.test/
+categories:
+  - name: 新媒体
+    slug: top
+    sources:
+      - name: 源
+        slug: src
+        channels:
+          - )" +
+           first + "\n          - " + second + "\n";
+  };
+  const std::string a = "{name: 甲, slug: a, url: 'http://up.example/a.xml'}";
+  const std::string b = "{name: 乙, slug: b, url: 'http://up.example/b.xml', updates: true}";
+  const auto feed = [](const std::string& title, const std::string& items) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>" + title + "</title>" +
+           items + "</channel></rss>";
+  };
+  const auto shared = [](const std::string& text) {
+    return "<item><title>两边都有</title><guid>g1</guid><link>https://up.example/1</link>"
+           "<pubDate>Fri, 21 May 2021 14:00:00 GMT</pubDate><description>" +
+           text + "</description></item>";
+  };
+  const std::string fresh =
+      "<item><title>甲的新文章</title><guid>g2</guid><link>https://up.example/2</link>"
+      "<pubDate>Fri, 21 May 2021 15:00:00 GMT</pubDate><description>新</description></item>";
+  // 乙 first: the shared article is filed under 乙, and 甲 lists it too.
+  load(yaml(b, a));
+  fetcher_.answer_body("http://up.example/a.xml", feed("甲源", shared("第一版")));
+  fetcher_.answer_body("http://up.example/b.xml", feed("乙源", shared("第一版")));
+  ASSERT_EQ(cycle().new_articles, 1);
+  const fs::path a_feed = dir_ / "out" / "feeds" / "top" / "src" / "a.xml";
+  ASSERT_NE(read(a_feed).find("第一版"), std::string::npos);
+
+  // 甲 first now, with a new article (its feed must be rendered); 乙, settling after it,
+  // rewrites the shared article and renames its feed.
+  load(yaml(a, b));
+  fetcher_.answer_body("http://up.example/a.xml", feed("甲源", fresh + shared("第一版")));
+  fetcher_.answer_body("http://up.example/b.xml", feed("乙源改名", shared("第二版")));
+  const CycleReport second = cycle();
+  ASSERT_EQ(second.write_error, "");
+  EXPECT_EQ(second.new_articles, 1);
+  EXPECT_EQ(second.updated, 1);
+  const std::string atom = read(a_feed);
+  EXPECT_NE(atom.find("甲的新文章"), std::string::npos) << atom;
+  EXPECT_NE(atom.find("第二版"), std::string::npos) << atom;
+  EXPECT_EQ(atom.find("第一版"), std::string::npos) << atom;
+  EXPECT_NE(atom.find("<title>乙源改名</title>"), std::string::npos) << atom;
+  EXPECT_EQ(files_under(dir_ / "out" / "feeds" / "top" / "src"),
+            (std::vector<std::string>{"a.xml", "b.xml"}));  // no temporary left behind
+}
+
 }  // namespace
 }  // namespace feedd::app
 
