@@ -197,6 +197,7 @@ std::vector<article::Article> ChannelPoll::settle(store::Store& store) {
       fresh.push_back(std::move(a));
     } else {
       ++cr.known_articles;
+      known_listed_.push_back(a.hash);
     }
     if (!key.empty()) store.mark_item_seen(path_, key, now_);
   }

@@ -104,6 +104,9 @@ class ChannelPoll {
   // Whether the feeds listing this channel change with this poll (articles or upstream
   // details); meaningful after settle().
   bool touched() const { return touched_; }
+  // The title hashes of the articles this poll listed that were stored before (by another
+  // channel, or an earlier cycle): now carried by this channel too; after settle().
+  const std::vector<std::string>& known_listed() const { return known_listed_; }
   // For a route: the index (in config.rsshub) of the instance that answered; after fetched().
   std::optional<std::size_t> served_by() const {
     if (instances_.empty() || !report_ || !report_->ok()) return std::nullopt;
@@ -128,6 +131,7 @@ class ChannelPoll {
   std::optional<ChannelReport> report_;
   MadeArticles made_;
   bool touched_ = false;
+  std::vector<std::string> known_listed_;
 };
 
 // Releases indices 0..n-1 in order as each is marked done, whatever order they are done in.

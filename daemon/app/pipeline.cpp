@@ -67,8 +67,7 @@ class CycleRun {
   CycleRun(const config::Config& config, store::Store& store, const PostWriter& posts,
            ViewWriter& views, std::vector<ChannelPoll>& polls, WorkPool& pool,
            std::vector<StagedFile>& staged, FreshFolder* fresh_posts,
-           schedule::InstanceHealth& instances, ImagePass* images,
-           const ImageUrl& image_url)
+           schedule::InstanceHealth& instances, ImagePass* images, const ImageUrl& image_url)
       : config_(config),
         store_(store),
         posts_(posts),
@@ -142,7 +141,8 @@ class CycleRun {
           images_->record(a);
       }
       // Its feed's listing is final now: rendered while the other channels are still worked.
-      views_.early_settled(store_, polls_[n].path(), polls_[n].touched());
+      views_.early_settled(store_, polls_[n].path(), polls_[n].touched(), fresh,
+                           polls_[n].known_listed());
       // The store has their rows (in the open transaction); the pool only needs the values.
       if (!fresh.empty()) posts_.stage(pool_, std::move(fresh), staged_, fresh_posts_);
     }
@@ -354,9 +354,8 @@ CycleReport Pipeline::run_cycle(fetch::Fetcher& fetcher, sys_seconds now,
         paths.push_back(poll.path());
       views_.begin_early(store_, *pool, paths, now);
     }
-    CycleRun run(config_, store_, posts_, views_, polls, *pool, staged_posts,
-                 fresh_posts.get(), instances_,
-                 images_.get(), image_url_);
+    CycleRun run(config_, store_, posts_, views_, polls, *pool, staged_posts, fresh_posts.get(),
+                 instances_, images_.get(), image_url_);
     std::vector<fetch::Request> requests;
     requests.reserve(polls.size());
     for (const auto& poll : polls)

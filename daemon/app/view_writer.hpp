@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -86,11 +87,16 @@ class ViewWriter {
   // be drained (wait) before write() or discard_early(). Throws store::StoreError.
   void begin_early(const store::Store& store, WorkPool& pool,
                    const std::vector<std::string>& channels, std::chrono::sys_seconds now);
-  // Channel `path` has settled (touched: its feeds' listing changed). Stages its feed when it
-  // must be written and its entries are final — none is filed under a channel of the cycle
-  // still to settle (else the tail renders it). Records an empty feed's first_written time in
-  // the open transaction. Throws store::StoreError.
-  void early_settled(store::Store& store, const std::string& path, bool touched);
+  // Channel `path` has settled (touched: its feeds' listing changed); `settled` is what its
+  // settle stored (new articles, and rewritten ones as stored), `known` the hashes of the
+  // articles it listed that were stored before (ChannelPoll::known_listed). Stages its feed when it
+  // must be written and its entries are final — none is filed under a channel of the cycle still to
+  // settle (else the tail renders it). When `settled` is all the channel carries, the entries
+  // are made from them (and the rows of `known`) rather than read back. Records an empty feed's
+  // first_written time in the open transaction. Throws store::StoreError.
+  void early_settled(store::Store& store, const std::string& path, bool touched,
+                     const std::vector<article::Article>& settled,
+                     const std::vector<std::string>& known);
   // The cycle's transaction committed: write() publishes the early feeds (without this, it
   // discards them). Never throws.
   void early_committed();
@@ -105,6 +111,13 @@ class ViewWriter {
     std::function<void()> to_sink;  // hands the view to the sink (empty without one)
   };
   struct Early;  // the state of one cycle's early rendering
+  // early_settled's entries made from what the channel's settle stored; nullopt when those are
+  // not all it carries (or one is filed under a channel still to settle).
+  std::optional<std::vector<emit::Entry>> listing_of(const store::Store& store,
+                                                     const std::string& path,
+                                                     const std::vector<article::Article>& settled,
+                                                     const std::vector<std::string>& known,
+                                                     Early& early) const;
 
   bool needed(const std::string& file, bool listed_change) const;
   std::set<std::string> dirty_nodes() const;

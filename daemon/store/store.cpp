@@ -719,6 +719,30 @@ bool Store::update_article(const article::Article& a) {
   });
 }
 
+std::optional<Entry> Store::entry(std::string_view hash) const {
+  return guarded(*impl_, [&]() -> std::optional<Entry> {
+    Use s(impl_->stmt(article_by_hash_sql()));
+    s->bind_text(1, hash);
+    if (!s->step()) return std::nullopt;
+    return read_entry(*s);
+  });
+}
+
+std::size_t Store::channel_size(std::string_view channel_path) const {
+  return guarded(*impl_, [&] {
+    Use s(impl_->stmt("SELECT count(*) FROM membership WHERE channel_path = ?1"));
+    s->bind_text(1, channel_path);
+    return s->step() ? static_cast<std::size_t>(s->column_int64(0)) : std::size_t{0};
+  });
+}
+
+article::Article Store::as_stored(article::Article a) {
+  a.categories = decode_categories(encode_categories(a.categories));
+  a.tags = decode_categories(encode_categories(a.tags));
+  a.enclosures = decode_enclosures(encode_enclosures(a.enclosures));
+  return a;
+}
+
 std::vector<Entry> Store::latest(std::string_view node, int limit) const {
   return guarded(*impl_, [&] {
     std::vector<Entry> out;

@@ -142,7 +142,18 @@ class Store {
   std::vector<Entry> latest(std::string_view node, int limit) const;
 
   std::optional<article::Article> article(std::string_view hash) const;
+  // The article `hash` as latest() lists it (with the channel that stored it first); nullopt
+  // when it is not stored.
+  std::optional<Entry> entry(std::string_view hash) const;
   std::vector<std::string> all_hashes() const;  // every stored article, for file regeneration
+
+  // How many articles channel `channel_path` carries (its membership rows); an index count,
+  // no row read.
+  std::size_t channel_size(std::string_view channel_path) const;
+  // `a` as a read of its stored row returns it: the fields the store encodes (categories,
+  // tags, enclosures) decoded again. Lets a caller that holds what it just stored use it as
+  // latest() would return it, without the read.
+  static article::Article as_stored(article::Article a);
 
   // A small named value kept with the data (and committed with the open transaction, if any);
   // nullopt when never set.

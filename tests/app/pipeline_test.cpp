@@ -606,6 +606,55 @@ categories:
             (std::vector<std::string>{"a.xml", "b.xml"}));  // no temporary left behind
 }
 
+// A first cycle makes each channel's feed from the articles its settle has just stored, not by
+// reading them back: the bytes must be those a render from the store gives. Covered: the order
+// (newest first, equal dates by hash) and the feed_entries limit, categories and enclosures the
+// store encodes (a backslash), and an article first stored by the other channel (listed here
+// too, with that channel's atom:source). The reference: the same feeds, deleted and rendered
+// again from the store by a cycle with nothing new.
+TEST_F(PipelineTest, AFeedMadeFromWhatItsChannelJustStoredIsTheFeedReadFromTheStore) {
+  load(std::string(kTwoChannels) + "feed_entries: 3\n");
+  const auto item = [](const std::string& title, const std::string& date,
+                       const std::string& extra) {
+    return "<item><title>" + title + "</title><link>https://up.example/" + title +
+           "</link><pubDate>" + date + "</pubDate><description>正文 " + title + "</description>" +
+           extra + "</item>";
+  };
+  const std::string same_date = "Fri, 21 May 2021 14:00:00 GMT";
+  const std::string shared = item("两边都有", "Fri, 21 May 2021 16:00:00 GMT", "");
+  const auto feed = [](const std::string& title, const std::string& items) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>" + title +
+           "</title><link>https://up.example/</link>" + items + "</channel></rss>";
+  };
+  // 乙 lists the shared article too, after 甲 (first in feeds.yaml) stored it.
+  fetcher_.answer_body(
+      "http://up.example/a.xml",
+      feed("甲源", shared + item("一", same_date, "<category>C\\D</category>") +
+                       item("二", same_date,
+                            "<enclosure url=\"https://up.example/x.mp3\" type=\"audio/mpeg\" "
+                            "length=\"12\"/>") +
+                       item("三", same_date, "") +
+                       item("旧", "Fri, 21 May 2021 10:00:00 GMT", "")));
+  fetcher_.answer_body("http://up.example/b.xml",
+                       feed("乙源", item("乙一", same_date, "") + shared));
+  const CycleReport first = cycle();
+  ASSERT_EQ(first.write_error, "");
+  ASSERT_EQ(first.new_articles, 6);
+  const fs::path feeds = dir_ / "out" / "feeds" / "top" / "src";
+  const std::string a = read(feeds / "a.xml");
+  const std::string b = read(feeds / "b.xml");
+  EXPECT_EQ(a.find("旧"), std::string::npos) << a;  // fourth newest: over the limit
+  EXPECT_NE(b.find("<title>甲源</title>"), std::string::npos) << b;  // the shared one's source
+
+  fs::remove(feeds / "a.xml");
+  fs::remove(feeds / "b.xml");
+  const CycleReport again = cycle();
+  ASSERT_EQ(again.write_error, "");
+  ASSERT_EQ(again.new_articles, 0);
+  EXPECT_EQ(read(feeds / "a.xml"), a);
+  EXPECT_EQ(read(feeds / "b.xml"), b);
+}
+
 }  // namespace
 }  // namespace feedd::app
 
