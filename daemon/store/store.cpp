@@ -388,11 +388,35 @@ struct Store::Impl {
   std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> cache;
   bool in_transaction = false;  // a Transaction is open
   bool failed = false;          // a statement failed since it was opened: commit() refuses
+  // A database this process created is filled in rollback-journal mode until it holds articles
+  // (see Store::Store); then the first commit after switches it to WAL.
+  bool wal_pending = false;
   // Declared after db: destroyed (its thread joined, its connection closed) before db closes.
   Checkpointer checkpointer;
 
   Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)), checkpointer(path) {}
-  ~Impl() { db.on_wal_commit({}); }
+  ~Impl() {
+    db.on_wal_commit({});
+    switch_to_wal_when_filled();  // after writes outside a Transaction
+  }
+
+  // After a commit: the switch to WAL once the database holds articles. A failed switch (another
+  // connection has the file open) leaves rollback-journal mode, which is as safe, and the next
+  // commit tries again.
+  // Never throws: the commit before it stands whatever happens here.
+  void switch_to_wal_when_filled() noexcept {
+    if (!wal_pending) return;
+    try {
+      {
+        Use filled(stmt("SELECT EXISTS (SELECT 1 FROM articles)"));
+        if (!filled->step() || filled->column_int64(0) == 0) return;
+      }
+      Statement mode = db.prepare("PRAGMA journal_mode=WAL");
+      if (mode.step() && mode.column_text(0) == "wal") wal_pending = false;
+    } catch (...) {
+      // Busy (another connection), or out of memory: the next commit tries again.
+    }
+  }
 
   Statement& stmt(std::string_view sql) {
     auto it = cache.find(sql);
@@ -441,6 +465,12 @@ Store::Store(const std::filesystem::path& db_path) {
     std::filesystem::create_directories(db_path.parent_path(), ec);
     if (ec) throw StoreError("store " + path + ": cannot create folder: " + ec.message());
   }
+  // A database created now is filled in rollback-journal mode: a first cycle then writes each
+  // page once, into the file, where WAL writes it into the log and a checkpoint copies it into
+  // the file again (a cold cycle's ~50 MB: the checkpoint was the last thing a `feedd once` waited
+  // for). WAL, for readers beside the writer and one flush per commit, from the first commit
+  // that leaves articles in it.
+  const bool created = !std::filesystem::exists(db_path, ec) && !ec;
   try {
     impl_ = std::make_unique<Impl>(
         path, Database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX));
@@ -455,7 +485,8 @@ Store::Store(const std::filesystem::path& db_path) {
     // and a cold cycle writes a quarter of the pages.
     im.db.exec("PRAGMA page_size=16384");
     // The first statement that reads the file; a non-database file fails here.
-    im.db.prepare("PRAGMA journal_mode=WAL").step();
+    im.db.prepare(created ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL").step();
+    im.wal_pending = created;
     // FULL: each committed cycle survives power loss, as the status page promises.
     im.db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
     // Each add_article is a savepoint inside the cycle's transaction, whose undo pages go to a
@@ -545,6 +576,7 @@ void Store::Transaction::commit() {
   guarded(im, [&] { im.db.exec("COMMIT"); });
   im.in_transaction = false;
   done_ = true;
+  im.switch_to_wal_when_filled();
 }
 
 Store::Snapshot::Snapshot(const Store& store) : store_(&store) {

@@ -771,6 +771,47 @@ TEST_F(StoreTest, IntegrityCheckReportsDamage) {
   EXPECT_FALSE(report.empty());
 }
 
+// A database created by this process is filled in rollback-journal mode (a first cycle writes
+// each page once, not into the WAL and again by a checkpoint) and switches to WAL at the first
+// commit that leaves articles in it; one opened existing is WAL at once.
+TEST_F(StoreTest, NewDatabaseIsFilledWithoutWalThenSwitches) {
+  const auto mode = [this] {
+    lib::Database db(db_path().string(), SQLITE_OPEN_READONLY);
+    lib::Statement st = db.prepare("PRAGMA journal_mode");
+    return st.step() ? st.column_text(0) : std::string("(no row)");
+  };
+  {
+    Store s(db_path());
+    EXPECT_EQ(mode(), "delete");
+    {
+      Store::Transaction tx(s);
+      s.set_meta("k", "v");
+      tx.commit();
+    }
+    EXPECT_EQ(mode(), "delete");  // no articles yet: still being filled
+    {
+      Store::Transaction tx(s);
+      s.add_article(make("0000000000000001", kNow), "t/s/c", kNow);
+      EXPECT_EQ(mode(), "delete");
+      tx.commit();
+    }
+    EXPECT_EQ(mode(), "wal");
+    EXPECT_FALSE(fs::exists(db_path().string() + "-journal"));
+  }
+  fs::remove(db_path());
+  fs::remove(db_path().string() + "-wal");
+  fs::remove(db_path().string() + "-shm");
+  {
+    Store s(db_path());
+    s.add_article(make("0000000000000002", kNow), "t/s/c", kNow);  // no Transaction
+  }
+  EXPECT_EQ(mode(), "wal");  // switched on the way out
+  {
+    Store s(db_path());  // existing: WAL from the start
+    EXPECT_EQ(mode(), "wal");
+  }
+}
+
 TEST_F(StoreTest, FileSettingsAndIntegrity) {
   {
     Store s(db_path());
