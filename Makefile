@@ -138,7 +138,7 @@ FUZZ_DEPS := clang-14 libclang-rt-14-dev
 # client, the work pool, the date parser's shared zone cache, the hook and webhook threads, the
 # cycle (PipelineTest: the pool and the posts' publisher thread) and the store's checkpoint
 # thread (StoreTest, Sqlite.WalHook).
-TSAN_TESTS ?= ^(e2e_daemon|e2e_lifecycle|e2e_once|e2e_notify|HookRunner\.|WebhookSender\.|Notifier\.|systemd_notify|Server\.|HttpApi|RefreshClient\.|SchedulerTest\.|FetcherTest\.|WorkPool\.|ParseDate\.Concurrent|PipelineTest\.|StoreTest\.|Sqlite\.WalHook)
+TSAN_TESTS ?= ^(e2e_daemon|e2e_lifecycle|e2e_once|e2e_notify|HookRunner\.|WebhookSender\.|Notifier\.|systemd_notify|Server\.|HttpApi|RefreshClient\.|SchedulerTest\.|FetcherTest\.|WorkPool\.|FreshFolderTest\.|ParseDate\.Concurrent|PipelineTest\.|StoreTest\.|Sqlite\.WalHook)
 # Only what TSAN_TESTS runs is built (half the build time).
 TSAN_TARGETS := feedd serve_tests app_tests notify_tests schedule_tests fetch_tests util_tests parse_tests store_tests
 # $(call SANITIZER_CTEST,BUILD,ENV,CTEST ARGS). FEEDD_SANITIZE in ENV tells tests that measure

@@ -135,9 +135,10 @@ class Upstream:
 
 
 def temporaries(folder):
+    """Temporary files, and the staging folders a first cycle builds posts/ in."""
     found = []
-    for root, _, files in os.walk(folder):
-        found += [os.path.join(root, n) for n in files if n.endswith(TMP_SUFFIX)]
+    for root, dirs, files in os.walk(folder):
+        found += [os.path.join(root, n) for n in files + dirs if n.endswith(TMP_SUFFIX)]
     return found
 
 
