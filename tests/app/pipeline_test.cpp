@@ -65,8 +65,8 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-// The fixture's config: two channels of one source, each with its own upstream URL.
-constexpr const char* kTwoChannels = R"(
+// A config of one source, up to its list of channels (each then "          - {…}\n").
+constexpr const char* kOneSource = R"(
 output: out
 state: out/feedd.db
 base_url: http://feeds.test/
@@ -77,9 +77,13 @@ categories:
       - name: 源
         slug: src
         channels:
-          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}
-          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}
 )";
+
+// The fixture's config: two channels of one source, each with its own upstream URL.
+const std::string kTwoChannels =
+    std::string(kOneSource) +
+    "          - {name: 甲, slug: a, url: 'http://up.example/a.xml'}\n"
+    "          - {name: 乙, slug: b, url: 'http://up.example/b.xml'}\n";
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -552,19 +556,7 @@ categories:
 // upstream feed (atom:source). The feed is then rendered after the commit, with both.
 TEST_F(PipelineTest, AFeedListingAnArticleOfALaterChannelShowsWhatThatChannelChanged) {
   const auto yaml = [](const std::string& first, const std::string& second) {
-    return R"(
-output: out
-state: out/feedd.db
-base_url: http://feeds.test/
-categories:
-  - name: 新媒体
-    slug: top
-    sources:
-      - name: 源
-        slug: src
-        channels:
-          - )" +
-           first + "\n          - " + second + "\n";
+    return std::string(kOneSource) + "          - " + first + "\n          - " + second + "\n";
   };
   const std::string a = "{name: 甲, slug: a, url: 'http://up.example/a.xml'}";
   const std::string b = "{name: 乙, slug: b, url: 'http://up.example/b.xml', updates: true}";
