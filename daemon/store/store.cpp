@@ -704,7 +704,17 @@ AddOutcome Store::add_article(const article::Article& a, std::string_view channe
       s->bind_text_ref(17, a.item_digest);
       s->step();
     }
-    if (!channel_path.empty()) {
+    if (!channel_path.empty() && outcome == AddOutcome::kNew) {
+      // The row just stored: its date is a's, no lookup needed.
+      Use s(
+          impl_->stmt("INSERT OR IGNORE INTO membership (hash, channel_path, date, added) "
+                      "VALUES (?1, ?2, ?3, ?4)"));
+      s->bind_text_ref(1, a.hash)
+          .bind_text_ref(2, channel_path)
+          .bind_int64(3, to_db(a.date))
+          .bind_int64(4, to_db(now));
+      s->step();
+    } else if (!channel_path.empty()) {
       // A pruned article (hash seen, row gone) gets no membership: there is nothing to list.
       Use s(
           impl_->stmt("INSERT OR IGNORE INTO membership (hash, channel_path, date, added) "
