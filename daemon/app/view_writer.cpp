@@ -237,7 +237,8 @@ std::optional<std::vector<emit::Entry>> ViewWriter::listing_of(
   for (const auto& h : known) {
     if (seen.insert(h).second) others.push_back(h);
   }
-  if (seen.empty() || store.channel_size(path) != seen.size()) return std::nullopt;
+  // One past: "more than these" is all the count must tell.
+  if (seen.empty() || store.channel_size(path, seen.size() + 1) != seen.size()) return std::nullopt;
   std::vector<emit::Entry> entries;
   entries.reserve(seen.size());
   const emit::UpstreamInfo& own = early.upstream.of(path);

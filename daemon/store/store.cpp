@@ -770,10 +770,11 @@ std::optional<Entry> Store::entry(std::string_view hash) const {
   });
 }
 
-std::size_t Store::channel_size(std::string_view channel_path) const {
+std::size_t Store::channel_size(std::string_view channel_path, std::size_t at_most) const {
   return guarded(*impl_, [&] {
-    Use s(impl_->stmt("SELECT count(*) FROM membership WHERE channel_path = ?1"));
-    s->bind_text(1, channel_path);
+    Use s(impl_->stmt(
+        "SELECT count(*) FROM (SELECT 1 FROM membership WHERE channel_path = ?1 LIMIT ?2)"));
+    s->bind_text(1, channel_path).bind_int64(2, static_cast<std::int64_t>(at_most));
     return s->step() ? static_cast<std::size_t>(s->column_int64(0)) : std::size_t{0};
   });
 }

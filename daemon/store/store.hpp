@@ -147,9 +147,10 @@ class Store {
   std::optional<Entry> entry(std::string_view hash) const;
   std::vector<std::string> all_hashes() const;  // every stored article, for file regeneration
 
-  // How many articles channel `channel_path` carries (its membership rows); an index count,
-  // no row read.
-  std::size_t channel_size(std::string_view channel_path) const;
+  // How many articles channel `channel_path` carries (its membership rows), counted up to
+  // `at_most`: the index scan stops there, so a channel with years of articles costs no more
+  // than a new one. No row is read.
+  std::size_t channel_size(std::string_view channel_path, std::size_t at_most) const;
   // `a` as a read of its stored row returns it: the fields the store encodes (categories,
   // tags, enclosures) decoded again. Lets a caller that holds what it just stored use it as
   // latest() would return it, without the read.

@@ -771,6 +771,26 @@ TEST_F(StoreTest, IntegrityCheckReportsDamage) {
   EXPECT_FALSE(report.empty());
 }
 
+// channel_size counts a channel's articles up to a bound (its scan stops there), and only the
+// channel's own.
+TEST_F(StoreTest, ChannelSizeCountsUpToItsBound) {
+  Store s(db_path());
+  for (int i = 1; i <= 5; ++i)
+    s.add_article(make("000000000000000" + std::to_string(i), kNow), "t/s/c", kNow);
+  s.add_article(make("0000000000000009", kNow), "t/s/other", kNow);
+  s.add_article(make("0000000000000001", kNow), "t/s/d", kNow);  // a known one, listed by d too
+  struct Case {
+    const char* channel;
+    std::size_t at_most;
+    std::size_t want;
+  };
+  for (const auto& c : {Case{"t/s/c", 10, 5}, Case{"t/s/c", 6, 5}, Case{"t/s/c", 3, 3},
+                        Case{"t/s/d", 10, 1}, Case{"t/s", 10, 0}, Case{"t/s/none", 10, 0}}) {
+    SCOPED_TRACE(std::string(c.channel) + " " + std::to_string(c.at_most));
+    EXPECT_EQ(s.channel_size(c.channel, c.at_most), c.want);
+  }
+}
+
 // A database created by this process is filled in rollback-journal mode (a first cycle writes
 // each page once, not into the WAL and again by a checkpoint) and switches to WAL at the first
 // commit that leaves articles in it; one opened existing is WAL at once.
