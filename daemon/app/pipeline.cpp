@@ -176,8 +176,7 @@ class PostPublisher {
   // renamed into place in one step.
   PostPublisher(PostWriter& posts, std::vector<StagedFile>& staged, FreshFolder* fresh)
       : thread_([this, &posts, &staged, fresh, outcome = committed_.get_future()]() mutable {
-          std::string ignored;  // a failed flush counts in fresh->failed(), logged by publish
-          if (fresh) fresh->flush(ignored);
+          if (fresh) fresh->flush();  // a failure counts in fresh->failed(), logged by publish
           sync_staged(staged);
           if (outcome.get()) {
             written_ = posts.publish(staged, error_);

@@ -17,13 +17,21 @@
 namespace feedd {
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string errno_text(int err) {
   return std::generic_category().message(err);
 }
 
-}  // namespace
+int open_folder(const fs::path& dir) {
+  return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+bool fsync_folder(const fs::path& dir) {
+  const int fd = open_folder(dir);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
 
 bool write_fully(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -38,11 +46,6 @@ bool write_fully(int fd, std::string_view bytes) {
 }
 
 namespace {
-
-// Opens a folder for fsync/syncfs; -1 on error.
-int open_dir(const fs::path& dir) {
-  return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
 
 // The folder part of a file path as a string ("" for a bare name): cheaper than a
 // filesystem::path, which splits into components, for each of tens of thousands of files.
@@ -313,7 +316,7 @@ void sync_staged(std::vector<StagedFile>& files) {
     struct stat info {};
     if (::stat(dir.empty() ? "." : dir.c_str(), &info) != 0) continue;
     if (std::find(synced.begin(), synced.end(), info.st_dev) != synced.end()) continue;
-    const int dfd = open_dir(dir);
+    const int dfd = open_folder(dir);
     const bool ok = dfd >= 0 && ::syncfs(dfd) == 0;
     const int sync_errno = errno;
     if (dfd >= 0) ::close(dfd);
@@ -380,13 +383,8 @@ void publish_staged(std::vector<StagedFile>& files) {
   }
   // The renames themselves are directory entries: flushing each folder once makes them
   // survive a power cut, not just a crash of feedd.
-  for (const auto& dir : dirs) {
-    const int dfd = open_dir(dir);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
+  for (const auto& dir : dirs)
+    fsync_folder(dir);
 }
 
 std::vector<WriteResult> write_files_atomic(const std::vector<FileWrite>& files) {

@@ -115,6 +115,16 @@ long reserve_staging_descriptors();
 // without O_TMPFILE (EOPNOTSUPP, EISDIR, EINVAL) or with a real error. Thread-safe.
 void fail_tmpfile_open_for_testing(int err);
 
+// The system's text for errno value `err` ("No such file or directory").
+std::string errno_text(int err);
+
+// Opens folder `dir` ("" = the current one) for fsync, syncfs, openat or renameat; -1 with
+// errno on error. The caller closes it.
+int open_folder(const std::filesystem::path& dir);
+
+// Flushes folder `dir`'s entries (renames, links, new names) to disk; false on error.
+bool fsync_folder(const std::filesystem::path& dir);
+
 // Writes all of `bytes` to `fd`, retrying short writes and EINTR; false with errno on failure.
 bool write_fully(int fd, std::string_view bytes);
 

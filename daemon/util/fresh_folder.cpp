@@ -15,23 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
-// Opens a folder for openat, renameat and fsync; -1 on error.
-int open_folder(const fs::path& dir) {
-  return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-bool fsync_folder(const fs::path& dir) {
-  const int fd = open_folder(dir);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // Whether `target` may be built fresh: missing, or an empty real folder.
 bool is_fresh_target(const fs::path& target) {
   std::error_code ec;
@@ -97,7 +80,6 @@ void FreshFolder::write_loop() {
     auto [name, bytes] = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= bytes.size();
-    writing_ = true;
     lock.unlock();
     changed_.notify_all();
     // Relative to the folder's descriptor: no walk of the path for each of thousands of files.
@@ -121,7 +103,6 @@ void FreshFolder::write_loop() {
       if (err != 0) ::unlinkat(dir_fd_, name.c_str(), 0);  // no partial file gets published
     }
     lock.lock();
-    writing_ = false;
     if (err != 0) {
       fail((staging_ / name).string(), err);
       if (again) --written_;  // its earlier bytes went with the partial file
@@ -144,13 +125,12 @@ void FreshFolder::stop_writer() {
   if (writer_.joinable()) writer_.join();
 }
 
-bool FreshFolder::flush(std::string& error) {
+bool FreshFolder::flush() {
   stop_writer();  // it writes every queued file before it leaves
   // The data must be on disk before the folder gets its name, or a crash could leave posts that
   // are empty or cut short; one syncfs covers every file, the fsync the folder's entries.
   if (::syncfs(dir_fd_) != 0 || ::fsync(dir_fd_) != 0) {
     fail(staging_.string(), errno);
-    if (error.empty()) error = first_error_;
     discard();
     return false;
   }

@@ -48,10 +48,10 @@ class FreshFolder {
 
   // Waits until every queued file is written, then makes them durable: one syncfs of the file
   // system and an fsync of the folder. False when that flush failed: then nothing may be
-  // published, the folder is discarded, the failure counts in failed(), and `error` (if empty)
-  // says why. Files that could not be written are counted in failed() and do not stop the
-  // others.
-  bool flush(std::string& error);
+  // published, the folder is discarded, and the failure counts in failed() (first_error() says
+  // why when it is the first). Files that could not be written are counted there too and do
+  // not stop the others.
+  bool flush();
 
   // After flush() (after a failed one: nothing, 0): puts the files in place — one rename of the
   // folder, or, when the target was made meanwhile, one rename per file — and fsyncs the parent
@@ -84,7 +84,6 @@ class FreshFolder {
   std::condition_variable changed_;
   std::deque<std::pair<std::string, std::string>> queue_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;   // the writer holds a file taken from the queue
   bool stopping_ = false;  // no more add(); the writer leaves once the queue is empty
   int written_ = 0;
   int failed_ = 0;

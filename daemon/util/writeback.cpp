@@ -1,10 +1,11 @@
 #include "util/writeback.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+
+#include "util/atomic_file.hpp"
 
 namespace feedd {
 
@@ -13,8 +14,7 @@ EarlyWriteback::EarlyWriteback(const std::vector<std::filesystem::path>& folders
     : period_(period) {
   std::vector<dev_t> devices;
   for (const auto& folder : folders) {
-    const int fd =
-        ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int fd = open_folder(folder);
     if (fd < 0) continue;
     struct stat st {};
     if (::fstat(fd, &st) != 0 ||

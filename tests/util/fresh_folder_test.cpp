@@ -107,7 +107,7 @@ TEST_F(FreshFolderTest, FilesAppearTogetherOnlyWhenPublished) {
   fresh->add("twice.md", "second");
   EXPECT_FALSE(fs::exists(target_));
   std::string error;
-  ASSERT_TRUE(fresh->flush(error)) << error;
+  ASSERT_TRUE(fresh->flush()) << fresh->first_error();
   EXPECT_FALSE(fs::exists(target_));
   EXPECT_EQ(fresh->publish(error), 201);
   EXPECT_EQ(error, "");
@@ -134,10 +134,9 @@ TEST_F(FreshFolderTest, DiscardedOrDroppedLeavesNothing) {
     auto fresh = FreshFolder::open(target_);
     ASSERT_TRUE(fresh);
     fresh->add("a.md", "a");
-    std::string error;
     if (way == 0) fresh->discard();
     if (way == 2) {
-      ASSERT_TRUE(fresh->flush(error));
+      ASSERT_TRUE(fresh->flush()) << fresh->first_error();
     }
     fresh.reset();
     EXPECT_TRUE(names().empty()) << *names().begin();
@@ -155,7 +154,7 @@ TEST_F(FreshFolderTest, TargetMadeMeanwhileGetsTheFilesOneByOne) {
   ASSERT_TRUE(write_file_atomic(target_ / "a.md", "old a").ok);
   ASSERT_TRUE(write_file_atomic(target_ / "other.md", "other").ok);
   std::string error;
-  ASSERT_TRUE(fresh->flush(error));
+  ASSERT_TRUE(fresh->flush()) << fresh->first_error();
   EXPECT_EQ(fresh->publish(error), 2);
   EXPECT_EQ(error, "");
   EXPECT_EQ(slurp(target_ / "a.md"), "new a");
@@ -174,7 +173,7 @@ TEST_F(FreshFolderTest, AFileThatCannotBeWrittenIsAnErrorValue) {
   fresh->add(std::string(300, 'n') + ".md", "c");  // longer than NAME_MAX
   fresh->add("d.md", "d");
   std::string error;
-  ASSERT_TRUE(fresh->flush(error));
+  ASSERT_TRUE(fresh->flush()) << fresh->first_error();
   EXPECT_EQ(fresh->publish(error), 2);
   EXPECT_EQ(fresh->failed(), 2);
   EXPECT_NE(fresh->first_error().find("sub/b.md: Invalid argument"), std::string::npos)
@@ -193,7 +192,7 @@ TEST_F(FreshFolderTest, QueueIsBoundedAndALargeFileStillPasses) {
   for (int i = 0; i < 64; ++i)
     fresh->add("f" + std::to_string(i) + ".md", std::string(FreshFolder::kMaxQueuedBytes / 8, 'f'));
   std::string error;
-  ASSERT_TRUE(fresh->flush(error));
+  ASSERT_TRUE(fresh->flush()) << fresh->first_error();
   EXPECT_EQ(fresh->publish(error), 65);
   EXPECT_EQ(fs::file_size(target_ / "big.md"), big.size());
 }
@@ -207,8 +206,7 @@ TEST_F(FreshFolderTest, StagingLeftByACrashIsRemovedWhole) {
     ASSERT_TRUE(fresh);
     staging = fresh->staging();
     fresh->add("a.md", "a");
-    std::string error;
-    ASSERT_TRUE(fresh->flush(error));
+    ASSERT_TRUE(fresh->flush()) << fresh->first_error();
     // What a crash leaves: the flushed staging folder, never renamed. Copied aside, since the
     // builder removes its own on the way out.
     fs::copy(staging, dir_ / "left", fs::copy_options::recursive);
